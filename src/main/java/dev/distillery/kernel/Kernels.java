@@ -1,0 +1,63 @@
+package dev.distillery.kernel;
+
+/**
+ * The arithmetic every model in Distillery is built from, on plain arrays with offsets.
+ *
+ * <p>Two implementations exist: {@link ScalarKernels}, the readable reference the tests trust,
+ * and {@link VectorKernels}, the Vector API path used at run time. {@link KernelProvider#get()}
+ * chooses one at start-up; {@code -Ddistillery.kernels=scalar} forces the reference.
+ *
+ * <p>All matrices are row-major; {@code ld*} is the distance between consecutive rows. Matrix
+ * products may split work across the shared {@link Parallel} pool; every other method runs on the
+ * calling thread. When {@code accumulate} is false the output is overwritten, otherwise added to.
+ *
+ * <p>Example: with {@code a = {1, 2}} (1×2) and {@code b = {3, 4}} (2×1),
+ * {@code matmul(a, 0, 2, b, 0, 1, c, 0, 1, 1, 1, 2, false)} leaves {@code c[0] == 11}.
+ */
+public interface Kernels {
+
+    /** C[m×n] (+)= A[m×k] · B[k×n]. */
+    void matmul(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate);
+
+    /** C[m×n] (+)= A[m×k] · B[n×k]ᵀ, the shape of {@code x · Wᵀ} for a PyTorch Linear weight W. */
+    void matmulTransB(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate);
+
+    /** C[m×n] (+)= A[k×m]ᵀ · B[k×n], the shape of a weight gradient {@code dYᵀ · X}. */
+    void matmulTransA(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate);
+
+    /** Σ a[i]·b[i] over n elements. */
+    float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /** y[i] += alpha · x[i]. */
+    void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** Adds {@code bias[0..cols)} to each of {@code rows} rows of width {@code cols}. */
+    void addBiasRows(float[] x, int xOff, float[] bias, int biasOff, int rows, int cols);
+
+    /** Numerically stable softmax of each row, in place. */
+    void softmaxRows(float[] x, int xOff, int rows, int cols);
+
+    /** dx = y ⊙ (dy − Σ(dy ⊙ y)) per row, where y is the softmax output. */
+    void softmaxRowsBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols);
+
+    /**
+     * y = (x − mean) / sqrt(var + eps) · gamma + beta per row, with the biased variance as PyTorch
+     * uses; {@code mean} and {@code rstd} (one per row, may be null) receive what backward needs.
+     */
+    void layerNormRows(float[] x, int xOff, float[] gamma, float[] beta, float[] y, int yOff,
+                       float[] mean, float[] rstd, int rows, int cols, float eps);
+
+    /** Gradients of {@link #layerNormRows}: writes dx and accumulates into dGamma and dBeta. */
+    void layerNormRowsBackward(float[] x, int xOff, float[] gamma, float[] mean, float[] rstd,
+                               float[] dy, int dyOff, float[] dx, int dxOff,
+                               float[] dGamma, float[] dBeta, int rows, int cols);
+
+    /** y = x · Φ(x) = 0.5 · x · (1 + erf(x / √2)), the exact GELU of BERT. */
+    void gelu(float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** dx (+)= dy · (Φ(x) + x · φ(x)). */
+    void geluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n, boolean accumulate);
+}
