@@ -28,6 +28,33 @@ public interface Kernels {
     void matmulTransA(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate);
 
+    /**
+     * {@code batch} independent products C_i (+)= op(A_i) · op(B_i), where op transposes when asked
+     * and item i starts at {@code off + i * stride} in each array: the shape of attention over
+     * [batch · heads] blocks. Transposing both operands is not supported.
+     */
+    default void matmulBatched(boolean transA, boolean transB, int batch,
+                               float[] a, int aOff, int aStride, int lda,
+                               float[] b, int bOff, int bStride, int ldb,
+                               float[] c, int cOff, int cStride, int ldc,
+                               int m, int n, int k, boolean accumulate) {
+        if (transA && transB) {
+            throw new UnsupportedOperationException("matmulBatched with both operands transposed");
+        }
+        for (int i = 0; i < batch; i++) {
+            int ai = aOff + i * aStride;
+            int bi = bOff + i * bStride;
+            int ci = cOff + i * cStride;
+            if (transA) {
+                matmulTransA(a, ai, lda, b, bi, ldb, c, ci, ldc, m, n, k, accumulate);
+            } else if (transB) {
+                matmulTransB(a, ai, lda, b, bi, ldb, c, ci, ldc, m, n, k, accumulate);
+            } else {
+                matmul(a, ai, lda, b, bi, ldb, c, ci, ldc, m, n, k, accumulate);
+            }
+        }
+    }
+
     /** Σ a[i]·b[i] over n elements. */
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
 
