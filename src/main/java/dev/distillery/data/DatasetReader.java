@@ -30,9 +30,12 @@ import java.util.NoSuchElementException;
  * A UTF-8 byte order mark is ignored. JSONL is one object per line; blank lines are skipped.
  */
 public final class DatasetReader implements Iterable<Row>, Iterator<Row>, AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** Created on first JSONL use only, so CSV readers do not pay for Jackson's start-up. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper()
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    }
 
     private final LineSource lines;
     private final ReadOptions options;
@@ -167,15 +170,52 @@ public final class DatasetReader implements Iterable<Row>, Iterator<Row>, AutoCl
     }
 
     private Row readCsvRow() {
-        List<String> fields = readRecord();
-        if (fields == null) {
-            return null;
+        String line;
+        do {
+            line = lines.next();
+            if (line == null) {
+                return null;
+            }
+        } while (line.isEmpty());
+        if (line.indexOf('"') < 0) {
+            return unquotedRow(line);
         }
-        if (fields.size() != columns.size()) {
-            throw new DatasetException(file, recordLine, "expected " + columns.size() + " fields as in the header "
-                    + columns + " but found " + fields.size());
-        }
+        List<String> fields = parseRecord(line);
+        checkFieldCount(fields.size());
         return makeRow(fields.get(textIndex), labelIndex >= 0 ? fields.get(labelIndex) : null, recordLine);
+    }
+
+    /** Fast path for a line without quotes: find the separators, cut out only the two fields used. */
+    private Row unquotedRow(String line) {
+        recordLine = lines.lineNumber();
+        int count = 0;
+        String text = null;
+        String label = null;
+        int start = 0;
+        while (true) {
+            int end = line.indexOf(separator, start);
+            int stop = end < 0 ? line.length() : end;
+            if (count == textIndex) {
+                text = line.substring(start, stop);
+            }
+            if (count == labelIndex) {
+                label = line.substring(start, stop);
+            }
+            count++;
+            if (end < 0) {
+                break;
+            }
+            start = end + 1;
+        }
+        checkFieldCount(count);
+        return makeRow(text, label, recordLine);
+    }
+
+    private void checkFieldCount(int found) {
+        if (found != columns.size()) {
+            throw new DatasetException(file, recordLine, "expected " + columns.size() + " fields as in the header "
+                    + columns + " but found " + found);
+        }
     }
 
     private Row readJsonRow() {
@@ -189,7 +229,7 @@ public final class DatasetReader implements Iterable<Row>, Iterator<Row>, AutoCl
         long n = lines.lineNumber();
         JsonNode node;
         try {
-            node = JSON.readTree(line);
+            node = Json.MAPPER.readTree(line);
         } catch (JacksonException e) {
             throw new DatasetException(file, n, "not valid JSON: " + e.getOriginalMessage());
         }
@@ -256,10 +296,17 @@ public final class DatasetReader implements Iterable<Row>, Iterator<Row>, AutoCl
                 return null;
             }
         } while (line.isEmpty());
+        return parseRecord(line);
+    }
+
+    /** The fields of the record starting with {@code line}, reading more lines while a quote is open. */
+    private List<String> parseRecord(String first) {
+        String line = first;
         recordLine = lines.lineNumber();
         List<String> fields = new ArrayList<>();
         StringBuilder field = new StringBuilder();
         int i = 0;
+        int quote = -2; // next '"' at or after i in this line, -1 if none, -2 if not searched yet
         while (true) {
             if (i < line.length() && line.charAt(i) == '"') {
                 long quoteLine = lines.lineNumber();
@@ -291,6 +338,7 @@ public final class DatasetReader implements Iterable<Row>, Iterator<Row>, AutoCl
                         i++;
                     }
                 }
+                quote = -2;
                 if (i < line.length() && line.charAt(i) != separator) {
                     throw new DatasetException(file, lines.lineNumber(), "unexpected '" + line.charAt(i) + "' after a closing quote at column "
                             + (i + 1) + "; a quoted field must end at a separator or the end of the line");
@@ -300,7 +348,9 @@ public final class DatasetReader implements Iterable<Row>, Iterator<Row>, AutoCl
                 if (end < 0) {
                     end = line.length();
                 }
-                int quote = line.indexOf('"', i);
+                if (quote == -2 || (quote >= 0 && quote < i)) {
+                    quote = line.indexOf('"', i); // searched once per line, not once per field
+                }
                 if (quote >= 0 && quote < end) {
                     throw new DatasetException(file, lines.lineNumber(), "quote inside an unquoted field at column " + (quote + 1)
                             + "; RFC 4180 needs the whole field quoted and inner quotes doubled");

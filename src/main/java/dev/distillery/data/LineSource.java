@@ -136,6 +136,13 @@ final class LineSource implements Closeable {
     }
 
     private String decode(int offset, int end) {
+        boolean ascii = true;
+        for (int i = offset; i < end && ascii; i++) {
+            ascii = line[i] >= 0;
+        }
+        if (ascii) {
+            return new String(line, offset, end - offset, StandardCharsets.US_ASCII); // the common case, without a decoder
+        }
         ByteBuffer bytes = ByteBuffer.wrap(line, offset, end - offset);
         try {
             CharBuffer chars = decoder.reset().decode(bytes);
