@@ -27,7 +27,10 @@ import java.util.NoSuchElementException;
  * <p>CSV and TSV follow RFC 4180: the first record is the header; a field may be double-quoted, and then
  * may hold separators, line breaks (read as {@code \n}) and doubled quotes; a quote elsewhere is an error,
  * as is a record whose field count differs from the header's. Empty lines between records are skipped.
- * A UTF-8 byte order mark is ignored. JSONL is one object per line; blank lines are skipped.
+ * A UTF-8 byte order mark is ignored. JSONL is one object per line; blank lines are skipped, and a label
+ * may be a JSON string or integer ({@code 1} and {@code "1"} are the same label). In every format a row
+ * whose text is blank after the {@link TextTransform}, or whose label is blank, is an error, as is a file
+ * without rows.
  */
 public final class DatasetReader implements Iterable<Row>, Iterator<Row>, AutoCloseable {
     /** Created on first JSONL use only, so CSV readers do not pay for Jackson's start-up. */

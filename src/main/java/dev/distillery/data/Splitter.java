@@ -95,6 +95,15 @@ public final class Splitter {
                 data.subset(data.name() + "#test", rows[2]));
     }
 
+    /**
+     * Moves {@code fraction} of the training rows (stratified, grouped as asked) into a new validation
+     * set and keeps the test set: for datasets shipped with train and test only, such as NSL-KDD.
+     */
+    public static Splits carveValidation(Splits splits, double fraction, long seed, SplitSpec.Grouping grouping) {
+        Splits carved = split(splits.train(), new SplitSpec(1 - fraction, fraction, 0, seed, grouping));
+        return new Splits(carved.train(), carved.validation(), splits.test());
+    }
+
     /** Row groups in first-appearance order, so the shuffle alone decides their order. */
     private static List<int[]> groups(Dataset data, SplitSpec.Grouping grouping) {
         List<int[]> groups = new ArrayList<>();

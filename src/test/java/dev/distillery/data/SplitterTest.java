@@ -83,6 +83,21 @@ class SplitterTest {
     }
 
     @Test
+    void carveValidationKeepsTest() {
+        Dataset d = syntheticUrls();
+        Dataset test = d.subset("test", new int[] {0, 1, 2});
+        Splits given = new Splits(d, Dataset.empty("validation", d.labelMap(), TextTransform.NONE), test);
+        Splits carved = Splitter.carveValidation(given, 0.1, 5, SplitSpec.Grouping.NONE);
+        assertEquals(test, carved.test());
+        assertEquals(d.size(), carved.train().size() + carved.validation().size());
+        int[] total = d.labelCounts();
+        int[] val = carved.validation().labelCounts();
+        for (int c = 0; c < 3; c++) {
+            assertEquals(0.1 * total[c], val[c], 1.0, "label " + c);
+        }
+    }
+
+    @Test
     void badRatiosAreRejected() {
         assertThrows(DatasetException.class, () -> SplitSpec.rows(1).withRatios(0.8, 0.1, 0.2));
         assertThrows(DatasetException.class, () -> SplitSpec.rows(1).withRatios(0, 0.5, 0.5));
