@@ -362,7 +362,9 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** Unmaps the file; segments obtained earlier become invalid. */
     @Override
-    public void close() {
-        arena.close();
+    public synchronized void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
     }
 }
