@@ -8,7 +8,7 @@ import java.text.Normalizer;
  *
  * @param cleanText drop U+0000, U+FFFD and characters of category C* (except tab, LF, CR); map white space to ' '
  * @param handleChineseChars put a space either side of each CJK ideograph so each becomes its own word
- * @param stripAccents NFD, then drop non-spacing marks (Mn)
+ * @param stripAccents NFD, then drop non-spacing marks (Mn, as of Unicode 8.0 like Hugging Face's tables)
  * @param lowercase per-code-point lower-casing, without the context rules (final sigma) of {@link String#toLowerCase}
  */
 public record BertNormalizer(boolean cleanText, boolean handleChineseChars, boolean stripAccents, boolean lowercase) {
@@ -52,7 +52,7 @@ public record BertNormalizer(boolean cleanText, boolean handleChineseChars, bool
         for (int i = 0; i < nfd.length(); ) {
             int cp = nfd.codePointAt(i);
             i += Character.charCount(cp);
-            if (Character.getType(cp) != Character.NON_SPACING_MARK) {
+            if (!Unicode8Tables.contains(Unicode8Tables.NONSPACING_MARK, cp)) {
                 out.appendCodePoint(cp);
             }
         }
@@ -83,15 +83,15 @@ public record BertNormalizer(boolean cleanText, boolean handleChineseChars, bool
         };
     }
 
-    /** Category C* (Cc, Cf, Cs, Co, Cn) other than tab, LF and CR, which BERT treats as white space. */
+    /**
+     * Categories Cc, Cf and Co, other than tab, LF and CR, which BERT treats as white space. Unassigned code points
+     * are kept (and become [UNK]), and categories are Unicode 8.0's, as in the Rust crate Hugging Face uses.
+     */
     static boolean isControl(int cp) {
         if (cp == '\t' || cp == '\n' || cp == '\r') {
             return false;
         }
-        return switch (Character.getType(cp)) {
-            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE, Character.UNASSIGNED -> true;
-            default -> false;
-        };
+        return Unicode8Tables.contains(Unicode8Tables.OTHER, cp);
     }
 
     /** The CJK ideograph blocks BERT spaces out; Hangul, Hiragana and Katakana are written with spaces and stay as they are. */
