@@ -5,8 +5,12 @@ import java.text.Normalizer;
 /**
  * Hugging Face's {@code BertNormalizer}: clean text, space out CJK ideographs, strip accents, lower-case, in that order.
  * Every step walks code points, never chars, so a surrogate pair is one character as in Rust's {@code chars()}.
+ * Categories come from Unicode 8.0 tables ({@link Unicode8Tables}) rather than Java's newer ones, because Hugging
+ * Face classifies characters with the Rust crate unicode_categories, which carries Unicode 8.0 data: a character
+ * assigned later is an ordinary letter there (and so [UNK]), never a control or punctuation.
  *
- * @param cleanText drop U+0000, U+FFFD and characters of category C* (except tab, LF, CR); map white space to ' '
+ * @param cleanText drop U+0000, U+FFFD and characters of category Cc, Cf or Co (except tab, LF, CR, which are white
+ *     space); map white space to ' '
  * @param handleChineseChars put a space either side of each CJK ideograph so each becomes its own word
  * @param stripAccents NFD, then drop non-spacing marks (Mn, as of Unicode 8.0 like Hugging Face's tables)
  * @param lowercase per-code-point lower-casing, without the context rules (final sigma) of {@link String#toLowerCase}
