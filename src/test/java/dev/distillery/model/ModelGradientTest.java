@@ -96,4 +96,33 @@ class ModelGradientTest {
                     () -> project(encoder.meanPooled(input), c), 4, p.name().hashCode());
         }
     }
+
+    @Test
+    void gradientsOnIntermediateHiddenStates() {
+        Encoder encoder = Encoder.create(TinyModels.config("distilbert", 0f), 8);
+        GradCheck.randomise(encoder.parameters(), 0.4, 9);
+        EncoderInput input = TinyModels.sample(7);
+        int n = input.batch() * input.seqLen() * 8;
+        double[] c0 = projection(n, 10);
+        double[] c1 = projection(n, 11);
+        Encoder.Trace t = encoder.forwardTrain(input, null);
+        assertArrayEquals(encoder.hiddenStates(input).get(1), t.hiddenStates().get(1), "first layer output");
+        java.util.List<float[]> dStates = new java.util.ArrayList<>(java.util.Arrays.asList(null, null, null));
+        dStates.set(0, GradCheck.toFloat(c0));
+        dStates.set(1, GradCheck.toFloat(c1));
+        encoder.backward(t, null, dStates);
+        java.util.function.Supplier<Double> loss = () -> {
+            java.util.List<float[]> states = encoder.hiddenStates(input);
+            return project(states.get(0), c0) + project(states.get(1), c1);
+        };
+        for (Parameter p : encoder.parameters()) {
+            GradCheck.checkSample("hidden-state loss " + p.name(), p.data(), p.grad().data(), loss, 4,
+                    p.name().hashCode());
+        }
+        for (Parameter p : encoder.parameters()) {
+            if (p.name().startsWith("transformer.layer.1.")) {
+                assertArrayEquals(new float[p.data().length], p.grad().data(), p.name() + " is after both states");
+            }
+        }
+    }
 }

@@ -107,4 +107,12 @@ public final class GradCheck {
     public static void zeroGrads(List<Parameter> params) {
         params.forEach(Parameter::zeroGrad);
     }
+
+    public static float[] toFloat(double[] c) {
+        float[] f = new float[c.length];
+        for (int i = 0; i < c.length; i++) {
+            f[i] = (float) c[i];
+        }
+        return f;
+    }
 }

@@ -11,6 +11,7 @@ import static dev.distillery.nn.GradCheck.project;
 import static dev.distillery.nn.GradCheck.projection;
 import static dev.distillery.nn.GradCheck.randomArray;
 import static dev.distillery.nn.GradCheck.randomise;
+import static dev.distillery.nn.GradCheck.toFloat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -155,13 +156,5 @@ class LayerGradientTest {
         check("encoder layer dx", x, dx, loss);
         assertArrayEquals(layer.forward(x, maskAdd, batch, seq),
                 layer.forwardTrain(x, maskAdd, batch, seq, null).y(), "evaluation-mode trace equals inference");
-    }
-
-    static float[] toFloat(double[] c) {
-        float[] f = new float[c.length];
-        for (int i = 0; i < c.length; i++) {
-            f[i] = (float) c[i];
-        }
-        return f;
     }
 }
