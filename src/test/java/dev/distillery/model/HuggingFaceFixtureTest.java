@@ -39,8 +39,20 @@ class HuggingFaceFixtureTest {
                 java.util.Arrays.toString(hidden.shape()), what);
         assertClose(f.tensor("last_hidden_state").data(), hidden.data(), FORWARD_RTOL, FORWARD_ATOL,
                 "last hidden state of " + what);
-        assertClose(f.tensor("logits").data(), model.logits(f.input()), FORWARD_RTOL, FORWARD_ATOL,
-                "logits of " + what);
+        float[] logits = f.tensor("logits").data();
+        assertClose(logits, model.logits(f.input()), FORWARD_RTOL, FORWARD_ATOL, "logits of " + what);
+        int labels = f.config().numLabels();
+        float[] probs = new float[logits.length];
+        for (int b = 0; b < f.input().batch(); b++) {
+            double sum = 0;
+            for (int j = 0; j < labels; j++) {
+                sum += Math.exp(logits[b * labels + j]);
+            }
+            for (int j = 0; j < labels; j++) {
+                probs[b * labels + j] = (float) (Math.exp(logits[b * labels + j]) / sum);
+            }
+        }
+        assertClose(probs, model.probabilities(f.input()), FORWARD_RTOL, FORWARD_ATOL, "probabilities of " + what);
     }
 
     @ParameterizedTest
