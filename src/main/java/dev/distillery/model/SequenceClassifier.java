@@ -27,7 +27,8 @@ import java.util.SplittableRandom;
  *   model.backward(step);          // adds into every parameter().grad()
  * </pre>
  * For distillation, {@link #forwardTrain(EncoderInput, SplittableRandom)} gives the logits and
- * {@link #backward(Trace, float[])} takes any dLoss/dLogits.
+ * {@link #backward(Trace, float[])} takes any dLoss/dLogits. Training calls on one model must not
+ * overlap: every backward adds into the same gradients.
  */
 public final class SequenceClassifier {
     private final EncoderConfig config;
