@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
  *
  * <p>Inference ({@link #logits}) is stateless and thread-safe. Training:
  * <pre>
- *   TrainingStep step = model.forwardTrain(input, labels, null, rng);
+ *   TrainingStep step = model.forwardTrain(input, labels, rng);   // rng null: dropout off
  *   model.backward(step);          // adds into every parameter().grad()
  * </pre>
  * For distillation, {@link #forwardTrain(EncoderInput, SplittableRandom)} gives the logits and
