@@ -44,7 +44,7 @@ public final class Encoder {
      * Everything backward needs; {@code hidden} [batch·seq, hidden] is the last hidden state and
      * {@code embedded} the embedding output after dropout, the first layer's input.
      */
-    public record Trace(EncoderInput input, float[] maskAdd, LayerNorm.Trace embeddingNorm,
+    public record Trace(EncoderInput input, LayerNorm.Trace embeddingNorm,
                         float[] embeddingDropMask, float[] embedded, List<EncoderLayer.Trace> layers,
                         float[] hidden) {
         /** HF {@code hidden_states}: the embedding output, then every layer's output, each [batch·seq, hidden]. */
@@ -208,7 +208,7 @@ public final class Encoder {
             traces.add(t);
             x = t.y();
         }
-        return new Trace(input, maskAdd, norm, dropMask, embedded, traces, x);
+        return new Trace(input, norm, dropMask, embedded, traces, x);
     }
 
     /** Adds every parameter's gradient given dLoss/dHidden [batch·seq, hidden]. */
