@@ -173,6 +173,25 @@ class TrainerTest {
     }
 
     @Test
+    void withoutValidationTheModelKeepsItsLastWeights() {
+        SequenceClassifier model = Synthetic.model(0.1f, 7);
+        List<Map<String, float[]>> atEpochEnd = new ArrayList<>();
+        TrainingResult r = new Trainer(model, TRAIN, null, options().withPatience(1), LossFunction.crossEntropy(null))
+                .listener(new TrainingListener() {
+                    @Override
+                    public void epochDone(EpochSummary s) {
+                        atEpochEnd.add(copy(model));
+                    }
+                }).fit();
+        assertEquals(0, r.bestEpoch());
+        assertEquals(3, r.epochs().size(), "no validation, no early stopping");
+        assertTrue(Double.isNaN(r.epochs().getLast().score()));
+        for (Parameter p : model.parameters()) {
+            assertArrayEquals(atEpochEnd.getLast().get(p.name()), p.data(), p.name());
+        }
+    }
+
+    @Test
     void gradientAccumulationMatchesOneLargeBatch() {
         SequenceClassifier model = Synthetic.model(0.0f, 3);
         int[] all = {0, 1, 2, 3, 4, 5, 6, 7};
