@@ -1,0 +1,52 @@
+package dev.distillery.train;
+
+import dev.distillery.model.SequenceClassifier;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.stream.IntStream;
+
+/**
+ * Evaluation-mode logits for a whole example set, batched by similar length so little is padded,
+ * returned in the examples' own order. Teacher logits for distillation come from here too.
+ */
+public final class BatchInference {
+    private BatchInference() {
+    }
+
+    /** Logits {@code [examples, labels]}, row i belonging to example i. */
+    public static float[] logits(SequenceClassifier model, TokenizedExamples examples, int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+        }
+        int labels = model.config().numLabels();
+        int[] lengths = examples.lengths();
+        int[] order = IntStream.range(0, examples.size()).boxed()
+                .sorted(Comparator.comparingInt(i -> lengths[i])).mapToInt(Integer::intValue).toArray();
+        float[] out = new float[examples.size() * labels];
+        for (int from = 0; from < order.length; from += batchSize) {
+            int[] rows = Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize));
+            float[] batch = model.logits(examples.pad(rows)); // [rows, labels]
+            for (int b = 0; b < rows.length; b++) {
+                System.arraycopy(batch, b * labels, out, rows[b] * labels, labels);
+            }
+        }
+        return out;
+    }
+
+    /** Index of the largest logit of each row (the first on ties), {@code [rows]}. */
+    public static int[] argmax(float[] logits, int labels) {
+        int rows = logits.length / labels;
+        int[] out = new int[rows];
+        for (int r = 0; r < rows; r++) {
+            int best = 0;
+            for (int j = 1; j < labels; j++) {
+                if (logits[r * labels + j] > logits[r * labels + best]) {
+                    best = j;
+                }
+            }
+            out[r] = best;
+        }
+        return out;
+    }
+}
