@@ -1,0 +1,219 @@
+package dev.distillery.model;
+
+import dev.distillery.nn.Dropout;
+import dev.distillery.nn.Embedding;
+import dev.distillery.nn.EncoderLayer;
+import dev.distillery.nn.LayerNorm;
+import dev.distillery.nn.Linear;
+import dev.distillery.nn.Parameter;
+import dev.distillery.nn.SelfAttention;
+import dev.distillery.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A BERT or DistilBERT encoder without a head: HF {@code BertModel} minus its pooler, or
+ * {@code DistilBertModel} (Devlin et al., "BERT", 2019; Sanh et al., "DistilBERT", 2019).
+ *
+ * <p>embeddings = LN(word[ids] + type[typeIds] + position[0..seq)) then dropout, followed by
+ * {@code numLayers} post-LN {@link EncoderLayer}s; DistilBERT has no token types.
+ *
+ * <p>Life cycle: {@link #create} gives a seeded random model; {@link #loadWeights} fills it from a
+ * Hugging Face weight map. Inference methods keep no state, so threads may share an encoder;
+ * {@link #forwardTrain} returns a trace that {@link #backward} consumes, adding into each
+ * {@link Parameter}'s gradient. Example: {@code Encoder.create(cfg, 1).lastHiddenState(in)} has
+ * shape [batch, seq, hidden].
+ */
+public final class Encoder {
+    /** HF initialises the embedding row of {@code pad_token_id}, 0 in every BERT vocabulary, to zero. */
+    private static final int PAD_TOKEN_ID = 0;
+
+    private final EncoderConfig config;
+    private final String familyPrefix;
+    private final Embedding words;
+    private final Embedding positions;
+    private final Embedding types; // null for DistilBERT
+    private final LayerNorm embeddingNorm;
+    private final List<EncoderLayer> layers;
+    private final List<Parameter> parameters;
+
+    /** Everything backward needs; {@code hidden} [batch·seq, hidden] is the last hidden state. */
+    public record Trace(EncoderInput input, float[] maskAdd, LayerNorm.Trace embeddingNorm,
+                        float[] embeddingDropMask, List<EncoderLayer.Trace> layers, float[] hidden) {
+    }
+
+    Encoder(EncoderConfig config, SplittableRandom rng, String prefix) {
+        this.config = config;
+        boolean distil = config.isDistilBert();
+        this.familyPrefix = distil ? "distilbert." : "bert.";
+        int h = config.hiddenSize();
+        String emb = prefix + "embeddings.";
+        words = new Embedding(emb + "word_embeddings", config.vocabSize(), h, PAD_TOKEN_ID, rng);
+        positions = new Embedding(emb + "position_embeddings", config.maxPositions(), h, -1, rng);
+        types = !distil && config.typeVocabSize() > 0
+                ? new Embedding(emb + "token_type_embeddings", config.typeVocabSize(), h, -1, rng) : null;
+        embeddingNorm = new LayerNorm(emb + "LayerNorm", h, config.layerNormEps());
+        layers = new ArrayList<>();
+        for (int i = 0; i < config.numLayers(); i++) {
+            layers.add(distil ? distilLayer(prefix + "transformer.layer." + i + ".", rng)
+                    : bertLayer(prefix + "encoder.layer." + i + ".", rng));
+        }
+        List<Parameter> all = new ArrayList<>(words.parameters());
+        all.addAll(positions.parameters());
+        if (types != null) {
+            all.addAll(types.parameters());
+        }
+        all.addAll(embeddingNorm.parameters());
+        for (EncoderLayer layer : layers) {
+            all.addAll(layer.parameters());
+        }
+        parameters = List.copyOf(all);
+    }
+
+    /** A randomly initialised encoder with bare HF names ({@code embeddings.*}, {@code encoder.layer.*}). */
+    public static Encoder create(EncoderConfig config, long seed) {
+        return new Encoder(config, new SplittableRandom(seed), "");
+    }
+
+    private EncoderLayer bertLayer(String p, SplittableRandom rng) {
+        int h = config.hiddenSize();
+        SelfAttention attention = new SelfAttention(
+                new Linear(p + "attention.self.query", h, h, rng),
+                new Linear(p + "attention.self.key", h, h, rng),
+                new Linear(p + "attention.self.value", h, h, rng),
+                new Linear(p + "attention.output.dense", h, h, rng),
+                config.numHeads(), config.attentionDropout());
+        return new EncoderLayer(attention,
+                new LayerNorm(p + "attention.output.LayerNorm", h, config.layerNormEps()),
+                new Linear(p + "intermediate.dense", h, config.intermediateSize(), rng),
+                new Linear(p + "output.dense", config.intermediateSize(), h, rng),
+                new LayerNorm(p + "output.LayerNorm", h, config.layerNormEps()),
+                config.hiddenDropout(), config.hiddenDropout());
+    }
+
+    private EncoderLayer distilLayer(String p, SplittableRandom rng) {
+        int h = config.hiddenSize();
+        SelfAttention attention = new SelfAttention(
+                new Linear(p + "attention.q_lin", h, h, rng),
+                new Linear(p + "attention.k_lin", h, h, rng),
+                new Linear(p + "attention.v_lin", h, h, rng),
+                new Linear(p + "attention.out_lin", h, h, rng),
+                config.numHeads(), config.attentionDropout());
+        // DistilBERT's TransformerBlock has no dropout between attention and its LayerNorm.
+        return new EncoderLayer(attention,
+                new LayerNorm(p + "sa_layer_norm", h, config.layerNormEps()),
+                new Linear(p + "ffn.lin1", h, config.intermediateSize(), rng),
+                new Linear(p + "ffn.lin2", config.intermediateSize(), h, rng),
+                new LayerNorm(p + "output_layer_norm", h, config.layerNormEps()),
+                0f, config.hiddenDropout());
+    }
+
+    public EncoderConfig config() {
+        return config;
+    }
+
+    /** All parameters in Hugging Face order, named as in a HF checkpoint. */
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    /** Name → live parameter tensor (not copies), in HF order. */
+    public Map<String, Tensor> weights() {
+        return WeightBinder.export(parameters);
+    }
+
+    /**
+     * Copies in every encoder tensor from a HF map, named with or without the {@code bert.} /
+     * {@code distilbert.} prefix. A BERT pooler and buffers such as {@code position_ids} are
+     * skipped and reported; anything else unknown, missing or wrongly shaped throws.
+     *
+     * @throws WeightMismatchException listing every problem at once; the model is then unchanged
+     */
+    public LoadReport loadWeights(Map<String, Tensor> weights) {
+        return WeightBinder.bind(config.family() + " encoder", parameters, weights, familyPrefix,
+                name -> false, name -> name.startsWith("pooler.") || name.startsWith(familyPrefix + "pooler."));
+    }
+
+    /** HF {@code last_hidden_state} [batch, seq, hidden]. */
+    public Tensor lastHiddenState(EncoderInput input) {
+        return Tensor.of(hidden(input), input.batch(), input.seqLen(), config.hiddenSize());
+    }
+
+    /** The last hidden state flat, [batch·seq, hidden]; stateless. */
+    public float[] hidden(EncoderInput input) {
+        int seq = input.seqLen();
+        float[] maskAdd = SelfAttention.additiveMask(input.attentionMask());
+        float[] x = embeddingNorm.forward(embed(input), input.batch() * seq);
+        for (EncoderLayer layer : layers) {
+            x = layer.forward(x, maskAdd, input.batch(), seq);
+        }
+        return x;
+    }
+
+    /** The mask-weighted mean of the last hidden state, [batch, hidden] (sentence-transformers pooling). */
+    public float[] meanPooled(EncoderInput input) {
+        return MeanPooling.forward(hidden(input), input, config.hiddenSize());
+    }
+
+    /**
+     * The forward pass keeping what {@link #backward} needs; dropout is active when {@code rng} is
+     * non-null (training mode) and off when it is null (evaluation mode, still differentiable).
+     */
+    public Trace forwardTrain(EncoderInput input, SplittableRandom rng) {
+        int batch = input.batch();
+        int seq = input.seqLen();
+        float[] maskAdd = SelfAttention.additiveMask(input.attentionMask());
+        LayerNorm.Trace norm = embeddingNorm.forwardTrain(embed(input), batch * seq);
+        float[] dropMask = Dropout.mask(norm.y().length, config.hiddenDropout(), rng);
+        float[] x = Dropout.applyCopy(norm.y(), dropMask);
+        List<EncoderLayer.Trace> traces = new ArrayList<>(layers.size());
+        for (EncoderLayer layer : layers) {
+            EncoderLayer.Trace t = layer.forwardTrain(x, maskAdd, batch, seq, rng);
+            traces.add(t);
+            x = t.y();
+        }
+        return new Trace(input, maskAdd, norm, dropMask, traces, x);
+    }
+
+    /** Adds every parameter's gradient given dLoss/dHidden [batch·seq, hidden]. */
+    public void backward(Trace t, float[] dHidden) {
+        float[] dx = dHidden;
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            dx = layers.get(i).backward(t.layers().get(i), dx);
+        }
+        dx = Dropout.applyCopy(dx, t.embeddingDropMask());
+        float[] dEmbedded = embeddingNorm.backward(t.embeddingNorm(), dx);
+        EncoderInput in = t.input();
+        words.backward(in.inputIds(), dEmbedded);
+        if (types != null) {
+            types.backward(in.tokenTypeIds(), dEmbedded);
+        }
+        positions.backward(positionIds(in), dEmbedded);
+    }
+
+    /** word + type + position embeddings, summed in HF's order so rounding matches. */
+    private float[] embed(EncoderInput input) {
+        if (input.seqLen() > config.maxPositions()) {
+            throw new IllegalArgumentException("sequence length " + input.seqLen() + " exceeds the model's "
+                    + config.maxPositions() + " positions");
+        }
+        float[] x = new float[input.batch() * input.seqLen() * config.hiddenSize()];
+        words.addTo(input.inputIds(), x);
+        if (types != null) {
+            types.addTo(input.tokenTypeIds(), x);
+        }
+        positions.addTo(positionIds(input), x);
+        return x;
+    }
+
+    private static int[] positionIds(EncoderInput input) {
+        int[] ids = new int[input.batch() * input.seqLen()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = i % input.seqLen();
+        }
+        return ids;
+    }
+}
