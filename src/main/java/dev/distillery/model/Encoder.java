@@ -40,9 +40,22 @@ public final class Encoder {
     private final List<EncoderLayer> layers;
     private final List<Parameter> parameters;
 
-    /** Everything backward needs; {@code hidden} [batch·seq, hidden] is the last hidden state. */
+    /**
+     * Everything backward needs; {@code hidden} [batch·seq, hidden] is the last hidden state and
+     * {@code embedded} the embedding output after dropout, the first layer's input.
+     */
     public record Trace(EncoderInput input, float[] maskAdd, LayerNorm.Trace embeddingNorm,
-                        float[] embeddingDropMask, List<EncoderLayer.Trace> layers, float[] hidden) {
+                        float[] embeddingDropMask, float[] embedded, List<EncoderLayer.Trace> layers,
+                        float[] hidden) {
+        /** HF {@code hidden_states}: the embedding output, then every layer's output, each [batch·seq, hidden]. */
+        public List<float[]> hiddenStates() {
+            List<float[]> states = new ArrayList<>(layers.size() + 1);
+            states.add(embedded);
+            for (EncoderLayer.Trace t : layers) {
+                states.add(t.y());
+            }
+            return states;
+        }
     }
 
     Encoder(EncoderConfig config, SplittableRandom rng, String prefix) {
@@ -144,13 +157,25 @@ public final class Encoder {
 
     /** The last hidden state flat, [batch·seq, hidden]; stateless. */
     public float[] hidden(EncoderInput input) {
+        List<float[]> states = hiddenStates(input);
+        return states.get(states.size() - 1);
+    }
+
+    /**
+     * HF {@code hidden_states} in evaluation mode: the embedding output, then every layer's
+     * output, each [batch·seq, hidden] ({@code numLayers + 1} arrays); stateless.
+     */
+    public List<float[]> hiddenStates(EncoderInput input) {
         int seq = input.seqLen();
         float[] maskAdd = SelfAttention.additiveMask(input.attentionMask());
+        List<float[]> states = new ArrayList<>(layers.size() + 1);
         float[] x = embeddingNorm.forward(embed(input), input.batch() * seq);
+        states.add(x);
         for (EncoderLayer layer : layers) {
             x = layer.forward(x, maskAdd, input.batch(), seq);
+            states.add(x);
         }
-        return x;
+        return states;
     }
 
     /** The mask-weighted mean of the last hidden state, [batch, hidden] (sentence-transformers pooling). */
@@ -168,21 +193,43 @@ public final class Encoder {
         float[] maskAdd = SelfAttention.additiveMask(input.attentionMask());
         LayerNorm.Trace norm = embeddingNorm.forwardTrain(embed(input), batch * seq);
         float[] dropMask = Dropout.mask(norm.y().length, config.hiddenDropout(), rng);
-        float[] x = Dropout.applyCopy(norm.y(), dropMask);
+        float[] embedded = Dropout.applyCopy(norm.y(), dropMask);
+        float[] x = embedded;
         List<EncoderLayer.Trace> traces = new ArrayList<>(layers.size());
         for (EncoderLayer layer : layers) {
             EncoderLayer.Trace t = layer.forwardTrain(x, maskAdd, batch, seq, rng);
             traces.add(t);
             x = t.y();
         }
-        return new Trace(input, maskAdd, norm, dropMask, traces, x);
+        return new Trace(input, maskAdd, norm, dropMask, embedded, traces, x);
     }
 
     /** Adds every parameter's gradient given dLoss/dHidden [batch·seq, hidden]. */
     public void backward(Trace t, float[] dHidden) {
-        float[] dx = dHidden;
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            dx = layers.get(i).backward(t.layers().get(i), dx);
+        backward(t, dHidden, null);
+    }
+
+    /**
+     * As {@link #backward(Trace, float[])}, with extra gradients on intermediate hidden states
+     * (hidden-state distillation): {@code dHiddenStates} follows {@link Trace#hiddenStates()},
+     * null entries meaning none; {@code dHidden} may then be null.
+     */
+    public void backward(Trace t, float[] dHidden, List<float[]> dHiddenStates) {
+        if (dHiddenStates != null && dHiddenStates.size() != layers.size() + 1) {
+            throw new IllegalArgumentException(dHiddenStates.size() + " hidden-state gradients for "
+                    + (layers.size() + 1) + " hidden states");
+        }
+        float[] dx = dHidden != null ? dHidden.clone() : new float[t.hidden().length];
+        for (int i = layers.size(); i >= 0; i--) {
+            if (dHiddenStates != null && dHiddenStates.get(i) != null) {
+                float[] extra = dHiddenStates.get(i);
+                for (int j = 0; j < dx.length; j++) {
+                    dx[j] += extra[j];
+                }
+            }
+            if (i > 0) {
+                dx = layers.get(i - 1).backward(t.layers().get(i - 1), dx);
+            }
         }
         dx = Dropout.applyCopy(dx, t.embeddingDropMask());
         float[] dEmbedded = embeddingNorm.backward(t.embeddingNorm(), dx);

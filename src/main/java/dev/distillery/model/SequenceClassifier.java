@@ -31,7 +31,7 @@ import java.util.SplittableRandom;
 public final class SequenceClassifier {
     private final EncoderConfig config;
     private final Encoder encoder;
-    private final Linear hidden;     // BERT pooler.dense or DistilBERT pre_classifier, [hidden, hidden]
+    private final Linear headDense;  // BERT pooler.dense or DistilBERT pre_classifier, [hidden, hidden]
     private final Linear classifier; // [labels, hidden]
     private final List<Parameter> parameters;
 
@@ -54,10 +54,10 @@ public final class SequenceClassifier {
         boolean distil = config.isDistilBert();
         int h = config.hiddenSize();
         encoder = new Encoder(config, rng, distil ? "distilbert." : "bert.");
-        hidden = new Linear(distil ? "pre_classifier" : "bert.pooler.dense", h, h, rng);
+        headDense = new Linear(distil ? "pre_classifier" : "bert.pooler.dense", h, h, rng);
         classifier = new Linear("classifier", h, config.numLabels(), rng);
         List<Parameter> all = new ArrayList<>(encoder.parameters());
-        all.addAll(hidden.parameters());
+        all.addAll(headDense.parameters());
         all.addAll(classifier.parameters());
         parameters = List.copyOf(all);
     }
@@ -146,6 +146,14 @@ public final class SequenceClassifier {
 
     /** Adds every parameter's gradient given dLoss/dLogits [batch, labels]. */
     public void backward(Trace t, float[] dLogits) {
+        backward(t, dLogits, null);
+    }
+
+    /**
+     * As {@link #backward(Trace, float[])}, plus gradients on the encoder's hidden states in
+     * {@link Encoder.Trace#hiddenStates()} order (null entries for none), for distillation.
+     */
+    public void backward(Trace t, float[] dLogits, List<float[]> dHiddenStates) {
         EncoderInput input = t.encoder().input();
         int batch = input.batch();
         int h = config.hiddenSize();
@@ -154,12 +162,12 @@ public final class SequenceClassifier {
         float[] dPre = config.isDistilBert()
                 ? Activations.reluBackward(t.activated(), dDropped) // relu(x) > 0 exactly where x > 0
                 : Activations.tanhBackward(t.activated(), dDropped);
-        float[] dCls = hidden.backward(t.cls(), dPre, batch, null);
+        float[] dCls = headDense.backward(t.cls(), dPre, batch, null);
         float[] dHidden = new float[batch * input.seqLen() * h];
         for (int b = 0; b < batch; b++) {
             System.arraycopy(dCls, b * h, dHidden, b * input.seqLen() * h, h);
         }
-        encoder.backward(t.encoder(), dHidden);
+        encoder.backward(t.encoder(), dHidden, dHiddenStates);
     }
 
     private Trace head(float[] lastHidden, EncoderInput input, SplittableRandom rng) {
@@ -169,7 +177,7 @@ public final class SequenceClassifier {
         for (int b = 0; b < batch; b++) {
             System.arraycopy(lastHidden, b * input.seqLen() * h, cls, b * h, h);
         }
-        float[] pre = hidden.forward(cls, batch);
+        float[] pre = headDense.forward(cls, batch);
         float[] activated = config.isDistilBert() ? Activations.relu(pre) : Activations.tanh(pre);
         float[] dropMask = Dropout.mask(activated.length, config.classifierDropout(), rng);
         float[] logits = classifier.forward(Dropout.applyCopy(activated, dropMask), batch);

@@ -34,6 +34,7 @@ final class WeightBinder {
         List<String> unexpected = new ArrayList<>();
         List<String> wrongShape = new ArrayList<>();
         List<String> ignored = new ArrayList<>();
+        java.util.Set<Parameter> misshapen = new java.util.HashSet<>();
         for (Map.Entry<String, Tensor> e : source.entrySet()) {
             String key = e.getKey();
             Parameter p = lookup(byName, normalise(key), familyPrefix);
@@ -44,6 +45,7 @@ final class WeightBinder {
                     unexpected.add(key);
                 }
             } else if (!Arrays.equals(p.value().shape(), e.getValue().shape())) {
+                misshapen.add(p);
                 wrongShape.add(key + ": " + Arrays.toString(e.getValue().shape()) + ", expected "
                         + Arrays.toString(p.value().shape()) + " for " + p.name());
             } else if (matched.put(p, e.getValue()) != null) {
@@ -53,7 +55,7 @@ final class WeightBinder {
         List<String> missing = new ArrayList<>();
         List<String> keptInitial = new ArrayList<>();
         for (Parameter p : params) {
-            if (!matched.containsKey(p)) {
+            if (!matched.containsKey(p) && !misshapen.contains(p)) {
                 (mayKeepInitial.test(p.name()) ? keptInitial : missing).add(p.name());
             }
         }

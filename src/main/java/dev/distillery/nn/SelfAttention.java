@@ -96,8 +96,8 @@ public final class SelfAttention {
         float[] kh = splitHeads(key.forward(x, tokens), batch, seq);
         float[] vh = splitHeads(value.forward(x, tokens), batch, seq);
         float[] probs = new float[blocks * blockS]; // [batch, heads, seq, seq]
-        k.matmulBatched(false, true, blocks, qh, 0, blockQ, headSize, kh, 0, blockQ, headSize,
-                probs, 0, blockS, seq, seq, seq, headSize, false);
+        batched(false, true, blocks, qh, blockQ, headSize, kh, blockQ, headSize,
+                probs, blockS, seq, seq, seq, headSize);
         float sqrtHeadSize = (float) Math.sqrt(headSize);
         Parallel.forRange(blocks, (from, to) -> {
             for (int blk = from; blk < to; blk++) {
@@ -116,8 +116,8 @@ public final class SelfAttention {
         float[] dropMask = Dropout.mask(probs.length, dropout, rng);
         float[] probsDropped = Dropout.applyCopy(probs, dropMask);
         float[] contextH = new float[blocks * blockQ];
-        k.matmulBatched(false, false, blocks, probsDropped, 0, blockS, seq, vh, 0, blockQ, headSize,
-                contextH, 0, blockQ, headSize, seq, headSize, seq, false);
+        batched(false, false, blocks, probsDropped, blockS, seq, vh, blockQ, headSize,
+                contextH, blockQ, headSize, seq, headSize, seq);
         float[] context = mergeHeads(contextH, batch, seq); // [batch·seq, hidden]
         float[] y = output.forward(context, tokens);
         return new Trace(x, qh, kh, vh, probs, dropMask, probsDropped, context, y, batch, seq);
@@ -137,11 +137,11 @@ public final class SelfAttention {
         int blockS = seq * seq;
         float[] dContextH = splitHeads(output.backward(t.context(), dy, tokens, null), batch, seq);
         float[] dProbs = new float[blocks * blockS];
-        k.matmulBatched(false, true, blocks, dContextH, 0, blockQ, headSize, t.vh(), 0, blockQ, headSize,
-                dProbs, 0, blockS, seq, seq, seq, headSize, false);
+        batched(false, true, blocks, dContextH, blockQ, headSize, t.vh(), blockQ, headSize,
+                dProbs, blockS, seq, seq, seq, headSize);
         float[] dvh = new float[blocks * blockQ];
-        k.matmulBatched(true, false, blocks, t.probsDropped(), 0, blockS, seq, dContextH, 0, blockQ, headSize,
-                dvh, 0, blockQ, headSize, seq, headSize, seq, false);
+        batched(true, false, blocks, t.probsDropped(), blockS, seq, dContextH, blockQ, headSize,
+                dvh, blockQ, headSize, seq, headSize, seq);
         Dropout.apply(dProbs, t.dropMask());
         float[] dScores = new float[blocks * blockS];
         float sqrtHeadSize = (float) Math.sqrt(headSize);
@@ -154,15 +154,27 @@ public final class SelfAttention {
             }
         });
         float[] dqh = new float[blocks * blockQ];
-        k.matmulBatched(false, false, blocks, dScores, 0, blockS, seq, t.kh(), 0, blockQ, headSize,
-                dqh, 0, blockQ, headSize, seq, headSize, seq, false);
+        batched(false, false, blocks, dScores, blockS, seq, t.kh(), blockQ, headSize,
+                dqh, blockQ, headSize, seq, headSize, seq);
         float[] dkh = new float[blocks * blockQ];
-        k.matmulBatched(true, false, blocks, dScores, 0, blockS, seq, t.qh(), 0, blockQ, headSize,
-                dkh, 0, blockQ, headSize, seq, headSize, seq, false);
+        batched(true, false, blocks, dScores, blockS, seq, t.qh(), blockQ, headSize,
+                dkh, blockQ, headSize, seq, headSize, seq);
         float[] dx = query.backward(t.x(), mergeHeads(dqh, batch, seq), tokens, dxInto);
         key.backward(t.x(), mergeHeads(dkh, batch, seq), tokens, dx);
         value.backward(t.x(), mergeHeads(dvh, batch, seq), tokens, dx);
         return dx;
+    }
+
+    /**
+     * {@link Kernels#matmulBatched} over all (sequence, head) blocks, split across the pool by
+     * blocks: each block is too small for a matrix kernel to split well on its own.
+     */
+    private static void batched(boolean transA, boolean transB, int blocks, float[] a, int aStride, int lda,
+                                float[] b, int bStride, int ldb, float[] c, int cStride, int ldc, int m, int n, int k) {
+        Kernels kernels = KernelProvider.get();
+        Parallel.forRange(blocks, (from, to) -> kernels.matmulBatched(transA, transB, to - from,
+                a, from * aStride, aStride, lda, b, from * bStride, bStride, ldb, c, from * cStride, cStride, ldc,
+                m, n, k, false));
     }
 
     /** [batch, seq, heads·headSize] → [batch, heads, seq, headSize]. */
