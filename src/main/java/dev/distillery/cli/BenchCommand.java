@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -94,8 +95,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Contestant distillery = input -> encoder.encoder().meanPooled(input);
         BenchResult result;
-        if (encoder.onnxModel().isPresent()) {
-            try (OrtPeer ort = new OrtPeer(encoder.onnxModel().get(), n)) {
+        Optional<byte[]> onnx = encoder.onnxModel();
+        if (onnx.isPresent()) {
+            try (OrtPeer ort = new OrtPeer(onnx.get(), n)) {
                 result = new Bench(distillery, ort::run, batches, singles, seconds, n).run();
             }
         } else {

@@ -45,13 +45,13 @@ public final class SentenceEncoder {
     private final String name;
     private final Encoder encoder;
     private final WordPieceTokenizer tokenizer;
-    private final byte[] onnxModel; // null unless the weights came from an ONNX file
+    private final boolean bundledOnnx;
 
-    private SentenceEncoder(String name, Encoder encoder, WordPieceTokenizer tokenizer, byte[] onnxModel) {
+    private SentenceEncoder(String name, Encoder encoder, WordPieceTokenizer tokenizer, boolean bundledOnnx) {
         this.name = name;
         this.encoder = encoder;
         this.tokenizer = tokenizer;
-        this.onnxModel = onnxModel;
+        this.bundledOnnx = bundledOnnx;
     }
 
     /**
@@ -68,7 +68,7 @@ public final class SentenceEncoder {
             try (InputStream in = MiniLm.open(MiniLm.TOKENIZER_RESOURCE)) {
                 tokenizer = WordPieceTokenizer.fromTokenizerJson(in, "classpath:" + MiniLm.TOKENIZER_RESOURCE);
             }
-            return new SentenceEncoder(MINILM, encoder, tokenizer, MiniLm.modelBytes());
+            return new SentenceEncoder(MINILM, encoder, tokenizer, true);
         }
         Path dir = Path.of(model);
         if (!Files.isDirectory(dir)) {
@@ -82,7 +82,7 @@ public final class SentenceEncoder {
         WordPieceTokenizer tokenizer = checkpoint.tokenizerFile().getFileName().toString().endsWith(".json")
                 ? WordPieceTokenizer.fromTokenizerJson(checkpoint.tokenizerFile())
                 : WordPieceTokenizer.fromVocabTxt(checkpoint.tokenizerFile(), checkpoint.lowerCase());
-        return new SentenceEncoder(dir.toString(), encoderOf(checkpoint.config(), checkpoint.weights()), tokenizer, null);
+        return new SentenceEncoder(dir.toString(), encoderOf(checkpoint.config(), checkpoint.weights()), tokenizer, false);
     }
 
     private static Encoder encoderOf(EncoderConfig config, Map<String, Tensor> weights) {
@@ -112,9 +112,12 @@ public final class SentenceEncoder {
         return encoder.config();
     }
 
-    /** The ONNX file the weights came from, for running a peer runtime on the same model. */
-    public Optional<byte[]> onnxModel() {
-        return Optional.ofNullable(onnxModel);
+    /**
+     * The ONNX file the weights came from, for running a peer runtime on the same model; read on
+     * request (90 MB for MiniLM), empty for a checkpoint folder.
+     */
+    public Optional<byte[]> onnxModel() throws IOException {
+        return bundledOnnx ? Optional.of(MiniLm.modelBytes()) : Optional.empty();
     }
 
     /** Tokenizes {@code texts}, cut to {@code maxLength} tokens and padded to the longest. */
