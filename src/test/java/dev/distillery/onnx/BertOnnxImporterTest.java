@@ -180,6 +180,40 @@ class BertOnnxImporterTest {
         assertTrue(e.getMessage().contains("'" + name + "' is INT8"), e.getMessage());
     }
 
+    @Test
+    void bertPrefixedExportImportsUnderTheSameNames() throws OnnxImportException {
+        // A BertForSequenceClassification export names everything under 'bert.' and '/bert/'.
+        ImportedEncoder prefixed = importEdited(g -> {
+            GraphProto.Builder b = g.toBuilder();
+            java.util.Set<String> params = new java.util.HashSet<>();
+            for (int i = 0; i < b.getInitializerCount(); i++) {
+                String name = b.getInitializer(i).getName();
+                if (!name.startsWith("onnx::")) {
+                    params.add(name);
+                    b.setInitializer(i, b.getInitializer(i).toBuilder().setName("bert." + name));
+                }
+            }
+            for (int i = 0; i < b.getNodeCount(); i++) {
+                NodeProto.Builder n = b.getNode(i).toBuilder();
+                if (n.getName().startsWith("/encoder/") || n.getName().startsWith("/embeddings/")) {
+                    n.setName("/bert" + n.getName());
+                }
+                for (int k = 0; k < n.getInputCount(); k++) {
+                    if (params.contains(n.getInput(k))) {
+                        n.setInput(k, "bert." + n.getInput(k));
+                    }
+                }
+                b.setNode(i, n);
+            }
+            return b.build();
+        });
+        assertEquals(imported.config(), prefixed.config());
+        assertEquals(imported.weights().keySet(), prefixed.weights().keySet());
+        for (Map.Entry<String, Tensor> e : imported.weights().entrySet()) {
+            assertArrayEquals(e.getValue().data(), prefixed.weights().get(e.getKey()).data(), e.getKey());
+        }
+    }
+
     private static ImportedEncoder importEdited(UnaryOperator<GraphProto> edit) throws OnnxImportException {
         return BertOnnxImporter.fromModel(model.toBuilder().setGraph(edit.apply(model.getGraph())).build(), "edited");
     }
