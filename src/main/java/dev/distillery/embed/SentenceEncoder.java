@@ -177,7 +177,7 @@ public final class SentenceEncoder {
     }
 
     /** x / max(‖x‖₂, 1e-12) in place, accumulating in double so the norm is exact to float. */
-    static void normalize(float[] x, int off, int n) {
+    public static void normalize(float[] x, int off, int n) {
         double sum = 0;
         for (int i = 0; i < n; i++) {
             sum += (double) x[off + i] * x[off + i];
