@@ -22,7 +22,7 @@ class MiniLmAgainstOnnxRuntimeTest {
      * transposition, head split or mask moves values by 1e-2 or more.
      */
     private static final double ATOL = 1e-4;
-    private static final int BATCH = 32;
+    private static final int BATCH = 16;
 
     private static SentenceEncoder minilm;
     private static OrtPeer ort;
