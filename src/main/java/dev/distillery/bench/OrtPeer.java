@@ -47,6 +47,15 @@ public final class OrtPeer implements AutoCloseable {
      * calling thread among them) and no inter-operator parallelism, as a single request would run.
      */
     public OrtPeer(byte[] onnxModel, int intraOpThreads) throws OrtException {
+        this(onnxModel, intraOpThreads, false);
+    }
+
+    /**
+     * As {@link #OrtPeer(byte[], int)}; {@code allowSpinning} keeps ORT's default of idle workers
+     * busy-waiting for the next operator, which is faster alone but steals the cores Distillery
+     * needs when the two are interleaved in one process.
+     */
+    public OrtPeer(byte[] onnxModel, int intraOpThreads, boolean allowSpinning) throws OrtException {
         if (intraOpThreads <= 0) {
             throw new IllegalArgumentException("ONNX Runtime thread count must be positive, got " + intraOpThreads);
         }
@@ -57,9 +66,7 @@ public final class OrtPeer implements AutoCloseable {
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            // Idle ORT workers otherwise spin for a while after each run, stealing the cores that
-            // Distillery needs when the two are interleaved in one process.
-            options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            options.addConfigEntry("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
             this.session = env.createSession(onnxModel, options);
         }
         Set<String> inputs = session.getInputNames();

@@ -61,6 +61,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Texts to encode, one per line. Default: 256 bundled phishing-dataset URLs.")
     Path texts;
 
+    @Option(names = "--ort-spin", description = "Let ONNX Runtime's idle threads busy-wait (its default when run "
+            + "alone). Off by default: spinning threads steal the cores Distillery runs on next.")
+    boolean ortSpin;
+
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
@@ -97,7 +101,7 @@ public final class BenchCommand implements Callable<Integer> {
         BenchResult result;
         Optional<byte[]> onnx = encoder.onnxModel();
         if (onnx.isPresent()) {
-            try (OrtPeer ort = new OrtPeer(onnx.get(), n)) {
+            try (OrtPeer ort = new OrtPeer(onnx.get(), n, ortSpin)) {
                 result = new Bench(distillery, ort::run, batches, singles, seconds, n).run();
             }
         } else {
