@@ -103,7 +103,8 @@ public final class EmbedCommand implements Callable<Integer> {
                 written += chunk.size();
             }
         } catch (CharacterCodingException e) {
-            throw new CharConversionException(input + " is not UTF-8 text (after line " + written + ")");
+            // The reader decodes ahead in blocks, so the failing line is not known precisely.
+            throw new CharConversionException(input + " is not UTF-8 text");
         }
         json.flush();
         return written;

@@ -71,4 +71,14 @@ class EmbedCommandTest {
         assertEquals(1, code);
         assertTrue(Files.notExists(dir.resolve("o.jsonl")));
     }
+
+    @Test
+    void nonUtf8InputIsAUserErrorAndWritesNothing() throws Exception {
+        Path input = dir.resolve("latin1.txt");
+        Files.write(input, new byte[] {'o', 'k', '\n', (byte) 0xff, (byte) 0xfe, '\n'});
+        Path output = dir.resolve("out.jsonl");
+        int code = Main.run("embed", "--input", input.toString(), "--output", output.toString());
+        assertEquals(1, code);
+        assertFalse(Files.exists(output));
+    }
 }
