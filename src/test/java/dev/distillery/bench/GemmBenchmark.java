@@ -74,13 +74,13 @@ public final class GemmBenchmark {
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
-    /** Result of one form: median wall-clock rate and median rate per second of process CPU time. */
+    /** Result of one form: median wall-clock rate, and the rate per second of process CPU time. */
     private record Rate(double wallGflops, double cpuGflops) {
     }
 
     /**
-     * Warms up for a third of the budget (at least two calls), then takes the median call, both in
-     * wall-clock time and in process CPU time. On a machine shared with other jobs the wall figure
+     * Warms up for a third of the budget (at least two calls), then takes the median call, in wall-clock
+     * time, and sums process CPU time over the timed calls. On a machine shared with other jobs the wall figure
      * falls with the share of the cores this process gets; the CPU figure (flops per core-second)
      * does not, and times the thread count gives what the same code does on idle cores.
      */
@@ -103,7 +103,8 @@ public final class GemmBenchmark {
             times[count] = System.nanoTime() - t0;
             cpuTimes[count++] = OS.getProcessCpuTime() - c0;
         }
-        return new Rate(flops / median(times, count), flops / median(cpuTimes, count));
+        // CPU time ticks in 10 ms steps here, so it is summed over all timed calls, not taken per call.
+        return new Rate(flops / median(times, count), flops * count / Arrays.stream(cpuTimes, 0, count).sum());
     }
 
     private static double median(double[] values, int count) {
