@@ -9,6 +9,7 @@ import dev.distillery.model.EncoderConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -40,10 +41,10 @@ public final class InspectCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         boolean folder = Files.isDirectory(path);
-        Path weightsFile = folder ? Checkpoint.weightsFile(path) : path;
         if (!folder && !Files.isRegularFile(path)) {
-            throw new java.nio.file.NoSuchFileException(path.toString(), null, "no such checkpoint folder or file");
+            throw new NoSuchFileException(path.toString(), null, "no such checkpoint folder or file");
         }
+        Path weightsFile = folder ? Checkpoint.weightsFile(path) : path;
         EncoderConfig config = folder ? HfConfig.read(path.resolve(Checkpoint.CONFIG)) : null;
         try (SafetensorsFile st = SafetensorsFile.open(weightsFile)) {
             List<TensorInfo> tensors = st.tensors();
@@ -92,7 +93,7 @@ public final class InspectCommand implements Callable<Integer> {
     }
 
     private static String tokenizer(Path dir) {
-        List<String> found = Stream.of(Checkpoint.TOKENIZER_JSON, Checkpoint.VOCAB, Checkpoint.TOKENIZER_CONFIG)
+        List<String> found = Stream.of(Checkpoint.TOKENIZER_JSON, Checkpoint.VOCAB)
                 .filter(n -> Files.isRegularFile(dir.resolve(n))).toList();
         return found.isEmpty() ? "none found (expected tokenizer.json or vocab.txt)" : String.join(", ", found);
     }

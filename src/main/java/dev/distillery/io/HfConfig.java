@@ -286,10 +286,6 @@ public final class HfConfig {
                 id2label.put(Integer.toString(i), c.labels().get(i));
                 label2id.put(c.labels().get(i), i);
             }
-            if (c.numLabels() != 2) {
-                // transformers infers num_labels from id2label; say it too for older readers.
-                o.put("num_labels", c.numLabels());
-            }
         }
         o.put("torch_dtype", torchDtype);
         o.put("transformers_version", TRANSFORMERS_VERSION);

@@ -17,6 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -91,6 +92,9 @@ public final class SafetensorsFile implements AutoCloseable {
     /** Opens and validates {@code path}; see the class comment for what is checked. */
     public static SafetensorsFile open(Path path) throws IOException {
         String file = path.toString();
+        if (Files.isDirectory(path)) {
+            throw new CheckpointFormatException(file + " is a folder, not a safetensors file");
+        }
         FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);
@@ -358,7 +362,9 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** Unmaps the file; segments obtained earlier become invalid. */
     @Override
-    public void close() {
-        arena.close();
+    public synchronized void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
     }
 }

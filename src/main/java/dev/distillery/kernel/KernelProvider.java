@@ -6,7 +6,8 @@ package dev.distillery.kernel;
  * without {@code --add-modules jdk.incubator.vector} (with a one-line warning on stderr).
  */
 public final class KernelProvider {
-    private static final Kernels INSTANCE = choose();
+    private static final Kernels INSTANCE = choose(System.getProperty("distillery.kernels", "vector"),
+            ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
 
     private KernelProvider() {
     }
@@ -15,8 +16,7 @@ public final class KernelProvider {
         return INSTANCE;
     }
 
-    private static Kernels choose() {
-        String forced = System.getProperty("distillery.kernels", "vector");
+    static Kernels choose(String forced, boolean vectorModuleLoaded) {
         if (forced.equals("scalar")) {
             return new ScalarKernels();
         }
@@ -24,7 +24,7 @@ public final class KernelProvider {
             throw new IllegalArgumentException("-Ddistillery.kernels=" + forced
                     + " is not a kernel implementation; use 'vector' or 'scalar'");
         }
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+        if (!vectorModuleLoaded) {
             System.err.println("distillery: jdk.incubator.vector is not loaded (start the JVM with "
                     + "--add-modules jdk.incubator.vector); using the slower scalar kernels");
             return new ScalarKernels();

@@ -12,8 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * register-blocked micro-kernel keeps an MR×NR tile of C in 12 vector accumulators while it
  * streams one A sliver and one B panel.
  *
- * <p>Block sizes: a B panel (KC·NR floats, 48 KiB at 8 lanes, mostly L1) stays in L1 while the micro-kernel
- * walks the MC rows of the packed A block (MC·KC floats, 96 KiB) held in L2.
+ * <p>Block sizes: a B panel (KC·NR floats, 24 KiB at 8 lanes) stays in the 32 KiB L1 while the
+ * micro-kernel walks the MC rows of the packed A block (MC·KC floats, 96 KiB) held in L2. With
+ * KC = 256 the panel spilled out of L1 and the micro-kernel alone lost a quarter of its speed.
  */
 final class VectorGemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -24,9 +25,9 @@ final class VectorGemm {
     /** Columns per micro-tile and per packed B panel: six vectors. */
     static final int NR = 6 * L;
     /** Depth of one packed block: the k extent a micro-tile accumulates before touching C. */
-    static final int KC = 256;
+    static final int KC = 128;
     /** Rows of A packed per block, a multiple of MR. */
-    static final int MC = 96;
+    static final int MC = 192;
     /** Below this many multiply-adds (2·m·n·k flops) a product stays on the calling thread. */
     static final long PARALLEL_FLOPS = 1L << 22;
     /** Products with fewer rows than this skip packing: it would cost as much as the arithmetic. */
@@ -124,23 +125,30 @@ final class VectorGemm {
         int panels = padded / NR;
         int colBlocks = 1;
         if (split) {
-            int wanted = 2 * Parallel.threads();
+            int threads = Parallel.threads();
+            // A whole number of row blocks per thread: 11 blocks on 2 threads would idle one for 9%.
+            rowBlocks = (rowBlocks + threads - 1) / threads * threads;
+            int wanted = 2 * threads;
             if (rowBlocks < wanted) {
                 colBlocks = Math.min(panels, (wanted + rowBlocks - 1) / rowBlocks);
             }
         }
+        int rowHeight = Math.min(MC, ((m + rowBlocks - 1) / rowBlocks + MR - 1) / MR * MR);
         int panelsPerBlock = (panels + colBlocks - 1) / colBlocks;
         int columnBlocks = (panels + panelsPerBlock - 1) / panelsPerBlock;
         Parallel.RangeBody body = (from, to) -> {
             Scratch scratch = SCRATCH.get();
             for (int t = from; t < to; t++) {
-                int i0 = t / columnBlocks * MC;
+                int i0 = t / columnBlocks * rowHeight;
                 int j0 = t % columnBlocks * panelsPerBlock * NR;
-                int mc = Math.min(MC, m - i0);
+                int mc = Math.min(rowHeight, m - i0);
                 int j1 = Math.min(n, j0 + panelsPerBlock * NR);
-                block(transA, a, aOff, lda, pb, padded, c, cOff, ldc, n, k, i0, mc, j0, j1, accumulate, scratch);
+                if (mc > 0) {
+                    block(transA, a, aOff, lda, pb, padded, c, cOff, ldc, n, k, i0, mc, j0, j1, accumulate, scratch);
+                }
             }
         };
+        rowBlocks = (m + rowHeight - 1) / rowHeight;
         int tasks = rowBlocks * columnBlocks;
         if (split) {
             Parallel.forRange(tasks, body);

@@ -44,7 +44,7 @@ public final class Encoder {
      * Everything backward needs; {@code hidden} [batch·seq, hidden] is the last hidden state and
      * {@code embedded} the embedding output after dropout, the first layer's input.
      */
-    public record Trace(EncoderInput input, float[] maskAdd, LayerNorm.Trace embeddingNorm,
+    public record Trace(EncoderInput input, LayerNorm.Trace embeddingNorm,
                         float[] embeddingDropMask, float[] embedded, List<EncoderLayer.Trace> layers,
                         float[] hidden) {
         /** HF {@code hidden_states}: the embedding output, then every layer's output, each [batch·seq, hidden]. */
@@ -140,14 +140,21 @@ public final class Encoder {
 
     /**
      * Copies in every encoder tensor from a HF map, named with or without the {@code bert.} /
-     * {@code distilbert.} prefix. A BERT pooler and buffers such as {@code position_ids} are
-     * skipped and reported; anything else unknown, missing or wrongly shaped throws.
+     * {@code distilbert.} prefix. Heads (a BERT pooler, a classifier, masked-LM heads) and
+     * buffers such as {@code position_ids} are skipped and reported, so the encoder of any
+     * checkpoint of the family loads; anything else unknown, missing or wrongly shaped throws.
      *
      * @throws WeightMismatchException listing every problem at once; the model is then unchanged
      */
     public LoadReport loadWeights(Map<String, Tensor> weights) {
         return WeightBinder.bind(config.family() + " encoder", parameters, weights, familyPrefix,
-                name -> false, name -> name.startsWith("pooler.") || name.startsWith(familyPrefix + "pooler."));
+                name -> false, this::isHead);
+    }
+
+    private boolean isHead(String name) {
+        String bare = name.startsWith(familyPrefix) ? name.substring(familyPrefix.length()) : name;
+        return bare.startsWith("pooler.") || bare.startsWith("classifier.") || bare.startsWith("pre_classifier.")
+                || bare.startsWith("cls.") || bare.startsWith("vocab_");
     }
 
     /** HF {@code last_hidden_state} [batch, seq, hidden]. */
@@ -201,7 +208,7 @@ public final class Encoder {
             traces.add(t);
             x = t.y();
         }
-        return new Trace(input, maskAdd, norm, dropMask, embedded, traces, x);
+        return new Trace(input, norm, dropMask, embedded, traces, x);
     }
 
     /** Adds every parameter's gradient given dLoss/dHidden [batch·seq, hidden]. */

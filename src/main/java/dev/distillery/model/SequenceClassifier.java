@@ -1,5 +1,6 @@
 package dev.distillery.model;
 
+import dev.distillery.kernel.KernelProvider;
 import dev.distillery.nn.Activations;
 import dev.distillery.nn.Dropout;
 import dev.distillery.nn.Linear;
@@ -22,11 +23,12 @@ import java.util.SplittableRandom;
  *
  * <p>Inference ({@link #logits}) is stateless and thread-safe. Training:
  * <pre>
- *   TrainingStep step = model.forwardTrain(input, labels, null, rng);
+ *   TrainingStep step = model.forwardTrain(input, labels, rng);   // rng null: dropout off
  *   model.backward(step);          // adds into every parameter().grad()
  * </pre>
  * For distillation, {@link #forwardTrain(EncoderInput, SplittableRandom)} gives the logits and
- * {@link #backward(Trace, float[])} takes any dLoss/dLogits.
+ * {@link #backward(Trace, float[])} takes any dLoss/dLogits. Training calls on one model must not
+ * overlap: every backward adds into the same gradients.
  */
 public final class SequenceClassifier {
     private final EncoderConfig config;
@@ -113,6 +115,13 @@ public final class SequenceClassifier {
         return head(encoder.hidden(input), input, null).logits();
     }
 
+    /** Class probabilities softmax(logits), [batch, labels]; stateless. */
+    public float[] probabilities(EncoderInput input) {
+        float[] p = logits(input);
+        KernelProvider.get().softmaxRows(p, 0, input.batch(), config.numLabels());
+        return p;
+    }
+
     /** HF {@code last_hidden_state} [batch, seq, hidden]. */
     public Tensor lastHiddenState(EncoderInput input) {
         return encoder.lastHiddenState(input);
@@ -126,8 +135,13 @@ public final class SequenceClassifier {
     /** Forward pass keeping what backward needs; dropout on when {@code rng} is non-null. */
     public Trace forwardTrain(EncoderInput input, SplittableRandom rng) {
         Encoder.Trace et = encoder.forwardTrain(input, rng);
-        Trace head = head(et.hidden(), input, rng);
+        Head head = head(et.hidden(), input, rng);
         return new Trace(et, head.cls(), head.activated(), head.dropMask(), head.logits());
+    }
+
+    /** {@link #forwardTrain(EncoderInput, int[], float[], SplittableRandom)} without class weights. */
+    public TrainingStep forwardTrain(EncoderInput input, int[] labels, SplittableRandom rng) {
+        return forwardTrain(input, labels, null, rng);
     }
 
     /** Forward pass with the mean cross-entropy against {@code labels}; class weights may be null. */
@@ -170,7 +184,10 @@ public final class SequenceClassifier {
         encoder.backward(t.encoder(), dHidden, dHiddenStates);
     }
 
-    private Trace head(float[] lastHidden, EncoderInput input, SplittableRandom rng) {
+    private record Head(float[] cls, float[] activated, float[] dropMask, float[] logits) {
+    }
+
+    private Head head(float[] lastHidden, EncoderInput input, SplittableRandom rng) {
         int batch = input.batch();
         int h = config.hiddenSize();
         float[] cls = new float[batch * h]; // [batch, hidden], the first token of each sequence
@@ -181,7 +198,7 @@ public final class SequenceClassifier {
         float[] activated = config.isDistilBert() ? Activations.relu(pre) : Activations.tanh(pre);
         float[] dropMask = Dropout.mask(activated.length, config.classifierDropout(), rng);
         float[] logits = classifier.forward(Dropout.applyCopy(activated, dropMask), batch);
-        return new Trace(null, cls, activated, dropMask, logits);
+        return new Head(cls, activated, dropMask, logits);
     }
 
     private String encoderPrefix() {

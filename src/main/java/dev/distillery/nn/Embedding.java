@@ -44,7 +44,7 @@ public final class Embedding {
         for (int i = 0; i < ids.length; i++) {
             int id = ids[i];
             if (id < 0 || id >= count) {
-                throw new IllegalArgumentException("id " + id + " at position " + i + " is outside "
+                throw new IllegalArgumentException("id " + id + " at flat index " + i + " of the batch is outside "
                         + weight.name() + " with " + count + " rows");
             }
             int src = id * dim;

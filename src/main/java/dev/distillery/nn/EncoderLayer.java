@@ -68,8 +68,7 @@ public final class EncoderLayer {
         int tokens = batch * seq;
         SelfAttention.Trace at = attention.forwardTrain(x, maskAdd, batch, seq, rng);
         float[] attentionDropMask = Dropout.mask(at.y().length, attentionOutputDropout, rng);
-        float[] r1 = Dropout.applyCopy(at.y(), attentionDropMask);
-        r1 = r1 == at.y() ? r1.clone() : r1;
+        float[] r1 = Dropout.apply(at.y().clone(), attentionDropMask);
         addInPlace(r1, x);
         LayerNorm.Trace n1 = attentionNorm.forwardTrain(r1, tokens);
         float[] inter = intermediate.forward(n1.y(), tokens);

@@ -36,7 +36,7 @@ public final class SelfAttention {
     /**
      * Everything backward needs; {@code y} [tokens, hidden] is the forward result.
      *
-     * @param qh, kh, vh [batch, heads, seq, headSize]
+     * @param qh queries [batch, heads, seq, headSize], as are {@code kh} and {@code vh}
      * @param probs softmax output [batch, heads, seq, seq]
      * @param probsDropped probs after attention dropout (the same array when dropout is off)
      */

@@ -5,10 +5,14 @@ import java.text.Normalizer;
 /**
  * Hugging Face's {@code BertNormalizer}: clean text, space out CJK ideographs, strip accents, lower-case, in that order.
  * Every step walks code points, never chars, so a surrogate pair is one character as in Rust's {@code chars()}.
+ * Categories come from Unicode 8.0 tables ({@link Unicode8Tables}) rather than Java's newer ones, because Hugging
+ * Face classifies characters with the Rust crate unicode_categories, which carries Unicode 8.0 data: a character
+ * assigned later is an ordinary letter there (and so [UNK]), never a control or punctuation.
  *
- * @param cleanText drop U+0000, U+FFFD and characters of category C* (except tab, LF, CR); map white space to ' '
+ * @param cleanText drop U+0000, U+FFFD and characters of category Cc, Cf or Co (except tab, LF, CR, which are white
+ *     space); map white space to ' '
  * @param handleChineseChars put a space either side of each CJK ideograph so each becomes its own word
- * @param stripAccents NFD, then drop non-spacing marks (Mn)
+ * @param stripAccents NFD, then drop non-spacing marks (Mn, as of Unicode 8.0 like Hugging Face's tables)
  * @param lowercase per-code-point lower-casing, without the context rules (final sigma) of {@link String#toLowerCase}
  */
 public record BertNormalizer(boolean cleanText, boolean handleChineseChars, boolean stripAccents, boolean lowercase) {
@@ -52,7 +56,7 @@ public record BertNormalizer(boolean cleanText, boolean handleChineseChars, bool
         for (int i = 0; i < nfd.length(); ) {
             int cp = nfd.codePointAt(i);
             i += Character.charCount(cp);
-            if (Character.getType(cp) != Character.NON_SPACING_MARK) {
+            if (!Unicode8Tables.contains(Unicode8Tables.NONSPACING_MARK, cp)) {
                 out.appendCodePoint(cp);
             }
         }
@@ -83,15 +87,15 @@ public record BertNormalizer(boolean cleanText, boolean handleChineseChars, bool
         };
     }
 
-    /** Category C* (Cc, Cf, Cs, Co, Cn) other than tab, LF and CR, which BERT treats as white space. */
+    /**
+     * Categories Cc, Cf and Co, other than tab, LF and CR, which BERT treats as white space. Unassigned code points
+     * are kept (and become [UNK]), and categories are Unicode 8.0's, as in the Rust crate Hugging Face uses.
+     */
     static boolean isControl(int cp) {
         if (cp == '\t' || cp == '\n' || cp == '\r') {
             return false;
         }
-        return switch (Character.getType(cp)) {
-            case Character.CONTROL, Character.FORMAT, Character.SURROGATE, Character.PRIVATE_USE, Character.UNASSIGNED -> true;
-            default -> false;
-        };
+        return Unicode8Tables.contains(Unicode8Tables.OTHER, cp);
     }
 
     /** The CJK ideograph blocks BERT spaces out; Hangul, Hiragana and Katakana are written with spaces and stay as they are. */

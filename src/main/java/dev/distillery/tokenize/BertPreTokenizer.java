@@ -40,16 +40,14 @@ public final class BertPreTokenizer {
         return words;
     }
 
-    /** BERT punctuation: ASCII 33–47, 58–64, 91–96, 123–126 (so '$', '+', '^' count), or any Unicode P* category. */
+    /**
+     * BERT punctuation: ASCII 33–47, 58–64, 91–96, 123–126 (so '$', '+', '^' count), or any P* category of
+     * Unicode 8.0, the version of the tables Hugging Face's Rust crate carries (U+061D, added in Unicode 14, is not punctuation there).
+     */
     static boolean isPunctuation(int cp) {
         if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) {
             return true;
         }
-        return switch (Character.getType(cp)) {
-            case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
-                 Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
-                 Character.OTHER_PUNCTUATION -> true;
-            default -> false;
-        };
+        return Unicode8Tables.contains(Unicode8Tables.PUNCTUATION, cp);
     }
 }

@@ -14,12 +14,6 @@ final class IntList {
         values[size++] = value;
     }
 
-    void addAll(int[] more) {
-        for (int v : more) {
-            add(v);
-        }
-    }
-
     int get(int i) {
         return values[i];
     }

@@ -10,10 +10,11 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * A BERT tokenizer giving the same ids as Hugging Face's {@code BertTokenizer} and tokenizers' pipeline of
- * {@code BertNormalizer}, {@code BertPreTokenizer}, {@code WordPiece} and {@code TemplateProcessing}
- * (https://huggingface.co/docs/tokenizers/pipeline). Special tokens written in the text, such as "[MASK]", are
- * matched before normalization as Hugging Face's added-token pass does. Instances are immutable and thread-safe.
+ * A BERT tokenizer giving the same ids as Hugging Face tokenizers (the Rust library behind
+ * {@code BertTokenizerFast}) with its pipeline of {@code BertNormalizer}, {@code BertPreTokenizer}, {@code WordPiece}
+ * and {@code TemplateProcessing} (https://huggingface.co/docs/tokenizers/pipeline), character categories included
+ * (see {@link BertNormalizer}). Special tokens written in the text, such as "[MASK]", are matched before
+ * normalization as Hugging Face's added-token pass does. Instances are immutable and thread-safe.
  *
  * <pre>{@code
  * WordPieceTokenizer tok = WordPieceTokenizer.fromTokenizerJson(Path.of("tokenizer.json"));

@@ -60,7 +60,7 @@ record Fixture(JsonNode root, EncoderConfig config, EncoderInput input, int[] la
         return out;
     }
 
-    private static Tensor tensor(JsonNode node) {
+    static Tensor tensor(JsonNode node) {
         return Tensor.of(floats(node.get("data")), ints(node.get("shape")));
     }
 

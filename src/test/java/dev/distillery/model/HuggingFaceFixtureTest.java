@@ -39,8 +39,28 @@ class HuggingFaceFixtureTest {
                 java.util.Arrays.toString(hidden.shape()), what);
         assertClose(f.tensor("last_hidden_state").data(), hidden.data(), FORWARD_RTOL, FORWARD_ATOL,
                 "last hidden state of " + what);
-        assertClose(f.tensor("logits").data(), model.logits(f.input()), FORWARD_RTOL, FORWARD_ATOL,
-                "logits of " + what);
+        java.util.List<float[]> states = model.encoder().hiddenStates(f.input());
+        assertEquals(f.root().get("hidden_states").size(), states.size(), "number of hidden states of " + what);
+        for (int i = 0; i < states.size(); i++) {
+            assertClose(f.tensor(f.root().get("hidden_states").get(i)).data(), states.get(i), FORWARD_RTOL,
+                    FORWARD_ATOL, "hidden state " + i + " of " + what);
+        }
+        assertClose(f.tensor("mean_pooled").data(), model.meanPooled(f.input()), FORWARD_RTOL, FORWARD_ATOL,
+                "mean pooling of " + what);
+        float[] logits = f.tensor("logits").data();
+        assertClose(logits, model.logits(f.input()), FORWARD_RTOL, FORWARD_ATOL, "logits of " + what);
+        int labels = f.config().numLabels();
+        float[] probs = new float[logits.length];
+        for (int b = 0; b < f.input().batch(); b++) {
+            double sum = 0;
+            for (int j = 0; j < labels; j++) {
+                sum += Math.exp(logits[b * labels + j]);
+            }
+            for (int j = 0; j < labels; j++) {
+                probs[b * labels + j] = (float) (Math.exp(logits[b * labels + j]) / sum);
+            }
+        }
+        assertClose(probs, model.probabilities(f.input()), FORWARD_RTOL, FORWARD_ATOL, "probabilities of " + what);
     }
 
     @ParameterizedTest

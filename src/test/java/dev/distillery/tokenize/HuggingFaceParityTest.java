@@ -208,4 +208,23 @@ class HuggingFaceParityTest {
         }
         mismatches.assertNone(compared);
     }
+
+    @Test
+    void vocabTxtTokenizerMatchesTheTokenizerJsonPipeline() throws IOException {
+        // BertTokenizerFast(vocab.txt, do_lower_case=True) builds the same pipeline as this tokenizer.json, so the
+        // vocabulary written back out and reloaded must give the reference's ids too.
+        Path vocabTxt = dir.resolve("vocab.txt");
+        WordPieceTokenizer.fromTokenizerJson(uncasedJson).writeVocab(vocabTxt);
+        WordPieceTokenizer fromVocab = WordPieceTokenizer.fromVocabTxt(vocabTxt, true);
+        assertEquals(30522, fromVocab.vocabSize());
+        Mismatches mismatches = new Mismatches();
+        List<String> texts = new ArrayList<>(craftedTexts());
+        texts.addAll(UrlDatasets.urls(UrlDatasets.root().resolve("malicious-urls/test.csv.gz")));
+        for (String text : texts) {
+            var expected = reference.encode(text);
+            Encoding actual = fromVocab.encode(text);
+            mismatches.compare("vocab.txt", text, expected.getIds(), actual.ids(), expected.getTokens(), actual.tokens());
+        }
+        mismatches.assertNone(texts.size());
+    }
 }
