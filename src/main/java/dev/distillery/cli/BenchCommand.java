@@ -41,7 +41,7 @@ public final class BenchCommand implements Callable<Integer> {
     String model;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "Threads for each engine. Default: the number of processors.")
+            description = "Threads for each engine. Default: -Ddistillery.threads, else the number of processors.")
     Integer threads;
 
     @Option(names = "--seconds", defaultValue = "30", paramLabel = "S",
@@ -73,7 +73,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        int n = threads != null ? threads
+                : Integer.getInteger("distillery.threads", Runtime.getRuntime().availableProcessors());
         if (n <= 0 || seconds < 0 || batchSize <= 0 || length <= 2) {
             throw new IllegalArgumentException("--threads, --batch-size must be positive, --seconds not negative and "
                     + "--length above 2");
