@@ -39,9 +39,13 @@ class SentenceEncoderTest {
 
         SentenceEncoder reloaded = SentenceEncoder.load(folder.toString());
 
+        for (var e : minilm.encoder().weights().entrySet()) {
+            assertArrayEquals(e.getValue().data(), reloaded.encoder().weights().get(e.getKey()).data(), e.getKey());
+        }
         List<String> texts = List.of("http://login.bank.example/verify", "https://example.org/", "Ordinary prose, too.");
-        // Same FP32 weights, tokenizer and code path: the results must be bit-identical.
-        assertArrayEquals(minilm.embed(texts), reloaded.embed(texts));
+        // Same weights and tokenizer; the Vector API may reduce lanes in another order once the
+        // JIT has compiled a kernel, so allow a few ulps rather than demanding identical bits.
+        Numerics.assertClose(minilm.embed(texts), reloaded.embed(texts), 1e-5, 1e-6, "embeddings");
         assertTrue(reloaded.onnxModel().isEmpty());
     }
 
