@@ -55,6 +55,24 @@ public interface Kernels {
         }
     }
 
+    /**
+     * Rearranges a constant right-hand operand B[k×n] once for {@link #matmulPacked}; when
+     * {@code transposed} the array holds Bᵀ[n×k], as a PyTorch Linear weight [out×in] does. Pack
+     * with the same implementation that multiplies: the panel shape is chosen for its kernel.
+     */
+    default PackedMatrix pack(float[] b, int bOff, int ldb, int k, int n, boolean transposed) {
+        return PackedMatrix.of(b, bOff, ldb, k, n, transposed, 16, 256);
+    }
+
+    /**
+     * C[m×n] (+)= A[m×k] · B for a B made by {@link #pack}: the same product as {@link #matmul}
+     * or {@link #matmulTransB}, without re-packing B on every call. Example, a Linear layer:
+     * {@code PackedMatrix wt = kernels.pack(w, 0, in, in, out, true);} once, then per batch
+     * {@code kernels.matmulPacked(x, 0, in, wt, y, 0, out, tokens, false)} gives y = x · Wᵀ.
+     */
+    void matmulPacked(float[] a, int aOff, int lda, PackedMatrix b, float[] c, int cOff, int ldc,
+                      int m, boolean accumulate);
+
     /** Σ a[i]·b[i] over n elements. */
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
 

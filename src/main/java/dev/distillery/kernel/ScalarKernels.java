@@ -57,6 +57,24 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void matmulPacked(float[] a, int aOff, int lda, PackedMatrix b, float[] c, int cOff, int ldc,
+                             int m, boolean accumulate) {
+        int n = b.n();
+        for (int i = 0; i < m; i++) {
+            int cRow = cOff + i * ldc;
+            if (!accumulate) {
+                java.util.Arrays.fill(c, cRow, cRow + n, 0f);
+            }
+            for (int p = 0; p < b.k(); p++) {
+                float aip = a[aOff + i * lda + p];
+                for (int j = 0; j < n; j++) {
+                    c[cRow + j] += aip * b.get(p, j);
+                }
+            }
+        }
+    }
+
+    @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         float sum = 0f;
         for (int i = 0; i < n; i++) {

@@ -1,0 +1,381 @@
+package dev.distillery.kernel;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link Kernels} on the JDK Vector API ({@code FloatVector.SPECIES_PREFERRED}: 8 lanes with
+ * AVX2). Matrix products are blocked and packed ({@link VectorGemm}); row and element kernels
+ * follow one loop shape: a vector body up to {@code loopBound}, fused multiply-adds into vector
+ * accumulators, one {@code reduceLanes}, then a scalar tail.
+ *
+ * <p>Results differ from {@link ScalarKernels} only by summation order, FMA rounding and, for
+ * softmax, the vector {@code exp}: a few units in the last place, which the tests bound.
+ */
+public final class VectorKernels implements Kernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Double lanes of the same vector size: half as many, so a float vector converts in two parts. */
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorMask<Float> HIGH_HALF = VectorMask.fromLong(S, -1L << (L / 2));
+
+    @Override
+    public void matmul(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                       float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
+        VectorGemm.gemm(false, false, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
+    }
+
+    @Override
+    public void matmulTransB(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
+        VectorGemm.gemm(false, true, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
+    }
+
+    @Override
+    public void matmulTransA(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
+        VectorGemm.gemm(true, false, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
+    }
+
+    /** Splits over batch items when the whole job is large; each item then runs single-threaded. */
+    @Override
+    public void matmulBatched(boolean transA, boolean transB, int batch,
+                              float[] a, int aOff, int aStride, int lda,
+                              float[] b, int bOff, int bStride, int ldb,
+                              float[] c, int cOff, int cStride, int ldc,
+                              int m, int n, int k, boolean accumulate) {
+        if (transA && transB) {
+            throw new UnsupportedOperationException("matmulBatched with both operands transposed");
+        }
+        if (batch == 1) {
+            VectorGemm.gemm(transA, transB, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
+            return;
+        }
+        Parallel.RangeBody body = (from, to) -> {
+            for (int i = from; i < to; i++) {
+                VectorGemm.gemm(transA, transB, a, aOff + i * aStride, lda, b, bOff + i * bStride, ldb,
+                        c, cOff + i * cStride, ldc, m, n, k, accumulate, false);
+            }
+        };
+        if (2L * batch * m * n * k >= VectorGemm.PARALLEL_FLOPS) {
+            Parallel.forRange(batch, body);
+        } else {
+            body.run(0, batch);
+        }
+    }
+
+    /** Packs with this implementation's panel shape (two vectors wide, {@code KC} deep). */
+    @Override
+    public PackedMatrix pack(float[] b, int bOff, int ldb, int k, int n, boolean transposed) {
+        return PackedMatrix.of(b, bOff, ldb, k, n, transposed, VectorGemm.NR, VectorGemm.KC);
+    }
+
+    @Override
+    public void matmulPacked(float[] a, int aOff, int lda, PackedMatrix b, float[] c, int cOff, int ldc,
+                             int m, boolean accumulate) {
+        if (b.panelWidth() == VectorGemm.NR && b.depthBlock() == VectorGemm.KC) {
+            VectorGemm.gemmPacked(a, aOff, lda, b, c, cOff, ldc, m, accumulate, true);
+            return;
+        }
+        // Packed by another implementation: unpack once rather than fail.
+        int k = b.k();
+        int n = b.n();
+        float[] plain = new float[k * n]; // [k, n]
+        for (int p = 0; p < k; p++) {
+            for (int j = 0; j < n; j++) {
+                plain[p * n + j] = b.get(p, j);
+            }
+        }
+        matmul(a, aOff, lda, plain, 0, n, c, cOff, ldc, m, n, k, accumulate);
+    }
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        return dotVector(a, aOff, b, bOff, n);
+    }
+
+    static float dotVector(float[] a, int aOff, float[] b, int bOff, int n) {
+        // Two accumulators hide the FMA latency; more gain nothing at these lengths.
+        FloatVector acc0 = FloatVector.zero(S);
+        FloatVector acc1 = FloatVector.zero(S);
+        int i = 0;
+        int bound2 = n - 2 * L + 1;
+        for (; i < bound2; i += 2 * L) {
+            acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
+            acc1 = FloatVector.fromArray(S, a, aOff + i + L).fma(FloatVector.fromArray(S, b, bOff + i + L), acc1);
+        }
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[aOff + i] * b[bOff + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        axpyVector(alpha, x, xOff, y, yOff, n);
+    }
+
+    static void axpyVector(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, x, xOff + i).fma(va, FloatVector.fromArray(S, y, yOff + i))
+                    .intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+
+    @Override
+    public void addBiasRows(float[] x, int xOff, float[] bias, int biasOff, int rows, int cols) {
+        int bound = S.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            int row = xOff + r * cols;
+            int j = 0;
+            for (; j < bound; j += L) {
+                FloatVector.fromArray(S, x, row + j).add(FloatVector.fromArray(S, bias, biasOff + j))
+                        .intoArray(x, row + j);
+            }
+            for (; j < cols; j++) {
+                x[row + j] += bias[biasOff + j];
+            }
+        }
+    }
+
+    @Override
+    public void softmaxRows(float[] x, int xOff, int rows, int cols) {
+        int bound = S.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            int row = xOff + r * cols;
+            FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            int j = 0;
+            for (; j < bound; j += L) {
+                vmax = vmax.max(FloatVector.fromArray(S, x, row + j));
+            }
+            float max = vmax.reduceLanes(VectorOperators.MAX);
+            for (; j < cols; j++) {
+                max = Math.max(max, x[row + j]);
+            }
+            FloatVector vm = FloatVector.broadcast(S, max);
+            FloatVector vsum = FloatVector.zero(S);
+            for (j = 0; j < bound; j += L) {
+                FloatVector e = FloatVector.fromArray(S, x, row + j).sub(vm).lanewise(VectorOperators.EXP);
+                e.intoArray(x, row + j);
+                vsum = vsum.add(e);
+            }
+            float sum = vsum.reduceLanes(VectorOperators.ADD);
+            for (; j < cols; j++) {
+                float e = (float) Math.exp(x[row + j] - max);
+                x[row + j] = e;
+                sum += e;
+            }
+            float inv = 1f / sum;
+            FloatVector vinv = FloatVector.broadcast(S, inv);
+            for (j = 0; j < bound; j += L) {
+                FloatVector.fromArray(S, x, row + j).mul(vinv).intoArray(x, row + j);
+            }
+            for (; j < cols; j++) {
+                x[row + j] *= inv;
+            }
+        }
+    }
+
+    @Override
+    public void softmaxRowsBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int rows, int cols) {
+        int bound = S.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            int yr = yOff + r * cols;
+            int gr = dyOff + r * cols;
+            int xr = dxOff + r * cols;
+            float s = dotVector(dy, gr, y, yr, cols);
+            FloatVector vs = FloatVector.broadcast(S, s);
+            int j = 0;
+            for (; j < bound; j += L) {
+                FloatVector.fromArray(S, dy, gr + j).sub(vs).mul(FloatVector.fromArray(S, y, yr + j))
+                        .intoArray(dx, xr + j);
+            }
+            for (; j < cols; j++) {
+                dx[xr + j] = y[yr + j] * (dy[gr + j] - s);
+            }
+        }
+    }
+
+    @Override
+    public void layerNormRows(float[] x, int xOff, float[] gamma, float[] beta, float[] y, int yOff,
+                              float[] mean, float[] rstd, int rows, int cols, float eps) {
+        int bound = S.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            int in = xOff + r * cols;
+            FloatVector vsum = FloatVector.zero(S);
+            int j = 0;
+            for (; j < bound; j += L) {
+                vsum = vsum.add(FloatVector.fromArray(S, x, in + j));
+            }
+            float mu = vsum.reduceLanes(VectorOperators.ADD);
+            for (; j < cols; j++) {
+                mu += x[in + j];
+            }
+            mu /= cols;
+            // Two passes, as the reference: one-pass E[x²] − E[x]² cancels badly in float.
+            FloatVector vmu = FloatVector.broadcast(S, mu);
+            FloatVector vvar = FloatVector.zero(S);
+            for (j = 0; j < bound; j += L) {
+                FloatVector d = FloatVector.fromArray(S, x, in + j).sub(vmu);
+                vvar = d.fma(d, vvar);
+            }
+            float var = vvar.reduceLanes(VectorOperators.ADD);
+            for (; j < cols; j++) {
+                float d = x[in + j] - mu;
+                var += d * d;
+            }
+            var /= cols;
+            float rs = (float) (1.0 / Math.sqrt(var + eps));
+            FloatVector vrs = FloatVector.broadcast(S, rs);
+            int out = yOff + r * cols;
+            for (j = 0; j < bound; j += L) {
+                FloatVector.fromArray(S, x, in + j).sub(vmu).mul(vrs)
+                        .fma(FloatVector.fromArray(S, gamma, j), FloatVector.fromArray(S, beta, j))
+                        .intoArray(y, out + j);
+            }
+            for (; j < cols; j++) {
+                y[out + j] = (x[in + j] - mu) * rs * gamma[j] + beta[j];
+            }
+            if (mean != null) {
+                mean[r] = mu;
+            }
+            if (rstd != null) {
+                rstd[r] = rs;
+            }
+        }
+    }
+
+    @Override
+    public void layerNormRowsBackward(float[] x, int xOff, float[] gamma, float[] mean, float[] rstd,
+                                      float[] dy, int dyOff, float[] dx, int dxOff,
+                                      float[] dGamma, float[] dBeta, int rows, int cols) {
+        int bound = S.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            int in = xOff + r * cols;
+            int g = dyOff + r * cols;
+            float mu = mean[r];
+            float rs = rstd[r];
+            FloatVector vmu = FloatVector.broadcast(S, mu);
+            FloatVector vrs = FloatVector.broadcast(S, rs);
+            // dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat ⊙ xhat)), dxhat = dy ⊙ gamma
+            FloatVector vSumDxhat = FloatVector.zero(S);
+            FloatVector vSumDxhatXhat = FloatVector.zero(S);
+            int j = 0;
+            for (; j < bound; j += L) {
+                FloatVector xhat = FloatVector.fromArray(S, x, in + j).sub(vmu).mul(vrs);
+                FloatVector vdy = FloatVector.fromArray(S, dy, g + j);
+                FloatVector dxhat = vdy.mul(FloatVector.fromArray(S, gamma, j));
+                vSumDxhat = vSumDxhat.add(dxhat);
+                vSumDxhatXhat = dxhat.fma(xhat, vSumDxhatXhat);
+                vdy.fma(xhat, FloatVector.fromArray(S, dGamma, j)).intoArray(dGamma, j);
+                vdy.add(FloatVector.fromArray(S, dBeta, j)).intoArray(dBeta, j);
+            }
+            float sumDxhat = vSumDxhat.reduceLanes(VectorOperators.ADD);
+            float sumDxhatXhat = vSumDxhatXhat.reduceLanes(VectorOperators.ADD);
+            for (; j < cols; j++) {
+                float xhat = (x[in + j] - mu) * rs;
+                float dxhat = dy[g + j] * gamma[j];
+                sumDxhat += dxhat;
+                sumDxhatXhat += dxhat * xhat;
+                dGamma[j] += dy[g + j] * xhat;
+                dBeta[j] += dy[g + j];
+            }
+            float meanDxhat = sumDxhat / cols;
+            float meanDxhatXhat = sumDxhatXhat / cols;
+            FloatVector vMeanDxhat = FloatVector.broadcast(S, meanDxhat);
+            FloatVector vMeanDxhatXhat = FloatVector.broadcast(S, meanDxhatXhat);
+            int out = dxOff + r * cols;
+            for (j = 0; j < bound; j += L) {
+                FloatVector xhat = FloatVector.fromArray(S, x, in + j).sub(vmu).mul(vrs);
+                FloatVector dxhat = FloatVector.fromArray(S, dy, g + j).mul(FloatVector.fromArray(S, gamma, j));
+                dxhat.sub(vMeanDxhat).sub(xhat.mul(vMeanDxhatXhat)).mul(vrs).intoArray(dx, out + j);
+            }
+            for (; j < cols; j++) {
+                float xhat = (x[in + j] - mu) * rs;
+                float dxhat = dy[g + j] * gamma[j];
+                dx[out + j] = rs * (dxhat - meanDxhat - xhat * meanDxhatXhat);
+            }
+        }
+    }
+
+    @Override
+    public void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.mul(normalCdf(v)).intoArray(y, yOff + i);
+        }
+        if (i < n) {
+            // The tail goes through the same vector formula under a mask, so every element of y is
+            // computed identically whatever its position.
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i, m);
+            v.mul(normalCdf(v)).intoArray(y, yOff + i, m);
+        }
+    }
+
+    @Override
+    public void geluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n, boolean accumulate) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            geluBackwardStep(x, xOff + i, dy, dyOff + i, dx, dxOff + i, accumulate, S.maskAll(true));
+        }
+        if (i < n) {
+            geluBackwardStep(x, xOff + i, dy, dyOff + i, dx, dxOff + i, accumulate, S.indexInRange(i, n));
+        }
+    }
+
+    private static void geluBackwardStep(float[] x, int xi, float[] dy, int dyi, float[] dx, int dxi,
+                                         boolean accumulate, VectorMask<Float> m) {
+        FloatVector v = FloatVector.fromArray(S, x, xi, m);
+        FloatVector pdf = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul((float) Erf.INV_SQRT_2PI);
+        FloatVector g = FloatVector.fromArray(S, dy, dyi, m).mul(v.fma(pdf, normalCdf(v)));
+        if (accumulate) {
+            g = g.add(FloatVector.fromArray(S, dx, dxi, m));
+        }
+        g.intoArray(dx, dxi, m);
+    }
+
+    /**
+     * Φ(x) = ½·erfc(−x/√2), with erfc from the same Chebyshev fit as {@link Erf} (Numerical
+     * Recipes §6.2, fractional error below 1.2e-7), evaluated in double lanes: in float the
+     * polynomial's rounding alone took Φ's error to 1.6e-7 near zero, over the 1.5e-7 GELU needs to
+     * track PyTorch. Working from erfc on both sides keeps Φ's relative accuracy in the negative
+     * tail, where 1 + erf would cancel.
+     */
+    static FloatVector normalCdf(FloatVector x) {
+        DoubleVector lo = normalCdf((DoubleVector) x.convertShape(VectorOperators.F2D, D, 0));
+        DoubleVector hi = normalCdf((DoubleVector) x.convertShape(VectorOperators.F2D, D, 1));
+        FloatVector fromLo = (FloatVector) lo.convertShape(VectorOperators.D2F, S, 0);
+        FloatVector fromHi = (FloatVector) hi.convertShape(VectorOperators.D2F, S, -1);
+        return fromLo.blend(fromHi, HIGH_HALF);
+    }
+
+    private static DoubleVector normalCdf(DoubleVector x) {
+        DoubleVector z = x.abs().mul(Erf.INV_SQRT2);
+        DoubleVector t = DoubleVector.broadcast(D, 1.0).div(z.fma(0.5, 1.0));
+        DoubleVector poly = t.fma(0.17087277, -0.82215223);
+        poly = poly.fma(t, DoubleVector.broadcast(D, 1.48851587));
+        poly = poly.fma(t, DoubleVector.broadcast(D, -1.13520398));
+        poly = poly.fma(t, DoubleVector.broadcast(D, 0.27886807));
+        poly = poly.fma(t, DoubleVector.broadcast(D, -0.18628806));
+        poly = poly.fma(t, DoubleVector.broadcast(D, 0.09678418));
+        poly = poly.fma(t, DoubleVector.broadcast(D, 0.37409196));
+        poly = poly.fma(t, DoubleVector.broadcast(D, 1.00002368));
+        poly = poly.fma(t, DoubleVector.broadcast(D, -1.26551223));
+        DoubleVector halfErfc = t.mul(z.mul(z).neg().add(poly).lanewise(VectorOperators.EXP)).mul(0.5);
+        return halfErfc.neg().add(1.0).blend(halfErfc, x.compare(VectorOperators.LT, 0.0));
+    }
+}

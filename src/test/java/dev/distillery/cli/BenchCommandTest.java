@@ -1,0 +1,37 @@
+package dev.distillery.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Checks the report's shape only: the figures themselves are timings, which tests never judge. */
+class BenchCommandTest {
+    @Test
+    void jsonReportCarriesBothEnginesAndTheirRatios() throws Exception {
+        CommandLine cli = new CommandLine(new Main());
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        // Tiny shapes and a zero budget: the minimum rounds, to keep the test quick.
+        int code = cli.execute("bench", "--model", "minilm", "--seconds", "0", "--batch-size", "2", "--length", "8",
+                "--json");
+        assertEquals(0, code);
+        JsonNode report = new ObjectMapper().readTree(out.toString());
+        for (String key : List.of("distillerySeqPerSec", "ortSeqPerSec", "throughputRatio", "distilleryLatencyMs",
+                "ortLatencyMs", "latencyRatio")) {
+            assertTrue(report.get(key).isNumber() && report.get(key).asDouble() > 0, key + " in " + report);
+        }
+        assertEquals(report.get("distillerySeqPerSec").asDouble() / report.get("ortSeqPerSec").asDouble(),
+                report.get("throughputRatio").asDouble(), 1e-9);
+        assertEquals(report.get("distilleryLatencyMs").asDouble() / report.get("ortLatencyMs").asDouble(),
+                report.get("latencyRatio").asDouble(), 1e-9);
+        assertEquals(8, report.get("seqLen").asInt());
+        assertEquals(2, report.get("batch").asInt());
+    }
+}
