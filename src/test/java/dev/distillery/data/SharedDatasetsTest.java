@@ -1,5 +1,6 @@
 package dev.distillery.data;
 
+import dev.distillery.testing.SharedDatasets;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,29 +19,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Reads the team's shared datasets end to end. Expected counts are the tables of each dataset's
- * README. The folder is {@code -Ddistillery.shared.datasets}, else {@code shared/datasets} beside the
- * Maven basedir or one of its parents (../shared/datasets from the main checkout).
+ * README; {@link SharedDatasets} finds the folder.
  */
 class SharedDatasetsTest {
     private static Path shared;
 
     @BeforeAll
     static void locate() {
-        String property = System.getProperty("distillery.shared.datasets");
-        if (property != null) {
-            shared = Path.of(property);
-        } else {
-            Path base = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
-            for (Path p = base.getParent(); p != null && shared == null; p = p.getParent()) {
-                if (Files.isDirectory(p.resolve("shared/datasets"))) {
-                    shared = p.resolve("shared/datasets");
-                }
-            }
-        }
-        if (shared == null || !Files.isDirectory(shared.resolve("phishing-urls"))) {
-            fail("shared datasets not found (looked for shared/datasets above the Maven basedir "
-                    + System.getProperty("basedir") + "); set -Ddistillery.shared.datasets=<folder>");
-        }
+        shared = SharedDatasets.root();
     }
 
     private static void assertSplit(Dataset d, int rows, List<String> names, int... perLabel) {

@@ -1,5 +1,6 @@
 package dev.distillery.tokenize;
 
+import dev.distillery.testing.SharedDatasets;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -106,13 +107,12 @@ class HuggingFaceParityTest {
     @Test
     void everyDatasetUrlGivesTheSameIdsAsHuggingFace() throws IOException {
         WordPieceTokenizer ours = WordPieceTokenizer.fromTokenizerJson(uncasedJson);
-        Path root = UrlDatasets.root();
         Mismatches mismatches = new Mismatches();
         int compared = 0;
         int longerThanDefault = 0;
         int defaultLength = ours.config().truncation().maxLength();
         for (String file : UrlDatasets.FILES) {
-            List<String> urls = UrlDatasets.urls(root.resolve(file));
+            List<String> urls = SharedDatasets.urls(file);
             assertTrue(urls.size() > 100, file + " should hold the split's URLs, found " + urls.size());
             for (String url : urls) {
                 var full = reference.encode(url);
@@ -199,7 +199,7 @@ class HuggingFaceParityTest {
         Mismatches mismatches = new Mismatches();
         int compared = 0;
         for (String file : UrlDatasets.FILES.subList(0, 3)) {
-            for (String url : UrlDatasets.urls(UrlDatasets.root().resolve(file))) {
+            for (String url : SharedDatasets.urls(file)) {
                 var expected = casedReference.encode(url);
                 Encoding actual = cased.encode(url, WordPieceTokenizer.NO_TRUNCATION);
                 mismatches.compare(file, url, expected.getIds(), actual.ids(), expected.getTokens(), actual.tokens());
@@ -219,7 +219,7 @@ class HuggingFaceParityTest {
         assertEquals(30522, fromVocab.vocabSize());
         Mismatches mismatches = new Mismatches();
         List<String> texts = new ArrayList<>(craftedTexts());
-        texts.addAll(UrlDatasets.urls(UrlDatasets.root().resolve("malicious-urls/test.csv.gz")));
+        texts.addAll(SharedDatasets.urls("malicious-urls/test.csv.gz"));
         for (String text : texts) {
             var expected = reference.encode(text);
             Encoding actual = fromVocab.encode(text);

@@ -1,5 +1,6 @@
 package dev.distillery.tokenize;
 
+import dev.distillery.testing.SharedDatasets;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
 import java.io.IOException;
@@ -34,7 +35,7 @@ public final class TokenizerBenchmark {
     public static void main(String[] args) throws IOException {
         List<String> urls = new ArrayList<>();
         for (String file : UrlDatasets.FILES) {
-            urls.addAll(UrlDatasets.urls(UrlDatasets.root().resolve(file)));
+            urls.addAll(SharedDatasets.urls(file));
         }
         Path json = Files.createTempFile("tokenizer", ".json");
         try (InputStream in = TokenizerBenchmark.class.getClassLoader()
