@@ -84,16 +84,17 @@ public final class PackedMatrix {
                 java.util.Arrays.fill(dst, d + cols, d + panelWidth, 0f);
             }
         } else {
-            // Bᵀ is stored row per column of B: walk each source row once, scattering with stride.
-            for (int j = 0; j < cols; j++) {
-                int src = bOff + (j0 + j) * ldb + p0;
-                for (int p = 0; p < kq; p++) {
-                    dst[dstOff + p * panelWidth + j] = b[src + p];
-                }
-            }
+            // Bᵀ is stored row per column of B. Write each panel row in order and read the cols
+            // source rows side by side: they span kq·cols floats, which stay in L1 for the panel.
+            int src = bOff + j0 * ldb + p0;
             for (int p = 0; p < kq; p++) {
                 int d = dstOff + p * panelWidth;
-                java.util.Arrays.fill(dst, d + cols, d + panelWidth, 0f);
+                for (int j = 0; j < cols; j++) {
+                    dst[d + j] = b[src + j * ldb + p];
+                }
+                for (int j = cols; j < panelWidth; j++) {
+                    dst[d + j] = 0f;
+                }
             }
         }
     }

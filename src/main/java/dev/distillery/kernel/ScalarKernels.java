@@ -56,19 +56,31 @@ public class ScalarKernels implements Kernels {
         }
     }
 
+    /** Same sums, in the same order over p, as {@link #matmul}; only B is read through its panels. */
     @Override
     public void matmulPacked(float[] a, int aOff, int lda, PackedMatrix b, float[] c, int cOff, int ldc,
                              int m, boolean accumulate) {
         int n = b.n();
-        for (int i = 0; i < m; i++) {
-            int cRow = cOff + i * ldc;
-            if (!accumulate) {
-                java.util.Arrays.fill(c, cRow, cRow + n, 0f);
+        int width = b.panelWidth();
+        float[] data = b.data();
+        if (!accumulate) {
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
             }
-            for (int p = 0; p < b.k(); p++) {
-                float aip = a[aOff + i * lda + p];
-                for (int j = 0; j < n; j++) {
-                    c[cRow + j] += aip * b.get(p, j);
+        }
+        for (int p0 = 0; p0 < b.k(); p0 += b.depthBlock()) {
+            int kq = Math.min(b.depthBlock(), b.k() - p0);
+            for (int j0 = 0; j0 < n; j0 += width) {
+                int panel = p0 * b.paddedColumns() + j0 * kq; // [kq, width] row-major
+                int cols = Math.min(width, n - j0);
+                for (int i = 0; i < m; i++) {
+                    int cRow = cOff + i * ldc + j0;
+                    for (int p = 0; p < kq; p++) {
+                        float aip = a[aOff + i * lda + p0 + p];
+                        for (int j = 0; j < cols; j++) {
+                            c[cRow + j] += aip * data[panel + p * width + j];
+                        }
+                    }
                 }
             }
         }

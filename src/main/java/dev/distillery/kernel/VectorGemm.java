@@ -162,13 +162,6 @@ final class VectorGemm {
                               float[] c, int cOff, int ldc, int n, int k, int i0, int mc, int j0, int j1,
                               boolean accumulate, Scratch scratch) {
         float[] pa = scratch.a;
-        if (!accumulate) {
-            // Clearing C first lets the micro-kernel always add: a store-or-add branch inside it
-            // flips its profile between calls and made C2 deoptimise the hot loop.
-            for (int i = i0; i < i0 + mc; i++) {
-                Arrays.fill(c, cOff + i * ldc + j0, cOff + i * ldc + j1, 0f);
-            }
-        }
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kq = Math.min(KC, k - p0);
             packA(transA, a, aOff, lda, i0, mc, p0, kq, pa);
@@ -179,6 +172,13 @@ final class VectorGemm {
                 for (int ir = 0; ir < mc; ir += MR) {
                     int mr = Math.min(MR, mc - ir);
                     int cIdx = cOff + (i0 + ir) * ldc + jr;
+                    if (p0 == 0 && !accumulate) {
+                        // Clearing the tile lets the micro-kernel always add (a store-or-add branch
+                        // inside it made C2 deoptimise the hot loop); done here, the tile is in L1.
+                        for (int r = 0; r < mr; r++) {
+                            Arrays.fill(c, cIdx + r * ldc, cIdx + r * ldc + nr, 0f);
+                        }
+                    }
                     if (mr == MR && nr == NR) {
                         kernel(pa, ir * kq, pb, bIdx, kq, c, cIdx, ldc);
                     } else {

@@ -92,6 +92,13 @@ class VectorGemmTest {
                 VECTOR.matmulPacked(x, OFFSET, lda, SCALAR.pack(w, OFFSET, in, in, out, true),
                         viaScalarPack, OFFSET, ldc, m, accumulate);
                 assertClose(expectedAgain, viaScalarPack, RTOL, atol(in), "scalar-packed x·Wᵀ " + Arrays.toString(s));
+                // And the scalar twin's own packed product is the reference every other one trusts.
+                float[] scalarPacked = initialC(random, OFFSET + m * ldc, accumulate);
+                float[] scalarPlain = scalarPacked.clone();
+                SCALAR.matmulTransB(x, OFFSET, lda, w, OFFSET, in, scalarPlain, OFFSET, ldc, m, out, in, accumulate);
+                SCALAR.matmulPacked(x, OFFSET, lda, SCALAR.pack(w, OFFSET, in, in, out, true),
+                        scalarPacked, OFFSET, ldc, m, accumulate);
+                assertClose(scalarPlain, scalarPacked, RTOL, atol(in), "scalar packed x·Wᵀ " + Arrays.toString(s));
             }
         }
     }

@@ -158,8 +158,8 @@ class VectorRowKernelsTest {
 
     @Test
     void vectorNormalCdfIsAccurate() {
-        // Against an erfc good to ~1e-13: the vector Φ must stay within 1.5e-7 absolute (erf = 2Φ − 1
-        // then within 3e-7), and within 1e-6 relative in the negative tail where GELU(x) = x·Φ(x)
+        // Against an erfc good to ~1e-13: the vector Φ must stay within 1.2e-7 absolute (erf = 2Φ − 1
+        // then within 2.4e-7, inside the 3e-7 GELU needs to track PyTorch), and within 1e-6 relative in the negative tail where GELU(x) = x·Φ(x)
         // is tiny and only a relative bound keeps it close to PyTorch.
         float[] x = new float[4001];
         for (int i = 0; i < x.length; i++) {
@@ -169,7 +169,7 @@ class VectorRowKernelsTest {
         double worstRel = 0;
         for (int i = 0; i + LANES <= x.length; i += LANES) {
             float[] phi = new float[LANES];
-            VectorKernels.normalCdf(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, i)).intoArray(phi, 0);
+            VectorKernels.normalCdf(x, i, phi, 0);
             for (int j = 0; j < LANES; j++) {
                 double v = x[i + j];
                 double expected = 0.5 * erfc(-v * Erf.INV_SQRT2);
@@ -179,7 +179,7 @@ class VectorRowKernelsTest {
                 }
             }
         }
-        assertEquals(0, worstAbs, 1.5e-7, "largest |Φ error|");
+        assertEquals(0, worstAbs, 1.2e-7, "largest |Φ error|");
         assertEquals(0, worstRel, 1e-6, "largest relative Φ error for x < 0");
     }
 
