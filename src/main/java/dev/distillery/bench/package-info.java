@@ -1,5 +1,6 @@
 /**
- * Measures Distillery's encoder against a peer runtime, ONNX Runtime, run in the same process on
- * the same inputs and threads. Only this package calls ONNX Runtime; the engine never does.
+ * Measures Distillery against peers run in the same process on the same inputs and threads: ONNX
+ * Runtime for whole encoders (the only package that calls it; the engine never does), and, in the
+ * test tree, JMH suites and GEMM programs that pair each kernel with its scalar twin.
  */
 package dev.distillery.bench;
