@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.distillery.io.AtomicFiles;
 import dev.distillery.tensor.Tensor;
 
 import java.io.IOException;
@@ -13,17 +14,15 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
+import java.util.zip.CheckedOutputStream;
 
 /**
  * Our versioned training checkpoint, written atomically. Layout, little-endian:
@@ -74,7 +73,6 @@ public final class CheckpointFile {
 
     /** Writes {@code checkpoint} to {@code file} atomically (temporary file, fsync, rename). */
     public static void write(Path file, Checkpoint checkpoint) {
-        Path dir = file.toAbsolutePath().getParent();
         List<TensorEntry> entries = new ArrayList<>();
         List<float[]> data = new ArrayList<>();
         checkpoint.weights().forEach((name, t) -> {
@@ -98,48 +96,29 @@ public final class CheckpointFile {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode the checkpoint header", e);
         }
-        Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            AtomicFiles.write(file, out -> {
                 CRC32C crc = new CRC32C();
+                CheckedOutputStream checked = new CheckedOutputStream(out, crc);
                 ByteBuffer pre = ByteBuffer.allocate(PREAMBLE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                pre.put(MAGIC).putInt(VERSION).putLong(header.length).flip();
-                writeAll(ch, pre, crc);
-                writeAll(ch, ByteBuffer.wrap(header), crc);
-                ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK_FLOATS * 4).order(ByteOrder.LITTLE_ENDIAN);
+                pre.put(MAGIC).putInt(VERSION).putLong(header.length);
+                checked.write(pre.array());
+                checked.write(header);
+                ByteBuffer buf = ByteBuffer.allocate(CHUNK_FLOATS * 4).order(ByteOrder.LITTLE_ENDIAN);
                 for (float[] d : data) {
                     for (int from = 0; from < d.length; from += CHUNK_FLOATS) {
                         int n = Math.min(CHUNK_FLOATS, d.length - from);
                         buf.clear();
                         buf.asFloatBuffer().put(d, from, n);
-                        buf.limit(n * 4);
-                        writeAll(ch, buf, crc);
+                        checked.write(buf.array(), 0, n * 4);
                     }
                 }
                 ByteBuffer trailer = ByteBuffer.allocate(TRAILER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                trailer.putInt((int) crc.getValue()).put(END).flip();
-                writeAll(ch, trailer, null);
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new CheckpointException(file, "the file system cannot rename atomically; choose another checkpoint folder", e);
-            }
-            tmp = null;
-            syncDirectory(dir);
+                trailer.putInt((int) crc.getValue()).put(END);
+                out.write(trailer.array());
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + file, e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the write already failed; that error is the one to report
-                }
-            }
         }
     }
 
@@ -274,14 +253,6 @@ public final class CheckpointFile {
         return n;
     }
 
-    private static void writeAll(FileChannel ch, ByteBuffer buf, CRC32C crc) throws IOException {
-        if (crc != null) {
-            crc.update(buf.duplicate());
-        }
-        while (buf.hasRemaining()) {
-            ch.write(buf);
-        }
-    }
 
     private static ByteBuffer readFully(FileChannel ch, int n, Path file, CRC32C crc) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
@@ -301,12 +272,4 @@ public final class CheckpointFile {
         }
     }
 
-    private static void syncDirectory(Path dir) {
-        // makes the rename itself durable; some platforms cannot open a folder, and there it is best effort
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException ignored) {
-            // the rename has happened; only its durability across a power cut is not guaranteed
-        }
-    }
 }
