@@ -49,6 +49,7 @@ public final class Trainer {
     private final TokenizedExamples validation;
     private final TrainOptions options;
     private final LossFunction loss;
+    private final AuxiliaryLoss auxiliary; // null for none
     private final AdamW optimizer;
     private final int[] lengths; // [train examples]
     private Path checkpointDir;
@@ -59,6 +60,16 @@ public final class Trainer {
      */
     public Trainer(SequenceClassifier model, TokenizedExamples train, TokenizedExamples validation, TrainOptions options,
                    LossFunction loss) {
+        this(model, train, validation, options, loss, null);
+    }
+
+    /**
+     * As the five-argument constructor, plus an objective on the whole trace (hidden-state
+     * distillation) whose own parameters the optimizer trains too; {@code auxiliary} may be null.
+     * Its parameters are not checkpointed, so a run with them cannot {@link #resume}.
+     */
+    public Trainer(SequenceClassifier model, TokenizedExamples train, TokenizedExamples validation, TrainOptions options,
+                   LossFunction loss, AuxiliaryLoss auxiliary) {
         int numLabels = model.config().numLabels();
         int maxPositions = model.config().maxPositions();
         for (TokenizedExamples set : validation == null ? List.of(train) : List.of(train, validation)) {
@@ -83,7 +94,12 @@ public final class Trainer {
         this.validation = validation == null || validation.size() == 0 ? null : validation;
         this.options = options;
         this.loss = loss;
-        this.optimizer = new AdamW(model.parameters(), AdamW.Options.withWeightDecay(options.weightDecay()),
+        this.auxiliary = auxiliary;
+        List<Parameter> trained = new ArrayList<>(model.parameters());
+        if (auxiliary != null) {
+            trained.addAll(auxiliary.parameters());
+        }
+        this.optimizer = new AdamW(trained, AdamW.Options.withWeightDecay(options.weightDecay()),
                 AdamW::biasOrLayerNorm);
         this.lengths = train.lengths();
     }
@@ -119,6 +135,10 @@ public final class Trainer {
     public TrainingResult resume() {
         if (checkpointDir == null) {
             throw new IllegalStateException("resume needs a checkpoint folder; call checkpointDir first");
+        }
+        if (auxiliary != null && !auxiliary.parameters().isEmpty()) {
+            throw new IllegalStateException("cannot resume: the auxiliary loss's own parameters "
+                    + auxiliary.parameters().getFirst().name() + "… are not checkpointed; start the run again");
         }
         Path file = checkpointDir.resolve(LAST);
         Checkpoint c = CheckpointFile.read(file);
@@ -211,14 +231,14 @@ public final class Trainer {
             for (int b = r.nextBatch; b < order.size(); b++) {
                 int[] rows = order.get(b);
                 SplittableRandom dropout = new SplittableRandom(derive(options.seed(), r.epoch, b));
-                float value = backwardBatch(model, train, rows, loss, scale, dropout);
+                float value = backwardBatch(model, train, rows, loss, auxiliary, scale, dropout);
                 r.epochLossSum += value;
                 r.epochBatches++;
                 listener.batchDone(r.epoch + 1, b, rows.length, value);
                 if ((b + 1) % accumulation == 0 || b == order.size() - 1) {
                     float norm = options.maxGradNorm() > 0
-                            ? GradientClipping.clipGlobalNorm(model.parameters(), options.maxGradNorm())
-                            : GradientClipping.globalNorm(model.parameters());
+                            ? GradientClipping.clipGlobalNorm(optimizer.parameters(), options.maxGradNorm())
+                            : GradientClipping.globalNorm(optimizer.parameters());
                     double lr = schedule.lr(r.steps);
                     optimizer.step(lr);
                     optimizer.zeroGrad();
@@ -300,6 +320,12 @@ public final class Trainer {
      */
     static float backwardBatch(SequenceClassifier model, TokenizedExamples examples, int[] rows, LossFunction loss,
                                float scale, SplittableRandom dropout) {
+        return backwardBatch(model, examples, rows, loss, null, scale, dropout);
+    }
+
+    /** As above, plus the auxiliary objective (may be null) whose value is added to the returned loss. */
+    static float backwardBatch(SequenceClassifier model, TokenizedExamples examples, int[] rows, LossFunction loss,
+                               AuxiliaryLoss auxiliary, float scale, SplittableRandom dropout) {
         EncoderInput input = examples.pad(rows);
         SequenceClassifier.Trace trace = model.forwardTrain(input, dropout);
         Loss l = loss.compute(trace.logits(), model.config().numLabels(), rows, examples.labels(rows));
@@ -310,8 +336,13 @@ public final class Trainer {
                 dLogits[i] *= scale;
             }
         }
-        model.backward(trace, dLogits);
-        return l.value();
+        if (auxiliary == null) {
+            model.backward(trace, dLogits);
+            return l.value();
+        }
+        AuxiliaryLoss.Result extra = auxiliary.compute(trace, rows, scale);
+        model.backward(trace, dLogits, extra.dHiddenStates());
+        return l.value() + extra.value();
     }
 
     private Map<String, float[]> copyWeights() {
