@@ -27,10 +27,14 @@ public final class SoftTargetLoss implements LossFunction {
     private final double temperature;
     private final double alpha;
 
+    /** @param teacher cached teacher logits of the training rows; may be null only when {@code alpha} is 0 */
     public SoftTargetLoss(TeacherLogits teacher, Divergence divergence, double temperature, double alpha) {
         if (!(temperature > 0) || !(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("temperature must be positive and alpha in [0, 1]; got T = "
                     + temperature + ", alpha = " + alpha);
+        }
+        if (teacher == null && alpha != 0) {
+            throw new IllegalArgumentException("soft targets (alpha " + alpha + ") need teacher logits");
         }
         this.teacher = teacher;
         this.divergence = divergence;
@@ -40,6 +44,9 @@ public final class SoftTargetLoss implements LossFunction {
 
     @Override
     public Loss compute(float[] logits, int numLabels, int[] rows, int[] labels) {
+        if (teacher == null) {
+            return compute(logits, null, labels, numLabels, divergence, temperature, alpha);
+        }
         if (numLabels != teacher.numLabels()) {
             throw new IllegalArgumentException("the student has " + numLabels + " labels but the teacher logits "
                     + teacher.numLabels());
@@ -51,15 +58,16 @@ public final class SoftTargetLoss implements LossFunction {
      * The loss of one batch and its exact gradient dLoss/dStudent, computed in double.
      *
      * @param student [batch, labels] student logits
-     * @param teacher [batch, labels] teacher logits of the same examples
+     * @param teacher [batch, labels] teacher logits of the same examples; unread, and may be null, when α = 0
      * @param labels  [batch] hard labels, read only when α &lt; 1
      */
     public static Loss compute(float[] student, float[] teacher, int[] labels, int numLabels, Divergence divergence,
                                double temperature, double alpha) {
         int batch = labels.length;
-        if (student.length != batch * numLabels || teacher.length != student.length) {
+        boolean soft = alpha != 0;
+        if (student.length != batch * numLabels || (soft && teacher.length != student.length)) {
             throw new IllegalArgumentException("student logits " + student.length + " and teacher logits "
-                    + teacher.length + " must both be [" + batch + ", " + numLabels + "]");
+                    + (soft ? teacher.length : 0) + " must both be [" + batch + ", " + numLabels + "]");
         }
         double t = temperature;
         float[] d = new float[student.length]; // [batch, labels]
@@ -72,29 +80,31 @@ public final class SoftTargetLoss implements LossFunction {
         double[] logHard = new double[numLabels];
         for (int b = 0; b < batch; b++) {
             int o = b * numLabels;
-            logSoftmax(student, o, numLabels, t, logQ, q);
-            logSoftmax(teacher, o, numLabels, t, logP, p);
-            double soft = 0;
-            if (divergence == Divergence.FORWARD_KL) {
-                for (int j = 0; j < numLabels; j++) {
-                    if (p[j] > 0) {
-                        soft += p[j] * (logP[j] - logQ[j]);
+            double kl = 0;
+            if (soft) { // with α = 0 (the hard-label ablation) the teacher is not consulted
+                logSoftmax(student, o, numLabels, t, logQ, q);
+                logSoftmax(teacher, o, numLabels, t, logP, p);
+                if (divergence == Divergence.FORWARD_KL) {
+                    for (int j = 0; j < numLabels; j++) {
+                        if (p[j] > 0) {
+                            kl += p[j] * (logP[j] - logQ[j]);
+                        }
+                    }
+                    // d/ds_j of T²·KL(p‖q) = T·(q_j − p_j)
+                    for (int j = 0; j < numLabels; j++) {
+                        d[o + j] = (float) (alpha * t * (q[j] - p[j]) / batch);
+                    }
+                } else {
+                    for (int j = 0; j < numLabels; j++) {
+                        kl += q[j] * (logQ[j] - logP[j]);
+                    }
+                    // d/ds_j of T²·KL(q‖p) = T·q_j·(log q_j − log p_j − KL)
+                    for (int j = 0; j < numLabels; j++) {
+                        d[o + j] = (float) (alpha * t * q[j] * (logQ[j] - logP[j] - kl) / batch);
                     }
                 }
-                // d/ds_j of T²·KL(p‖q) = T·(q_j − p_j)
-                for (int j = 0; j < numLabels; j++) {
-                    d[o + j] = (float) (alpha * t * (q[j] - p[j]) / batch);
-                }
-            } else {
-                for (int j = 0; j < numLabels; j++) {
-                    soft += q[j] * (logQ[j] - logP[j]);
-                }
-                // d/ds_j of T²·KL(q‖p) = T·q_j·(log q_j − log p_j − KL)
-                for (int j = 0; j < numLabels; j++) {
-                    d[o + j] = (float) (alpha * t * q[j] * (logQ[j] - logP[j] - soft) / batch);
-                }
             }
-            total += alpha * t * t * soft;
+            total += alpha * t * t * kl;
             if (alpha < 1) {
                 int y = labels[b];
                 if (y < 0 || y >= numLabels) {

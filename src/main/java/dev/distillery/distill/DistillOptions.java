@@ -1,0 +1,92 @@
+package dev.distillery.distill;
+
+import dev.distillery.train.TrainOptions;
+
+/**
+ * How to distil. {@link #defaults()} follows Hinton et al. and the seeds: forward KL, T = 2, α = 0.5,
+ * no hidden-state loss, no augmentation, student initialised from the teacher, vocabulary trimmed.
+ *
+ * @param divergence        forward (Hinton) or reverse (MiniLLM) KL on the softened distributions
+ * @param temperature       T, softening both distributions
+ * @param alpha             weight of the soft-target term; 1 − α goes to cross-entropy on hard labels
+ * @param hiddenWeight      weight of the hidden-state MSE ({@link HiddenStateLoss}); 0 turns it off
+ * @param augmentPerExample teacher-labelled URL variants per training text ({@link UrlAugmenter}); 0 for none
+ * @param hardLabelsOnly    the ablation: the same student, data and training, but cross-entropy on the
+ *                          dataset's labels only (α, hidden loss and augmentation are ignored, the teacher
+ *                          is never run; with {@link StudentInit#FROM_TEACHER} its weights still seed the student)
+ * @param trimVocabulary    keep only the word pieces of the training texts ({@link VocabularyTrim})
+ * @param maxLength         tokens per text, special tokens included; at most the student's max positions
+ * @param teacherBatchSize  batch size when computing teacher logits
+ * @param init              how the student starts
+ * @param train             the training loop's options (epochs, learning rate, seed, …)
+ */
+public record DistillOptions(Divergence divergence, double temperature, double alpha, double hiddenWeight,
+                             int augmentPerExample, boolean hardLabelsOnly, boolean trimVocabulary, int maxLength,
+                             int teacherBatchSize, StudentInit init, TrainOptions train) {
+    public DistillOptions {
+        if (!(temperature > 0) || !(alpha >= 0 && alpha <= 1) || !(hiddenWeight >= 0)) {
+            throw new IllegalArgumentException("temperature " + temperature + " must be positive, alpha " + alpha
+                    + " in [0, 1], hidden-state weight " + hiddenWeight + " non-negative");
+        }
+        if (augmentPerExample < 0 || maxLength < 3 || teacherBatchSize < 1) {
+            throw new IllegalArgumentException("augmentation per example " + augmentPerExample
+                    + " must be non-negative, max length " + maxLength + " at least 3, teacher batch size "
+                    + teacherBatchSize + " at least 1");
+        }
+    }
+
+    public static DistillOptions defaults() {
+        return new DistillOptions(Divergence.FORWARD_KL, SoftTargetLoss.DEFAULT_TEMPERATURE, SoftTargetLoss.DEFAULT_ALPHA,
+                0, 0, false, true, 128, 64, StudentInit.FROM_TEACHER, TrainOptions.defaults());
+    }
+
+    public DistillOptions withDivergence(Divergence d) {
+        return new DistillOptions(d, temperature, alpha, hiddenWeight, augmentPerExample, hardLabelsOnly,
+                trimVocabulary, maxLength, teacherBatchSize, init, train);
+    }
+
+    public DistillOptions withTemperature(double t) {
+        return new DistillOptions(divergence, t, alpha, hiddenWeight, augmentPerExample, hardLabelsOnly,
+                trimVocabulary, maxLength, teacherBatchSize, init, train);
+    }
+
+    public DistillOptions withAlpha(double a) {
+        return new DistillOptions(divergence, temperature, a, hiddenWeight, augmentPerExample, hardLabelsOnly,
+                trimVocabulary, maxLength, teacherBatchSize, init, train);
+    }
+
+    public DistillOptions withHiddenWeight(double w) {
+        return new DistillOptions(divergence, temperature, alpha, w, augmentPerExample, hardLabelsOnly,
+                trimVocabulary, maxLength, teacherBatchSize, init, train);
+    }
+
+    public DistillOptions withAugmentPerExample(int n) {
+        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, n, hardLabelsOnly,
+                trimVocabulary, maxLength, teacherBatchSize, init, train);
+    }
+
+    public DistillOptions withHardLabelsOnly(boolean b) {
+        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, augmentPerExample, b,
+                trimVocabulary, maxLength, teacherBatchSize, init, train);
+    }
+
+    public DistillOptions withTrimVocabulary(boolean b) {
+        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, augmentPerExample, hardLabelsOnly,
+                b, maxLength, teacherBatchSize, init, train);
+    }
+
+    public DistillOptions withMaxLength(int n) {
+        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, augmentPerExample, hardLabelsOnly,
+                trimVocabulary, n, teacherBatchSize, init, train);
+    }
+
+    public DistillOptions withInit(StudentInit i) {
+        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, augmentPerExample, hardLabelsOnly,
+                trimVocabulary, maxLength, teacherBatchSize, i, train);
+    }
+
+    public DistillOptions withTrain(TrainOptions t) {
+        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, augmentPerExample, hardLabelsOnly,
+                trimVocabulary, maxLength, teacherBatchSize, init, t);
+    }
+}
