@@ -222,6 +222,19 @@ public final class Encoder {
      * null entries meaning none; {@code dHidden} may then be null.
      */
     public void backward(Trace t, float[] dHidden, List<float[]> dHiddenStates) {
+        backward(t, dHidden, dHiddenStates, null);
+    }
+
+    /**
+     * As {@link #backward(Trace, float[], List)}, plus gradients on each layer's attention
+     * probabilities ({@code layers().get(i).attention().probs()}, [batch, heads, seq, seq]; null
+     * entries or a null list for none), for attention distillation.
+     */
+    public void backward(Trace t, float[] dHidden, List<float[]> dHiddenStates, List<float[]> dAttentionProbs) {
+        if (dAttentionProbs != null && dAttentionProbs.size() != layers.size()) {
+            throw new IllegalArgumentException(dAttentionProbs.size() + " attention gradients for " + layers.size()
+                    + " layers");
+        }
         if (dHiddenStates != null && dHiddenStates.size() != layers.size() + 1) {
             throw new IllegalArgumentException(dHiddenStates.size() + " hidden-state gradients for "
                     + (layers.size() + 1) + " hidden states");
@@ -235,7 +248,8 @@ public final class Encoder {
                 }
             }
             if (i > 0) {
-                dx = layers.get(i - 1).backward(t.layers().get(i - 1), dx);
+                dx = layers.get(i - 1).backward(t.layers().get(i - 1), dx,
+                        dAttentionProbs == null ? null : dAttentionProbs.get(i - 1));
             }
         }
         dx = Dropout.applyCopy(dx, t.embeddingDropMask());

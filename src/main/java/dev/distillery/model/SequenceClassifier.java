@@ -168,6 +168,14 @@ public final class SequenceClassifier {
      * {@link Encoder.Trace#hiddenStates()} order (null entries for none), for distillation.
      */
     public void backward(Trace t, float[] dLogits, List<float[]> dHiddenStates) {
+        backward(t, dLogits, dHiddenStates, null);
+    }
+
+    /**
+     * As {@link #backward(Trace, float[], List)}, plus gradients on every layer's attention
+     * probabilities (see {@link Encoder#backward(Encoder.Trace, float[], List, List)}); may be null.
+     */
+    public void backward(Trace t, float[] dLogits, List<float[]> dHiddenStates, List<float[]> dAttentionProbs) {
         EncoderInput input = t.encoder().input();
         int batch = input.batch();
         int h = config.hiddenSize();
@@ -181,7 +189,7 @@ public final class SequenceClassifier {
         for (int b = 0; b < batch; b++) {
             System.arraycopy(dCls, b * h, dHidden, b * input.seqLen() * h, h);
         }
-        encoder.backward(t.encoder(), dHidden, dHiddenStates);
+        encoder.backward(t.encoder(), dHidden, dHiddenStates, dAttentionProbs);
     }
 
     private record Head(float[] cls, float[] activated, float[] dropMask, float[] logits) {

@@ -83,6 +83,11 @@ public final class EncoderLayer {
 
     /** Accumulates every parameter gradient of the layer and returns dx [batch·seq, hidden]. */
     public float[] backward(Trace t, float[] dy) {
+        return backward(t, dy, null);
+    }
+
+    /** As {@link #backward(Trace, float[])}, plus a gradient on the attention probabilities (may be null). */
+    public float[] backward(Trace t, float[] dy, float[] dAttentionProbs) {
         int tokens = t.norm1().rows();
         float[] dr2 = outputNorm.backward(t.norm2(), dy);
         float[] dh = dr2.clone();
@@ -93,7 +98,7 @@ public final class EncoderLayer {
         float[] dr1 = attentionNorm.backward(t.norm1(), dh);
         float[] dx = dr1.clone();
         Dropout.apply(dr1, t.attentionDropMask());
-        return attention.backward(t.attention(), dr1, dx);
+        return attention.backward(t.attention(), dr1, dx, dAttentionProbs);
     }
 
     private static void addInPlace(float[] acc, float[] x) {

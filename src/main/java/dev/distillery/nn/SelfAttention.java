@@ -128,6 +128,14 @@ public final class SelfAttention {
      * {@code dxInto} when non-null (the residual branch's gradient).
      */
     public float[] backward(Trace t, float[] dy, float[] dxInto) {
+        return backward(t, dy, dxInto, null);
+    }
+
+    /**
+     * As {@link #backward(Trace, float[], float[])}, plus an extra gradient on the attention
+     * probabilities {@link Trace#probs()} [batch, heads, seq, seq] (attention distillation); may be null.
+     */
+    public float[] backward(Trace t, float[] dy, float[] dxInto, float[] dProbsExtra) {
         Kernels k = KernelProvider.get();
         int batch = t.batch();
         int seq = t.seq();
@@ -143,6 +151,11 @@ public final class SelfAttention {
         batched(true, false, blocks, t.probsDropped(), blockS, seq, dContextH, blockQ, headSize,
                 dvh, blockQ, headSize, seq, headSize, seq);
         Dropout.apply(dProbs, t.dropMask());
+        if (dProbsExtra != null) {
+            for (int i = 0; i < dProbs.length; i++) {
+                dProbs[i] += dProbsExtra[i];
+            }
+        }
         float[] dScores = new float[blocks * blockS];
         float sqrtHeadSize = (float) Math.sqrt(headSize);
         Parallel.forRange(blocks, (from, to) -> {

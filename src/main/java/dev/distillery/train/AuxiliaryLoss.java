@@ -20,12 +20,19 @@ public interface AuxiliaryLoss {
      * @param trace the model's training forward pass of the batch
      * @param rows  [batch] indices into the training examples
      * @param scale factor (gradient accumulation) to apply to every gradient this call adds or returns
-     * @return the unscaled loss value and scale·dLoss/dHiddenStates in {@code Encoder.Trace.hiddenStates()}
-     *         order (null entries for none); the objective has added scale·gradient into its own parameters
+     * @return the unscaled loss value, scale·dLoss/dHiddenStates in {@code Encoder.Trace.hiddenStates()}
+     *         order and scale·dLoss/dAttentionProbs per layer; the objective has added scale·gradient into
+     *         its own parameters
      */
     Result compute(SequenceClassifier.Trace trace, int[] rows, float scale);
 
-    /** @param dHiddenStates one entry per hidden state, each [batch·seq, hidden] or null */
-    record Result(float value, List<float[]> dHiddenStates) {
+    /**
+     * @param dHiddenStates   one entry per hidden state, each [batch·seq, hidden] or null; or a null list
+     * @param dAttentionProbs one entry per layer, each [batch, heads, seq, seq] or null; or a null list
+     */
+    record Result(float value, List<float[]> dHiddenStates, List<float[]> dAttentionProbs) {
+        public Result(float value, List<float[]> dHiddenStates) {
+            this(value, dHiddenStates, null);
+        }
     }
 }

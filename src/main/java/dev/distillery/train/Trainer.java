@@ -341,7 +341,7 @@ public final class Trainer {
             return l.value();
         }
         AuxiliaryLoss.Result extra = auxiliary.compute(trace, rows, scale);
-        model.backward(trace, dLogits, extra.dHiddenStates());
+        model.backward(trace, dLogits, extra.dHiddenStates(), extra.dAttentionProbs());
         return l.value() + extra.value();
     }
 
