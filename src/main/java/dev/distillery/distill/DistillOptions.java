@@ -10,6 +10,7 @@ import dev.distillery.train.TrainOptions;
  * @param temperature       T, softening both distributions
  * @param alpha             weight of the soft-target term; 1 − α goes to cross-entropy on hard labels
  * @param hiddenWeight      weight of the hidden-state MSE ({@link HiddenStateLoss}); 0 turns it off
+ * @param attentionWeight   weight of the last-layer attention KL ({@link AttentionLoss}, equal head counts); 0 turns it off
  * @param augmentPerExample teacher-labelled URL variants per training text ({@link UrlAugmenter}); 0 for none
  * @param hardLabelsOnly    the ablation: the same student, data and training, but cross-entropy on the
  *                          dataset's labels only (α, hidden loss and augmentation are ignored, the teacher
@@ -21,12 +22,14 @@ import dev.distillery.train.TrainOptions;
  * @param train             the training loop's options (epochs, learning rate, seed, …)
  */
 public record DistillOptions(Divergence divergence, double temperature, double alpha, double hiddenWeight,
-                             int augmentPerExample, boolean hardLabelsOnly, boolean trimVocabulary, int maxLength,
+                             double attentionWeight, int augmentPerExample, boolean hardLabelsOnly, boolean trimVocabulary, int maxLength,
                              int teacherBatchSize, StudentInit init, TrainOptions train) {
     public DistillOptions {
-        if (!(temperature > 0) || !(alpha >= 0 && alpha <= 1) || !(hiddenWeight >= 0)) {
+        if (!(temperature > 0) || !(alpha >= 0 && alpha <= 1) || !(hiddenWeight >= 0)
+                || !(attentionWeight >= 0)) {
             throw new IllegalArgumentException("temperature " + temperature + " must be positive, alpha " + alpha
-                    + " in [0, 1], hidden-state weight " + hiddenWeight + " non-negative");
+                    + " in [0, 1], hidden-state weight " + hiddenWeight + " and attention weight " + attentionWeight
+                    + " non-negative");
         }
         if (augmentPerExample < 0 || maxLength < 3 || teacherBatchSize < 1) {
             throw new IllegalArgumentException("augmentation per example " + augmentPerExample
@@ -37,56 +40,61 @@ public record DistillOptions(Divergence divergence, double temperature, double a
 
     public static DistillOptions defaults() {
         return new DistillOptions(Divergence.FORWARD_KL, SoftTargetLoss.DEFAULT_TEMPERATURE, SoftTargetLoss.DEFAULT_ALPHA,
-                0, 0, false, true, 128, 64, StudentInit.FROM_TEACHER, TrainOptions.defaults());
+                0, 0, 0, false, true, 128, 64, StudentInit.FROM_TEACHER, TrainOptions.defaults());
     }
 
     public DistillOptions withDivergence(Divergence d) {
-        return new DistillOptions(d, temperature, alpha, hiddenWeight, augmentPerExample, hardLabelsOnly,
+        return new DistillOptions(d, temperature, alpha, hiddenWeight, attentionWeight, augmentPerExample, hardLabelsOnly,
                 trimVocabulary, maxLength, teacherBatchSize, init, train);
     }
 
     public DistillOptions withTemperature(double t) {
-        return new DistillOptions(divergence, t, alpha, hiddenWeight, augmentPerExample, hardLabelsOnly,
+        return new DistillOptions(divergence, t, alpha, hiddenWeight, attentionWeight, augmentPerExample, hardLabelsOnly,
                 trimVocabulary, maxLength, teacherBatchSize, init, train);
     }
 
     public DistillOptions withAlpha(double a) {
-        return new DistillOptions(divergence, temperature, a, hiddenWeight, augmentPerExample, hardLabelsOnly,
+        return new DistillOptions(divergence, temperature, a, hiddenWeight, attentionWeight, augmentPerExample, hardLabelsOnly,
                 trimVocabulary, maxLength, teacherBatchSize, init, train);
     }
 
     public DistillOptions withHiddenWeight(double w) {
-        return new DistillOptions(divergence, temperature, alpha, w, augmentPerExample, hardLabelsOnly,
+        return new DistillOptions(divergence, temperature, alpha, w, attentionWeight, augmentPerExample, hardLabelsOnly,
+                trimVocabulary, maxLength, teacherBatchSize, init, train);
+    }
+
+    public DistillOptions withAttentionWeight(double w) {
+        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, w, augmentPerExample, hardLabelsOnly,
                 trimVocabulary, maxLength, teacherBatchSize, init, train);
     }
 
     public DistillOptions withAugmentPerExample(int n) {
-        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, n, hardLabelsOnly,
+        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, attentionWeight, n, hardLabelsOnly,
                 trimVocabulary, maxLength, teacherBatchSize, init, train);
     }
 
     public DistillOptions withHardLabelsOnly(boolean b) {
-        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, augmentPerExample, b,
+        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, attentionWeight, augmentPerExample, b,
                 trimVocabulary, maxLength, teacherBatchSize, init, train);
     }
 
     public DistillOptions withTrimVocabulary(boolean b) {
-        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, augmentPerExample, hardLabelsOnly,
+        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, attentionWeight, augmentPerExample, hardLabelsOnly,
                 b, maxLength, teacherBatchSize, init, train);
     }
 
     public DistillOptions withMaxLength(int n) {
-        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, augmentPerExample, hardLabelsOnly,
+        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, attentionWeight, augmentPerExample, hardLabelsOnly,
                 trimVocabulary, n, teacherBatchSize, init, train);
     }
 
     public DistillOptions withInit(StudentInit i) {
-        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, augmentPerExample, hardLabelsOnly,
+        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, attentionWeight, augmentPerExample, hardLabelsOnly,
                 trimVocabulary, maxLength, teacherBatchSize, i, train);
     }
 
     public DistillOptions withTrain(TrainOptions t) {
-        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, augmentPerExample, hardLabelsOnly,
+        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, attentionWeight, augmentPerExample, hardLabelsOnly,
                 trimVocabulary, maxLength, teacherBatchSize, init, t);
     }
 }

@@ -3,6 +3,7 @@ package dev.distillery.distill;
 import dev.distillery.data.Dataset;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.tokenize.WordPieceTokenizer;
+import dev.distillery.train.AuxiliaryLoss;
 import dev.distillery.train.TokenizedExamples;
 import dev.distillery.train.Trainer;
 import dev.distillery.train.TrainingListener;
@@ -27,7 +28,7 @@ import java.util.List;
  * set; (2) the teacher's logits over all of it are computed once, or read from the cache file;
  * variants take the teacher's argmax as their hard label; (3) the vocabulary is trimmed to the
  * pieces of those texts; (4) the student is built ({@link StudentFactory}); (5) the {@link Trainer}
- * runs with {@link SoftTargetLoss} and, when weighted, {@link HiddenStateLoss}. The hard-label
+ * runs with {@link SoftTargetLoss} and, when weighted, {@link HiddenStateLoss} and {@link AttentionLoss}. The hard-label
  * ablation takes the same path with α = 0 and without augmentation or the teacher's outputs.
  */
 public final class Distiller {
@@ -125,11 +126,16 @@ public final class Distiller {
                 trim == null ? null : trim.keptIds(), options.train().seed());
         SoftTargetLoss loss = new SoftTargetLoss(logits, options.divergence(), options.temperature(),
                 soft ? options.alpha() : 0);
-        HiddenStateLoss hidden = soft && options.hiddenWeight() > 0
-                ? new HiddenStateLoss(teacherModel, teacherTrain, student, (float) options.hiddenWeight(),
-                options.train().seed())
-                : null;
-        Trainer trainer = new Trainer(student, studentTrain, studentValidation, options.train(), loss, hidden)
+        List<AuxiliaryLoss> auxiliary = new ArrayList<>();
+        if (soft && options.hiddenWeight() > 0) {
+            auxiliary.add(new HiddenStateLoss(teacherModel, teacherTrain, student, (float) options.hiddenWeight(),
+                    options.train().seed()));
+        }
+        if (soft && options.attentionWeight() > 0) {
+            auxiliary.add(new AttentionLoss(teacherModel, teacherTrain, student, (float) options.attentionWeight()));
+        }
+        Trainer trainer = new Trainer(student, studentTrain, studentValidation, options.train(), loss,
+                AuxiliarySum.of(auxiliary))
                 .listener(listener);
         if (checkpointDir != null) {
             trainer.checkpointDir(checkpointDir);

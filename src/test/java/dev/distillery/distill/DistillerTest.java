@@ -126,6 +126,17 @@ class DistillerTest {
     }
 
     @Test
+    void hiddenStateAndAttentionLossesTrainTogether() throws IOException {
+        DistillOptions o = DistillOptions.defaults().withTrain(TRAIN).withMaxLength(48).withHiddenWeight(0.5)
+                .withAttentionWeight(1).withInit(StudentInit.RANDOM);
+        Distiller.DistillResult r = distiller(o).distill(new StudentSpec(null, 1, 8, 2, 16, 48), train, validation);
+        assertLossDecreases(r.training());
+        StudentConfigException e = org.junit.jupiter.api.Assertions.assertThrows(StudentConfigException.class,
+                () -> distiller(o).distill(new StudentSpec(null, 1, 8, 4, 16, 48), train, validation));
+        assertTrue(e.getMessage().contains("4 heads"), e.getMessage());
+    }
+
+    @Test
     void fromTeacherStudentStartsCloseToTheTeacher() throws IOException {
         DistillOptions o = DistillOptions.defaults().withTrain(TRAIN.withEpochs(1)).withMaxLength(48);
         Distiller.DistillResult r = distiller(o).distill(StudentSpec.layersOf(teacher.config(), 1), train, validation);
