@@ -1,0 +1,71 @@
+package dev.distillery.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Lane functions whose results are the same bits whether the JIT has compiled the caller or not.
+ *
+ * <p>The Vector API leaves two things free that break reproducible training: the order in which
+ * {@code reduceLanes(ADD)} sums floating-point lanes (the interpreter adds in lane order, compiled
+ * code in a tree), and the approximation behind {@code lanewise(EXP)} (the interpreter calls
+ * {@link Math#exp}, compiled code a vendor library). A run's first batches execute interpreted and
+ * later ones compiled, so a resumed run would drift from an uninterrupted one in the last bits.
+ * Everything here uses only lane-wise IEEE operations (add, multiply, fused multiply-add,
+ * comparisons, integer shifts), which round identically in both modes.
+ */
+final class VectorMath {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final float LOG2E = 1.44269504088896341f;
+    // ln 2 split in two so n·ln2 is exact in the high part (Cody and Waite's range reduction).
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    // Adding then subtracting 1.5·2^23 rounds a float to the nearest integer, ties to even.
+    private static final float ROUND = 12582912f;
+    // Below this e^x is under the smallest normal float; above it, over the largest float.
+    private static final float EXP_MIN = -87.33654f;
+    private static final float EXP_MAX = 88.72283f;
+
+    private VectorMath() {
+    }
+
+    /** Σ of the lanes, added in lane order. */
+    static float sum(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
+    /**
+     * e^x per lane, within 2 ulp of the correctly rounded value for normal results; 0 below
+     * {@link #EXP_MIN}, where the exact value would be subnormal (so a −3.4e38 attention mask gives an exact 0), +∞ above {@link #EXP_MAX}.
+     * x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-7 Taylor polynomial (truncation error below
+     * 6e-9 relative on that interval), then 2^n assembled in the exponent bits.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector clamped = x.max(EXP_MIN).min(EXP_MAX);
+        FloatVector n = clamped.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), clamped);
+        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(S, 1f / 5040f);
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 720f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 120f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 24f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f / 6f));
+        p = p.fma(r, FloatVector.broadcast(S, 0.5f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        p = p.fma(r, FloatVector.broadcast(S, 1f));
+        // 2^n for n in [-126, 128]: build 2^(n/2) twice so n = 128 and n = -126 stay representable.
+        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+        IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
+        FloatVector scaleA = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector scaleB = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector result = p.mul(scaleA).mul(scaleB);
+        result = result.blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
+        return result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_MAX));
+    }
+}
