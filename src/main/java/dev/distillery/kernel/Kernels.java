@@ -56,6 +56,15 @@ public interface Kernels {
     }
 
     /**
+     * {@link #matmul} for products small enough to stay in L1 (one attention head): same result
+     * up to summation order, on the calling thread, with no packing of either operand.
+     */
+    default void matmulSmall(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
+        matmul(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate);
+    }
+
+    /**
      * Rearranges a constant right-hand operand B[k×n] once for {@link #matmulPacked}; when
      * {@code transposed} the array holds Bᵀ[n×k], as a PyTorch Linear weight [out×in] does. Pack
      * with the same implementation that multiplies: the panel shape is chosen for its kernel.

@@ -67,6 +67,12 @@ public final class VectorKernels implements Kernels {
         }
     }
 
+    @Override
+    public void matmulSmall(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
+        VectorSmallGemm.gemm(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate);
+    }
+
     /** Packs with this implementation's panel shape (two vectors wide, {@code KC} deep). */
     @Override
     public PackedMatrix pack(float[] b, int bOff, int ldb, int k, int n, boolean transposed) {

@@ -24,8 +24,8 @@ import java.util.List;
  * <p>Immutable and thread-safe: all per-call memory is in the caller's {@link Workspace}.
  */
 public final class FrozenEncoderLayer {
-    /** Per-worker score block [seq, seq] of one (sequence, head) pair. */
-    private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** Per-worker scores [seq, seq] and transposed keys [headSize, seq] of one (sequence, head) pair. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
     private final int hidden;
     private final int heads;
@@ -152,23 +152,32 @@ public final class FrozenEncoderLayer {
     /**
      * context [tokens, hidden] = softmax(q·kᵀ/√d + mask)·v per (sequence, head), reading q, k
      * and v straight out of the fused projection [tokens, 3·hidden]. The pairs are split across
-     * the pool: one sequence of 12 heads is already two threads' worth of small products.
+     * the pool: one sequence of 12 heads is already two threads' worth of small products, each
+     * run by {@link Kernels#matmulSmall} on operands that fit in L1.
      */
     private void attend(float[] qkvOut, float[] maskAdd, int batch, int seq, float[] context) {
         int ld = 3 * hidden;
         float sqrtHeadSize = (float) Math.sqrt(headSize);
         Parallel.forRange(batch * heads, (from, to) -> {
             Kernels k = KernelProvider.get();
-            float[][] holder = SCORES.get();
-            if (holder[0].length < seq * seq) {
-                holder[0] = new float[seq * seq];
+            float[][] scratch = SCRATCH.get();
+            if (scratch[0].length < seq * seq || scratch[1].length < headSize * seq) {
+                scratch[0] = new float[seq * seq];
+                scratch[1] = new float[headSize * seq];
             }
-            float[] scores = holder[0]; // [seq, seq]
+            float[] scores = scratch[0]; // [seq, seq]
+            float[] kt = scratch[1];     // [headSize, seq], this head's keys transposed
             for (int blk = from; blk < to; blk++) {
                 int b = blk / heads;
                 int h = blk % heads;
                 int q0 = b * seq * ld + h * headSize;
-                k.matmulTransB(qkvOut, q0, ld, qkvOut, q0 + hidden, ld, scores, 0, seq, seq, seq, headSize, false);
+                int k0 = q0 + hidden;
+                for (int t = 0; t < seq; t++) {
+                    for (int d = 0; d < headSize; d++) {
+                        kt[d * seq + t] = qkvOut[k0 + t * ld + d];
+                    }
+                }
+                k.matmulSmall(qkvOut, q0, ld, kt, 0, seq, scores, 0, seq, seq, seq, headSize, false);
                 int mask0 = b * seq;
                 for (int i = 0; i < seq; i++) {
                     int row = i * seq;
@@ -178,8 +187,8 @@ public final class FrozenEncoderLayer {
                     }
                 }
                 k.softmaxRows(scores, 0, seq, seq);
-                k.matmul(scores, 0, seq, qkvOut, q0 + 2 * hidden, ld, context, b * seq * hidden + h * headSize,
-                        hidden, seq, headSize, seq, false);
+                k.matmulSmall(scores, 0, seq, qkvOut, q0 + 2 * hidden, ld, context,
+                        b * seq * hidden + h * headSize, hidden, seq, headSize, seq, false);
             }
         });
     }
