@@ -27,6 +27,9 @@ public final class FrozenEncoderLayer {
     /** Per-worker scores [seq, seq] and transposed keys [headSize, seq] of one (sequence, head) pair. */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
+    /** Element-wise passes smaller than this stay on the calling thread (a 64-token GELU is 98K). */
+    private static final long PARALLEL_ELEMENTS = 1 << 17;
+
     private final int hidden;
     private final int heads;
     private final int headSize;
@@ -114,24 +117,36 @@ public final class FrozenEncoderLayer {
         float[] qkvOut = ws.qkv;
         float[] a = ws.residual;
         float[] inter = ws.inter;
-        Parallel.forRange(tokens, (from, to) -> fillRows(qkvOut, null, qkvBias, from, to));
+        overRows(tokens, 3 * hidden, (from, to) -> fillRows(qkvOut, null, qkvBias, from, to));
         k.matmulPacked(x, 0, hidden, qkv, qkvOut, 0, 3 * hidden, tokens, true);
         attend(qkvOut, maskAdd, batch, seq, ws.context);
-        Parallel.forRange(tokens, (from, to) -> fillRows(a, x, attentionOutBias, from, to));
+        overRows(tokens, hidden, (from, to) -> fillRows(a, x, attentionOutBias, from, to));
         k.matmulPacked(ws.context, 0, hidden, attentionOut, a, 0, hidden, tokens, true);
-        Parallel.forRange(tokens, (from, to) -> {
+        overRows(tokens, ffn, (from, to) -> {
             k.layerNormRows(a, from * hidden, norm1Gamma, norm1Beta, x, from * hidden, null, null,
                     to - from, hidden, norm1Eps);
             fillRows(inter, null, intermediateBias, from, to);
         });
         k.matmulPacked(x, 0, hidden, intermediate, inter, 0, ffn, tokens, true);
-        Parallel.forRange(tokens, (from, to) -> {
+        overRows(tokens, ffn, (from, to) -> {
             k.geluF32(inter, from * ffn, inter, from * ffn, (to - from) * ffn);
             fillRows(a, x, outputBias, from, to);
         });
         k.matmulPacked(inter, 0, ffn, output, a, 0, hidden, tokens, true);
-        Parallel.forRange(tokens, (from, to) -> k.layerNormRows(a, from * hidden, norm2Gamma, norm2Beta,
+        overRows(tokens, hidden, (from, to) -> k.layerNormRows(a, from * hidden, norm2Gamma, norm2Beta,
                 x, from * hidden, null, null, to - from, hidden, norm2Eps));
+    }
+
+    /**
+     * Runs an element-wise pass over rows on the pool only when it is big enough: waking the
+     * workers costs tens of microseconds, more than filling or normalising one 64-token sequence.
+     */
+    private static void overRows(int rows, int cols, Parallel.RangeBody body) {
+        if ((long) rows * cols < PARALLEL_ELEMENTS) {
+            body.run(0, rows);
+        } else {
+            Parallel.forRange(rows, body);
+        }
     }
 
     /** Rows from..to of dst [rows, bias.length] = src (when non-null, same shape) + bias. */
