@@ -98,7 +98,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < Math.min(LATENCY_TEXTS, corpus.size()); i++) {
             singles.add(encoder.tokenizeExactly(List.of(corpus.get(i)), length));
         }
-        Contestant distillery = input -> encoder.encoder().meanPooled(input);
+        Contestant distillery = input -> encoder.frozen().meanPooled(input);
         BenchResult result;
         Optional<byte[]> onnx = encoder.onnxModel();
         if (onnx.isPresent()) {

@@ -4,6 +4,7 @@ import dev.distillery.io.Checkpoint;
 import dev.distillery.model.Encoder;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.EncoderInput;
+import dev.distillery.model.FrozenEncoder;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.onnx.ImportedEncoder;
 import dev.distillery.onnx.MiniLm;
@@ -44,12 +45,14 @@ public final class SentenceEncoder {
 
     private final String name;
     private final Encoder encoder;
+    private final FrozenEncoder frozen;
     private final WordPieceTokenizer tokenizer;
     private final boolean bundledOnnx;
 
     private SentenceEncoder(String name, Encoder encoder, WordPieceTokenizer tokenizer, boolean bundledOnnx) {
         this.name = name;
         this.encoder = encoder;
+        this.frozen = encoder.freeze();
         this.tokenizer = tokenizer;
         this.bundledOnnx = bundledOnnx;
     }
@@ -102,6 +105,14 @@ public final class SentenceEncoder {
 
     public Encoder encoder() {
         return encoder;
+    }
+
+    /**
+     * The snapshot of {@link #encoder()} taken at load that {@link #embed} runs: pre-packed for
+     * speed, and unaffected by later changes to the encoder's weights.
+     */
+    public FrozenEncoder frozen() {
+        return frozen;
     }
 
     public WordPieceTokenizer tokenizer() {
@@ -167,7 +178,7 @@ public final class SentenceEncoder {
         for (int from = 0; from < order.length; from += batchSize) {
             int to = Math.min(order.length, from + batchSize);
             List<String> chunk = Arrays.stream(order, from, to).map(texts::get).toList();
-            float[] pooled = encoder.meanPooled(tokenize(chunk, maxLength)); // [chunk, hidden]
+            float[] pooled = frozen.meanPooled(tokenize(chunk, maxLength)); // [chunk, hidden]
             for (int r = 0; r < chunk.size(); r++) {
                 normalize(pooled, r * hidden, hidden);
                 System.arraycopy(pooled, r * hidden, out, order[from + r] * hidden, hidden);

@@ -56,6 +56,15 @@ public interface Kernels {
     }
 
     /**
+     * {@link #matmul} for products small enough to stay in L1 (one attention head): same result
+     * up to summation order, on the calling thread, with no packing of either operand.
+     */
+    default void matmulSmall(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
+        matmul(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate);
+    }
+
+    /**
      * Rearranges a constant right-hand operand B[k×n] once for {@link #matmulPacked}; when
      * {@code transposed} the array holds Bᵀ[n×k], as a PyTorch Linear weight [out×in] does. Pack
      * with the same implementation that multiplies: the panel shape is chosen for its kernel.
@@ -102,6 +111,15 @@ public interface Kernels {
 
     /** y = x · Φ(x) = 0.5 · x · (1 + erf(x / √2)), the exact GELU of BERT. */
     void gelu(float[] x, int xOff, float[] y, int yOff, int n);
+
+    /**
+     * {@link #gelu} for inference, where an implementation may evaluate Φ in single precision:
+     * within a few ulps of float of {@code gelu}, never used where gradients are checked. It may
+     * run in place ({@code x == y}, same offsets).
+     */
+    default void geluF32(float[] x, int xOff, float[] y, int yOff, int n) {
+        gelu(x, xOff, y, yOff, n);
+    }
 
     /** dx (+)= dy · (Φ(x) + x · φ(x)). */
     void geluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n, boolean accumulate);

@@ -3,6 +3,7 @@ package dev.distillery.model;
 import dev.distillery.nn.Dropout;
 import dev.distillery.nn.Embedding;
 import dev.distillery.nn.EncoderLayer;
+import dev.distillery.nn.FrozenEncoderLayer;
 import dev.distillery.nn.LayerNorm;
 import dev.distillery.nn.Linear;
 import dev.distillery.nn.Parameter;
@@ -155,6 +156,21 @@ public final class Encoder {
         String bare = name.startsWith(familyPrefix) ? name.substring(familyPrefix.length()) : name;
         return bare.startsWith("pooler.") || bare.startsWith("classifier.") || bare.startsWith("pre_classifier.")
                 || bare.startsWith("cls.") || bare.startsWith("vocab_");
+    }
+
+    /**
+     * A read-only, pre-packed snapshot of the current weights for fast inference; see
+     * {@link FrozenEncoder} for when to freeze again.
+     */
+    public FrozenEncoder freeze() {
+        List<FrozenEncoderLayer> frozen = new ArrayList<>(layers.size());
+        for (EncoderLayer layer : layers) {
+            frozen.add(layer.freeze());
+        }
+        return new FrozenEncoder(config, words.weight().data().clone(), positions.weight().data().clone(),
+                types != null ? types.weight().data().clone() : null,
+                embeddingNorm.parameters().get(0).data().clone(), embeddingNorm.parameters().get(1).data().clone(),
+                frozen);
     }
 
     /** HF {@code last_hidden_state} [batch, seq, hidden]. */

@@ -52,6 +52,14 @@ public final class EncoderLayer {
         return all;
     }
 
+    /**
+     * A read-only snapshot of this layer's weights, pre-packed for fast inference; later changes
+     * to the parameters (training) are not seen by it.
+     */
+    public FrozenEncoderLayer freeze() {
+        return new FrozenEncoderLayer(attention, attentionNorm, intermediate, output, outputNorm);
+    }
+
     /** Stateless inference on x [batch·seq, hidden] with an additive key mask [batch, seq]. */
     public float[] forward(float[] x, float[] maskAdd, int batch, int seq) {
         int tokens = batch * seq;

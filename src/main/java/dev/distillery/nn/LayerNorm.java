@@ -24,6 +24,10 @@ public final class LayerNorm {
         java.util.Arrays.fill(weight.data(), 1f);
     }
 
+    float eps() {
+        return eps;
+    }
+
     public List<Parameter> parameters() {
         return List.of(weight, bias);
     }

@@ -68,6 +68,15 @@ public final class SelfAttention {
         return all;
     }
 
+    /** Q, K, V and output projections, in that order, for {@link FrozenEncoderLayer}. */
+    List<Linear> projections() {
+        return List.of(query, key, value, output);
+    }
+
+    int heads() {
+        return heads;
+    }
+
     /** [batch, seq] additive mask from a 0/1 attention mask: 0 for tokens, {@link #MASKED} for padding. */
     public static float[] additiveMask(int[] attentionMask) {
         float[] add = new float[attentionMask.length];

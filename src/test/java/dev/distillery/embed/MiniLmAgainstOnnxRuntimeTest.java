@@ -10,7 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The end-to-end proof of the ONNX import, the tokenizer and the BERT forward pass: Distillery
@@ -42,8 +43,10 @@ class MiniLmAgainstOnnxRuntimeTest {
         ort.close();
     }
 
-    @Test
-    void lastHiddenStatesAndEmbeddingsMatch() throws Exception {
+    /** Both the trainable encoder and its packed inference snapshot must agree with ONNX Runtime. */
+    @ParameterizedTest(name = "frozen={0}")
+    @ValueSource(booleans = {false, true})
+    void lastHiddenStatesAndEmbeddingsMatch(boolean frozen) throws Exception {
         int hidden = minilm.config().hiddenSize();
         double worstHidden = 0;
         double worstEmbedding = 0;
@@ -53,7 +56,8 @@ class MiniLmAgainstOnnxRuntimeTest {
         for (int from = 0; from < texts.size(); from += BATCH) {
             List<String> batch = texts.subList(from, Math.min(texts.size(), from + BATCH));
             EncoderInput input = minilm.tokenize(batch, SentenceEncoder.DEFAULT_MAX_LENGTH);
-            float[] ours = minilm.encoder().hidden(input); // [batch·seq, hidden]
+            float[] ours = frozen ? minilm.frozen().hidden(input) // [batch·seq, hidden]
+                    : minilm.encoder().hidden(input);
             OrtPeer.Output theirs = ort.run(input);
             for (int row = 0; row < input.batch() * input.seqLen(); row++) {
                 if (input.attentionMask()[row] == 0) {

@@ -20,7 +20,8 @@ class VectorGemmTest {
     private static final int OFFSET = 3;
     private static final int ROW_GAP = 5;
 
-    private enum Form { AB, ABT, ATB }
+    /** A·B, A·Bᵀ, Aᵀ·B, and A·B through the unpacked {@link Kernels#matmulSmall}. */
+    private enum Form { AB, ABT, ATB, SMALL }
 
     /**
      * Absolute slack for entries near zero, where RTOL is useless. Each of the k additions rounds
@@ -197,6 +198,7 @@ class VectorGemmTest {
             case AB -> kernels.matmul(a, OFFSET, lda, b, OFFSET, ldb, c, OFFSET, ldc, m, n, k, accumulate);
             case ABT -> kernels.matmulTransB(a, OFFSET, lda, b, OFFSET, ldb, c, OFFSET, ldc, m, n, k, accumulate);
             case ATB -> kernels.matmulTransA(a, OFFSET, lda, b, OFFSET, ldb, c, OFFSET, ldc, m, n, k, accumulate);
+            case SMALL -> kernels.matmulSmall(a, OFFSET, lda, b, OFFSET, ldb, c, OFFSET, ldc, m, n, k, accumulate);
         }
     }
 
