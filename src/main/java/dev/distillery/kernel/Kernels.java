@@ -109,17 +109,8 @@ public interface Kernels {
                                float[] dy, int dyOff, float[] dx, int dxOff,
                                float[] dGamma, float[] dBeta, int rows, int cols);
 
-    /** y = x · Φ(x) = 0.5 · x · (1 + erf(x / √2)), the exact GELU of BERT. */
+    /** y = x · Φ(x) = 0.5 · x · (1 + erf(x / √2)), the exact GELU of BERT; y may be x itself (in place). */
     void gelu(float[] x, int xOff, float[] y, int yOff, int n);
-
-    /**
-     * {@link #gelu} for inference, where an implementation may evaluate Φ in single precision:
-     * within a few ulps of float of {@code gelu}, never used where gradients are checked. It may
-     * run in place ({@code x == y}, same offsets).
-     */
-    default void geluF32(float[] x, int xOff, float[] y, int yOff, int n) {
-        gelu(x, xOff, y, yOff, n);
-    }
 
     /** dx (+)= dy · (Φ(x) + x · φ(x)). */
     void geluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n, boolean accumulate);

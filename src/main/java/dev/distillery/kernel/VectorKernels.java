@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Kernels} on the JDK Vector API ({@code FloatVector.SPECIES_PREFERRED}: 8 lanes with
  * AVX2). Matrix products are blocked and packed ({@link VectorGemm}); row and element kernels
  * follow one loop shape: a vector body up to {@code loopBound}, fused multiply-adds into vector
- * accumulators, one {@code reduceLanes}, then a scalar tail.
+ * accumulators, one lane sum in a fixed order ({@link VectorMath#sum}), then a scalar tail.
  *
  * <p>Results differ from {@link ScalarKernels} only by summation order, FMA rounding and, for
  * softmax, the vector {@code exp}: a few units in the last place, which the tests bound.
@@ -111,7 +111,7 @@ public final class VectorKernels implements Kernels {
         for (int bound = S.loopBound(n); i < bound; i += L) {
             acc0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), acc0);
         }
-        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sum(acc0.add(acc1));
         for (; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
@@ -168,11 +168,11 @@ public final class VectorKernels implements Kernels {
             FloatVector vm = FloatVector.broadcast(S, max);
             FloatVector vsum = FloatVector.zero(S);
             for (j = 0; j < bound; j += L) {
-                FloatVector e = FloatVector.fromArray(S, x, row + j).sub(vm).lanewise(VectorOperators.EXP);
+                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, row + j).sub(vm));
                 e.intoArray(x, row + j);
                 vsum = vsum.add(e);
             }
-            float sum = vsum.reduceLanes(VectorOperators.ADD);
+            float sum = VectorMath.sum(vsum);
             for (; j < cols; j++) {
                 float e = (float) Math.exp(x[row + j] - max);
                 x[row + j] = e;
@@ -220,7 +220,7 @@ public final class VectorKernels implements Kernels {
             for (; j < bound; j += L) {
                 vsum = vsum.add(FloatVector.fromArray(S, x, in + j));
             }
-            float mu = vsum.reduceLanes(VectorOperators.ADD);
+            float mu = VectorMath.sum(vsum);
             for (; j < cols; j++) {
                 mu += x[in + j];
             }
@@ -232,7 +232,7 @@ public final class VectorKernels implements Kernels {
                 FloatVector d = FloatVector.fromArray(S, x, in + j).sub(vmu);
                 vvar = d.fma(d, vvar);
             }
-            float var = vvar.reduceLanes(VectorOperators.ADD);
+            float var = VectorMath.sum(vvar);
             for (; j < cols; j++) {
                 float d = x[in + j] - mu;
                 var += d * d;
@@ -283,8 +283,8 @@ public final class VectorKernels implements Kernels {
                 vdy.fma(xhat, FloatVector.fromArray(S, dGamma, j)).intoArray(dGamma, j);
                 vdy.add(FloatVector.fromArray(S, dBeta, j)).intoArray(dBeta, j);
             }
-            float sumDxhat = vSumDxhat.reduceLanes(VectorOperators.ADD);
-            float sumDxhatXhat = vSumDxhatXhat.reduceLanes(VectorOperators.ADD);
+            float sumDxhat = VectorMath.sum(vSumDxhat);
+            float sumDxhatXhat = VectorMath.sum(vSumDxhatXhat);
             for (; j < cols; j++) {
                 float xhat = (x[in + j] - mu) * rs;
                 float dxhat = dy[g + j] * gamma[j];
@@ -315,8 +315,10 @@ public final class VectorKernels implements Kernels {
     public void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
+            // x is loaded before Φ is written into y, so y may be x itself (GELU in place).
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             normalCdf(x, xOff + i, y, yOff + i);
-            FloatVector.fromArray(S, x, xOff + i).mul(FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+            v.mul(FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
         }
         if (i < n) {
             // The tail goes through the same vector formula on a padded copy, so every element of
@@ -330,40 +332,6 @@ public final class VectorKernels implements Kernels {
         }
     }
 
-    /**
-     * The erfc formula of {@link #normalCdf} in float lanes: eight values per step instead of two
-     * halves converted to double and back, which made GELU 16% of a MiniLM forward pass.
-     */
-    @Override
-    public void geluF32(float[] x, int xOff, float[] y, int yOff, int n) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            v.mul(normalCdfF32(v)).intoArray(y, yOff + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i, m);
-            v.mul(normalCdfF32(v)).intoArray(y, yOff + i, m);
-        }
-    }
-
-    private static FloatVector normalCdfF32(FloatVector x) {
-        FloatVector z = x.abs().mul((float) Erf.INV_SQRT2);
-        FloatVector t = FloatVector.broadcast(S, 1f).div(z.fma(0.5f, 1f));
-        FloatVector poly = t.fma(0.17087277f, -0.82215223f);
-        poly = poly.fma(t, FloatVector.broadcast(S, 1.48851587f));
-        poly = poly.fma(t, FloatVector.broadcast(S, -1.13520398f));
-        poly = poly.fma(t, FloatVector.broadcast(S, 0.27886807f));
-        poly = poly.fma(t, FloatVector.broadcast(S, -0.18628806f));
-        poly = poly.fma(t, FloatVector.broadcast(S, 0.09678418f));
-        poly = poly.fma(t, FloatVector.broadcast(S, 0.37409196f));
-        poly = poly.fma(t, FloatVector.broadcast(S, 1.00002368f));
-        poly = poly.fma(t, FloatVector.broadcast(S, -1.26551223f));
-        FloatVector halfErfc = t.mul(z.mul(z).neg().add(poly).lanewise(VectorOperators.EXP)).mul(0.5f);
-        return halfErfc.neg().add(1f).blend(halfErfc, x.compare(VectorOperators.LT, 0f));
-    }
-
     @Override
     public void geluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n, boolean accumulate) {
         float[] tmp = new float[3 * L]; // [Φ, x tail, dy tail]
@@ -372,7 +340,7 @@ public final class VectorKernels implements Kernels {
         for (int bound = S.loopBound(n); i < bound; i += L) {
             normalCdf(x, xOff + i, tmp, 0);
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector pdf = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul(invSqrt2Pi);
+            FloatVector pdf = VectorMath.exp(v.mul(v).mul(-0.5f)).mul(invSqrt2Pi);
             FloatVector g = FloatVector.fromArray(S, dy, dyOff + i).mul(v.fma(pdf, FloatVector.fromArray(S, tmp, 0)));
             if (accumulate) {
                 g = g.add(FloatVector.fromArray(S, dx, dxOff + i));
@@ -440,7 +408,7 @@ public final class VectorKernels implements Kernels {
         FloatVector xx = x.mul(x);
         FloatVector h = xx.mul(0.5f);
         FloatVector delta = x.fma(x, xx.neg()).mul(0.5f);
-        FloatVector expo = h.neg().lanewise(VectorOperators.EXP).mul(poly.sub(delta).lanewise(VectorOperators.EXP));
+        FloatVector expo = VectorMath.exp(h.neg()).mul(VectorMath.exp(poly.sub(delta)));
         FloatVector halfErfc = t.mul(expo).mul(0.5f);
         FloatVector tails = halfErfc.neg().add(1f).blend(halfErfc, x.compare(VectorOperators.LT, 0f));
         tails.blend(central, x.abs().compare(VectorOperators.LT, 1f)).intoArray(phi, phiOff);

@@ -129,7 +129,7 @@ public final class FrozenEncoderLayer {
         });
         k.matmulPacked(x, 0, hidden, intermediate, inter, 0, ffn, tokens, true);
         overRows(tokens, ffn, (from, to) -> {
-            k.geluF32(inter, from * ffn, inter, from * ffn, (to - from) * ffn);
+            k.gelu(inter, from * ffn, inter, from * ffn, (to - from) * ffn);
             fillRows(a, x, outputBias, from, to);
         });
         k.matmulPacked(inter, 0, ffn, output, a, 0, hidden, tokens, true);
