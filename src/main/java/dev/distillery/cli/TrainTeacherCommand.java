@@ -8,6 +8,7 @@ import dev.distillery.pipeline.TeacherResult;
 import dev.distillery.pipeline.TeacherTraining;
 import dev.distillery.train.ConsoleProgress;
 import dev.distillery.train.TrainOptions;
+import dev.distillery.train.TrainingListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -99,6 +100,9 @@ public final class TrainTeacherCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Where training reports progress; tests put a listener here that interrupts the run. */
+    TrainingListener progress = new ConsoleProgress(System.err);
+
     @Override
     public Integer call() throws IOException {
         TrainOptions training = TrainOptions.defaults().withEpochs(epochs).withBatchSize(batchSize)
@@ -107,7 +111,7 @@ public final class TrainTeacherCommand implements Callable<Integer> {
         String command = "distillery train-teacher " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         TeacherOptions options = new TeacherOptions(model, data, train, validation, test, textColumn, labelColumn,
                 normalizeUrls, maxLength, maxTrainRows, classWeights, training, out, resume, command);
-        TeacherResult r = TeacherTraining.run(options, new ConsoleProgress(System.err), System.err);
+        TeacherResult r = TeacherTraining.run(options, progress, System.err);
         PrintWriter stdout = spec.commandLine().getOut();
         for (Evaluation e : new Evaluation[] {r.validation(), r.test()}) {
             if (e != null) {

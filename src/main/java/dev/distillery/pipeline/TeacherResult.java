@@ -11,7 +11,7 @@ import dev.distillery.train.TrainingResult;
  * @param validation scores of the kept model on validation data, or null without a validation file
  * @param test       scores on the test file, or null without one
  * @param stepsRun   optimizer steps taken in this process (fewer than the total after a resume)
- * @param trainSeconds wall time of those steps, validation included
+ * @param trainSeconds wall time of those steps (forward, backward, optimizer, checkpoints; not validation)
  */
 public record TeacherResult(Classifier classifier, Manifest manifest, TrainingResult training, Evaluation validation,
                             Evaluation test, int trainExamples, long stepsRun, double trainSeconds) {

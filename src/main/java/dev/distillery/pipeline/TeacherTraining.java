@@ -97,9 +97,7 @@ public final class TeacherTraining {
         StepClock clock = new StepClock(progress);
         Trainer trainer = new Trainer(classifier.model(), trainExamples, validationExamples, options,
                 LossFunction.crossEntropy(weights)).checkpointDir(checkpoints).listener(clock);
-        long start = System.nanoTime();
         TrainingResult training = o.resume() ? trainer.resume() : trainer.fit();
-        double seconds = (System.nanoTime() - start) / 1e9;
 
         Evaluation validationScores = validation.size() == 0 ? null : Evaluation.of(classifier, validation);
         Evaluation testScores = test.size() == 0 ? null : Evaluation.of(classifier, test);
@@ -122,7 +120,7 @@ public final class TeacherTraining {
         classifier.save(o.out(), manifest);
         deleteTree(checkpoints);
         return new TeacherResult(classifier, manifest, training, validationScores, testScores, train.size(), clock.steps,
-                seconds);
+                clock.stepNanos / 1e9);
     }
 
     /** The same rows marked as carrying {@code t}: used for files that were written already transformed. */
@@ -198,10 +196,15 @@ public final class TeacherTraining {
         }
     }
 
-    /** Passes every callback on and counts the optimizer steps this process ran. */
+    /**
+     * Passes every callback on, and counts the optimizer steps this process ran and their wall time
+     * (from an epoch's start or the previous step to each step, so validation is not counted).
+     */
     private static final class StepClock implements TrainingListener {
         private final TrainingListener next;
         long steps;
+        long stepNanos;
+        private long mark;
 
         StepClock(TrainingListener next) {
             this.next = next;
@@ -209,6 +212,7 @@ public final class TeacherTraining {
 
         @Override
         public void epochStarted(int epoch, int epochs, int batches, int firstBatch, int examples) {
+            mark = System.nanoTime();
             next.epochStarted(epoch, epochs, batches, firstBatch, examples);
         }
 
@@ -219,6 +223,9 @@ public final class TeacherTraining {
 
         @Override
         public void stepDone(long step, double learningRate, float gradNorm) {
+            long now = System.nanoTime();
+            stepNanos += now - mark;
+            mark = now;
             steps++;
             next.stepDone(step, learningRate, gradNorm);
         }
