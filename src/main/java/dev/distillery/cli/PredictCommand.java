@@ -120,7 +120,10 @@ public final class PredictCommand implements Callable<Integer> {
     }
 
     private static JsonGenerator generator(OutputStream out) throws IOException {
-        return new JsonFactory().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET).createGenerator(out);
+        JsonGenerator json = new JsonFactory().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET).createGenerator(out);
+        // Jackson puts a space between root values by default; JSON Lines wants each object at a line start.
+        json.setRootValueSeparator(null);
+        return json;
     }
 
     private static int write(JsonGenerator json, List<String> texts, List<Prediction> predictions) throws IOException {

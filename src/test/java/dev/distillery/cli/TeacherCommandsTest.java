@@ -133,6 +133,7 @@ class TeacherCommandsTest {
         long[][] confusion = new long[2][2];
         List<String> labels = List.of("benign", "phishing");
         for (int i = 0; i < rows.size(); i++) {
+            assertTrue(lines.get(i).startsWith("{\"text\":"), "one object per line, nothing before it: " + lines.get(i));
             JsonNode p = JSON.readTree(lines.get(i));
             String url = rows.get(i).substring(0, rows.get(i).lastIndexOf(','));
             String actual = rows.get(i).substring(rows.get(i).lastIndexOf(',') + 1);
