@@ -261,12 +261,42 @@ class TeacherCommandsTest {
         assertEquals(expected.keySet(), actual.keySet());
         for (String name : expected.keySet()) {
             // Same seed, data order, dropout masks and options, yet two identical runs with validation in one JVM
-            // already differ by float ulps (without validation they are bit-identical; JIT-dependent Math.exp is the
-            // suspect), and 128 steps grow that to ~1e-5 absolute, largest on the key biases whose gradient is
+            // already differ by float ulps (whether they do depends on JIT timing; compiled versus interpreted
+            // Math.exp/Math.tanh are the suspects), and 128 steps grow that to ~1e-5 absolute, largest on the key biases whose gradient is
             // rounding noise (softmax ignores them). A resume bug (another data order, learning rate or optimizer
             // state) moves weights by ~lr = 2e-3 per step, far outside these bounds.
             Numerics.assertClose(expected.get(name).data(), actual.get(name).data(), 1e-3, 2e-5, name);
         }
+    }
+
+    @Test
+    void dataFolderOfJsonLinesWithClassWeights() throws Exception {
+        Path data = tmp.resolve("jsonl");
+        Files.createDirectories(data);
+        for (String split : List.of("train", "validation")) {
+            List<String> rows = Files.readAllLines(split.equals("train") ? train : validation, StandardCharsets.UTF_8);
+            List<String> json = new ArrayList<>();
+            for (String row : rows.subList(1, rows.size())) {
+                int comma = row.lastIndexOf(',');
+                // integer labels in JSON: 1 and "1" are the same label
+                json.add(JSON.writeValueAsString(Map.of("text", row.substring(0, comma),
+                        "label", row.substring(comma + 1).equals("phishing") ? 1 : 0)));
+            }
+            Files.write(data.resolve(split + ".jsonl"), json, StandardCharsets.UTF_8);
+        }
+        Path out = tmp.resolve("from-jsonl");
+        Result r = run("train-teacher", "--model", base.toString(), "--data", data.toString(), "--epochs", "1",
+                "--batch-size", "16", "--max-length", "16", "--class-weights", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        Manifest m = Manifest.read(out.resolve(Manifest.FILE));
+        assertEquals(List.of("0", "1"), m.labels());
+        assertEquals(TextTransform.NONE, m.transform(), "no --normalize-urls: texts are used as read");
+        assertEquals("true", m.provenance().options().get("class_weights"));
+        assertTrue(m.metrics().containsKey("validation") && !m.metrics().containsKey("test"), m.metrics().toString());
+
+        Result eval = run("evaluate", "--model", out.toString(), "--data", data.resolve("validation.jsonl").toString());
+        assertEquals(0, eval.exitCode(), eval.err());
+        assertTrue(eval.out().contains("F1 (1)") && eval.out().contains("actual \\ predicted"), "tables on stdout: " + eval.out());
     }
 
     @Test
