@@ -108,7 +108,8 @@ public final class TrainTeacherCommand implements Callable<Integer> {
         TrainOptions training = TrainOptions.defaults().withEpochs(epochs).withBatchSize(batchSize)
                 .withLearningRate(learningRate).withSeed(seed).withPatience(patience)
                 .withCheckpointEverySteps(checkpointEvery);
-        String command = "distillery train-teacher " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        // originalArgs belong to the root command, so they start with "train-teacher"
+        String command = "distillery " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         TeacherOptions options = new TeacherOptions(model, data, train, validation, test, textColumn, labelColumn,
                 normalizeUrls, maxLength, maxTrainRows, classWeights, training, out, resume, command);
         TeacherResult r = TeacherTraining.run(options, progress, System.err);

@@ -162,7 +162,7 @@ public final class TeacherTraining {
     private static Map<String, String> describe(TeacherOptions o, TrainOptions t, int trainRows, TrainingResult r) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("base_model", o.baseModel());
-        m.put("text_column", String.valueOf(o.textColumn()));
+        m.put("text_column", o.textColumn() == null ? "url, else text" : o.textColumn());
         m.put("label_column", o.labelColumn());
         m.put("max_length", String.valueOf(o.maxLength()));
         m.put("max_train_rows", String.valueOf(o.maxTrainRows()));
