@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Distil, quantize and verify transformer security classifiers in pure Java.",
-        subcommands = {CommandLine.HelpCommand.class, InspectCommand.class, EmbedCommand.class, BenchCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, InspectCommand.class, EmbedCommand.class, BenchCommand.class,
+                TrainTeacherCommand.class, EvaluateCommand.class, PredictCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

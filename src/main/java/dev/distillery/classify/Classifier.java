@@ -1,0 +1,276 @@
+package dev.distillery.classify;
+
+import dev.distillery.data.Dataset;
+import dev.distillery.data.LabelMap;
+import dev.distillery.data.TextTransform;
+import dev.distillery.io.Checkpoint;
+import dev.distillery.io.CheckpointFormatException;
+import dev.distillery.io.DType;
+import dev.distillery.model.EncoderConfig;
+import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.WeightMismatchException;
+import dev.distillery.onnx.ImportedEncoder;
+import dev.distillery.onnx.MiniLm;
+import dev.distillery.tensor.Tensor;
+import dev.distillery.tokenize.WordPieceTokenizer;
+import dev.distillery.train.BatchInference;
+import dev.distillery.train.TokenizedExamples;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A sequence classifier with everything needed to turn raw text into a label: the recorded text
+ * transform, the tokenizer, the maximum length and the label names.
+ *
+ * <p>Life cycle: {@link #load} a saved folder (or {@link #forFineTuning} a pretrained encoder and
+ * train {@link #model()}), then {@link #predict} from any number of threads: inference keeps no
+ * state between calls. {@link #save} writes a Hugging Face folder plus {@value Manifest#FILE}.
+ * <pre>{@code
+ * Classifier c = Classifier.load(Path.of("models/teacher"));
+ * c.predict("HTTPS://www.paypal.com.account-verify.example/").label();   // "1"
+ * }</pre>
+ */
+public final class Classifier {
+    /** The name that selects the bundled all-MiniLM-L6-v2 as a base model. */
+    public static final String MINILM = "minilm";
+    /** Texts per forward pass in batch prediction. */
+    public static final int DEFAULT_BATCH_SIZE = 64;
+
+    private final SequenceClassifier model;
+    private final WordPieceTokenizer tokenizer;
+    private final Path tokenizerFile;
+    private final boolean lowerCase;
+    private final Manifest manifest;
+    private final LabelMap labels;
+    private final TextTransform transform;
+
+    private Classifier(SequenceClassifier model, WordPieceTokenizer tokenizer, Path tokenizerFile, boolean lowerCase,
+                       Manifest manifest) {
+        if (!model.config().labels().equals(manifest.labels())) {
+            throw new IllegalArgumentException("model labels " + model.config().labels() + " differ from the manifest's "
+                    + manifest.labels());
+        }
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.tokenizerFile = tokenizerFile;
+        this.lowerCase = lowerCase;
+        this.manifest = manifest;
+        this.labels = LabelMap.of(manifest.labels());
+        this.transform = manifest.transform();
+    }
+
+    /**
+     * A classifier to fine-tune: the encoder of {@code base} ({@value #MINILM} or a Hugging Face folder) and a
+     * classification head for {@code labels}, initialised from {@code seed} as Hugging Face does. A folder's own
+     * head is kept only when its labels are exactly {@code labels}; otherwise it is replaced, as
+     * {@code from_pretrained(..., ignore_mismatched_sizes=True)} does.
+     */
+    public static Classifier forFineTuning(String base, LabelMap labels, TextTransform transform, int maxLength, long seed)
+            throws IOException {
+        Manifest manifest = Manifest.of(labels.names(), transform, maxLength);
+        if (base.equals(MINILM)) {
+            ImportedEncoder imported = MiniLm.load();
+            SequenceClassifier model = SequenceClassifier.create(imported.config().withLabels(labels.names()), seed);
+            model.loadPretrained(imported.weights());
+            Path tokenizerCopy = Files.createTempFile("distillery-minilm-", "-tokenizer.json");
+            tokenizerCopy.toFile().deleteOnExit();
+            try (InputStream in = MiniLm.open(MiniLm.TOKENIZER_RESOURCE)) {
+                Files.copy(in, tokenizerCopy, StandardCopyOption.REPLACE_EXISTING);
+            }
+            WordPieceTokenizer tokenizer = WordPieceTokenizer.fromTokenizerJson(tokenizerCopy);
+            checkMaxLength(maxLength, model.config(), MINILM);
+            return new Classifier(model, tokenizer, tokenizerCopy, true, manifest);
+        }
+        Path dir = Path.of(base);
+        if (!Files.isDirectory(dir)) {
+            throw new NoSuchFileException(base, null, "expected 'minilm' or a Hugging Face checkpoint folder");
+        }
+        Checkpoint checkpoint = Checkpoint.read(dir);
+        WordPieceTokenizer tokenizer = tokenizerOf(checkpoint);
+        SequenceClassifier model = SequenceClassifier.create(checkpoint.config().withLabels(labels.names()), seed);
+        Map<String, Tensor> weights = checkpoint.weights();
+        if (!checkpoint.config().labels().equals(labels.names())) {
+            weights = new LinkedHashMap<>(weights);
+            weights.keySet().removeIf(name -> name.startsWith("classifier."));
+        }
+        model.loadPretrained(weights);
+        checkMaxLength(maxLength, model.config(), dir.toString());
+        return new Classifier(model, tokenizer, checkpoint.tokenizerFile(), checkpoint.lowerCase(), manifest);
+    }
+
+    /**
+     * Loads a folder written by {@link #save}.
+     *
+     * @throws CheckpointFormatException when a file is damaged or the manifest disagrees with config.json
+     */
+    public static Classifier load(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new NoSuchFileException(dir.toString(), null, "model folder not found");
+        }
+        Manifest manifest = Manifest.read(dir.resolve(Manifest.FILE));
+        Checkpoint checkpoint = Checkpoint.read(dir);
+        if (!checkpoint.config().labels().equals(manifest.labels())) {
+            throw new CheckpointFormatException(dir.resolve(Checkpoint.CONFIG) + " names labels "
+                    + checkpoint.config().labels() + " but " + dir.resolve(Manifest.FILE) + " names " + manifest.labels());
+        }
+        checkMaxLength(manifest.maxLength(), checkpoint.config(), dir.toString());
+        SequenceClassifier model = SequenceClassifier.create(checkpoint.config(), 0);
+        try {
+            model.loadWeights(checkpoint.weights());
+        } catch (WeightMismatchException e) {
+            throw new CheckpointFormatException(dir.resolve(Checkpoint.WEIGHTS) + " is not a complete classifier: "
+                    + e.getMessage(), e);
+        }
+        return new Classifier(model, tokenizerOf(checkpoint), checkpoint.tokenizerFile(), checkpoint.lowerCase(), manifest);
+    }
+
+    private static WordPieceTokenizer tokenizerOf(Checkpoint checkpoint) throws IOException {
+        Path file = checkpoint.tokenizerFile();
+        if (file == null) {
+            throw new NoSuchFileException(checkpoint.directory().resolve(Checkpoint.TOKENIZER_JSON).toString(), null,
+                    "the model folder has neither tokenizer.json nor vocab.txt");
+        }
+        return file.getFileName().toString().endsWith(".json") ? WordPieceTokenizer.fromTokenizerJson(file)
+                : WordPieceTokenizer.fromVocabTxt(file, checkpoint.lowerCase());
+    }
+
+    private static void checkMaxLength(int maxLength, EncoderConfig config, String where) throws CheckpointFormatException {
+        if (maxLength < 3 || maxLength > config.maxPositions()) {
+            throw new CheckpointFormatException("max length " + maxLength + " is outside [3, " + config.maxPositions()
+                    + "], the positions the model " + where + " has");
+        }
+    }
+
+    /**
+     * Writes the Hugging Face files (FP32 weights) and then {@value Manifest#FILE}, each atomically. An older
+     * manifest is removed first, so a folder holds a manifest only once every file beside it belongs to it;
+     * {@link #load} refuses a folder without one.
+     *
+     * @param manifest this classifier's manifest with provenance and metrics added
+     */
+    public void save(Path dir, Manifest manifest) throws IOException {
+        if (!manifest.labels().equals(this.manifest.labels()) || !manifest.textTransform().equals(this.manifest.textTransform())
+                || manifest.maxLength() != this.manifest.maxLength()) {
+            throw new IllegalArgumentException("the manifest to save (labels " + manifest.labels() + ", transform "
+                    + manifest.textTransform() + ", max length " + manifest.maxLength() + ") does not describe this classifier "
+                    + this.manifest);
+        }
+        Files.createDirectories(dir);
+        Files.deleteIfExists(dir.resolve(Manifest.FILE));
+        Checkpoint.write(dir, model.config(), model.weights(), tokenizerFile,
+                new Checkpoint.WriteOptions(DType.F32, lowerCase));
+        manifest.write(dir.resolve(Manifest.FILE));
+    }
+
+    public SequenceClassifier model() {
+        return model;
+    }
+
+    public WordPieceTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Manifest manifest() {
+        return manifest;
+    }
+
+    public LabelMap labels() {
+        return labels;
+    }
+
+    public TextTransform transform() {
+        return transform;
+    }
+
+    public int maxLength() {
+        return manifest.maxLength();
+    }
+
+    public Prediction predict(String text) {
+        return predictBatch(List.of(text)).getFirst();
+    }
+
+    /** Predictions for raw texts (the recorded transform is applied here), in input order. */
+    public List<Prediction> predictBatch(List<String> texts) {
+        int n = labels.size();
+        float[] probs = probabilities(texts); // [texts, labels]
+        int[] best = BatchInference.argmax(probs, n);
+        List<Prediction> out = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            float[] row = new float[n];
+            System.arraycopy(probs, i * n, row, 0, n);
+            out.add(new Prediction(best[i], labels.name(best[i]), labels.names(), row));
+        }
+        return out;
+    }
+
+    /** Class probabilities of raw texts, {@code [texts, labels]}. */
+    public float[] probabilities(List<String> texts) {
+        return probabilitiesOfPrepared(texts.stream().map(transform::apply).toList());
+    }
+
+    /** Class probabilities of texts the transform was already applied to, {@code [texts, labels]}. */
+    public float[] probabilitiesOfPrepared(List<String> prepared) {
+        int n = labels.size();
+        TokenizedExamples examples = tokenize("input", prepared, new int[prepared.size()]);
+        float[] probs = BatchInference.logits(model, examples, DEFAULT_BATCH_SIZE); // [texts, labels]
+        for (int r = 0; r < prepared.size(); r++) {
+            softmaxRow(probs, r * n, n);
+        }
+        return probs;
+    }
+
+    /**
+     * Tokenized examples of {@code data}, whose texts must already carry this classifier's transform
+     * (as a dataset read with it, or the bundled pre-normalised files, do).
+     */
+    public TokenizedExamples tokenize(Dataset data) {
+        if (data.transform() != transform) {
+            throw new IllegalArgumentException(data.name() + " was read with the text transform " + data.transform().id()
+                    + " but the model expects " + transform.id());
+        }
+        if (!data.labelMap().equals(labels)) {
+            throw new IllegalArgumentException(data.name() + " has labels " + data.labelMap() + " but the model " + labels);
+        }
+        return tokenize(data.name(), data.texts(), data.labels());
+    }
+
+    private TokenizedExamples tokenize(String name, List<String> texts, int[] labelIndices) {
+        List<int[]> ids = new ArrayList<>(texts.size());
+        for (String t : texts) {
+            ids.add(tokenizer.encode(t, manifest.maxLength()).ids());
+        }
+        return new TokenizedExamples(name, ids.toArray(int[][]::new), null, labelIndices, labels.size(), tokenizer.padId());
+    }
+
+    /** softmax in place, subtracting the row maximum so large logits do not overflow. */
+    private static void softmaxRow(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            double e = Math.exp(x[off + i] - max);
+            x[off + i] = (float) e;
+            sum += e;
+        }
+        for (int i = 0; i < n; i++) {
+            x[off + i] = (float) (x[off + i] / sum);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return model.config().family() + " classifier " + labels + " (" + transform.id() + ", max " + maxLength() + " tokens)";
+    }
+}

@@ -1,0 +1,210 @@
+package dev.distillery.classify;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.distillery.data.DatasetException;
+import dev.distillery.data.TextTransform;
+import dev.distillery.io.AtomicFiles;
+import dev.distillery.io.CheckpointFormatException;
+import dev.distillery.io.HfConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code distillery.json}: what a saved classifier needs at prediction time beyond the Hugging Face
+ * files, and how it was made. Layout (version {@value #FORMAT_VERSION}):
+ * <pre>{@code
+ * {"format": "distillery-classifier", "format_version": 1,
+ *  "labels": ["0", "1"], "text_transform": "url-normalize", "max_length": 64,
+ *  "provenance": {"command": "...", "created_utc": "...", "data": [{"role", "path", "size_bytes", "sha256"}],
+ *                 "options": {"epochs": "3", ...}, "seed": 42, "jdk": "...", "os": "...", "cpu": "..."},
+ *  "metrics": {"test": {"accuracy": 0.97, "f1": 0.96, ...}, "validation": {...}}}
+ * }</pre>
+ *
+ * @param labels        class names in logit order; must equal config.json's id2label
+ * @param textTransform id of the {@link TextTransform} applied to every text before tokenizing
+ * @param maxLength     tokens per text, special tokens included; longer texts are cut
+ * @param provenance    how the model was made, or null when not recorded
+ * @param metrics       scores by split name, then metric name
+ */
+public record Manifest(int formatVersion, List<String> labels, String textTransform, int maxLength, Provenance provenance,
+                       Map<String, Map<String, Double>> metrics) {
+    public static final String FILE = "distillery.json";
+    public static final String FORMAT = "distillery-classifier";
+    public static final int FORMAT_VERSION = 1;
+    /** Shared by the package; Jackson mappers are thread-safe once configured. */
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    public Manifest {
+        labels = List.copyOf(labels);
+        Map<String, Map<String, Double>> copy = new LinkedHashMap<>();
+        metrics.forEach((k, v) -> copy.put(k, Collections.unmodifiableMap(new LinkedHashMap<>(v))));
+        metrics = Collections.unmodifiableMap(copy);
+    }
+
+    public static Manifest of(List<String> labels, TextTransform transform, int maxLength) {
+        return new Manifest(FORMAT_VERSION, labels, transform.id(), maxLength, null, Map.of());
+    }
+
+    public TextTransform transform() {
+        return TextTransform.fromId(textTransform);
+    }
+
+    public Manifest withProvenance(Provenance p) {
+        return new Manifest(formatVersion, labels, textTransform, maxLength, p, metrics);
+    }
+
+    public Manifest withMetrics(String split, Map<String, Double> scores) {
+        Map<String, Map<String, Double>> m = new LinkedHashMap<>(metrics);
+        m.put(split, scores);
+        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, m);
+    }
+
+    public void write(Path file) throws IOException {
+        AtomicFiles.writeString(file, HfConfig.pretty(toJson()));
+    }
+
+    public ObjectNode toJson() {
+        ObjectNode o = Manifest.JSON.createObjectNode();
+        o.put("format", FORMAT);
+        o.put("format_version", formatVersion);
+        ArrayNode l = o.putArray("labels");
+        labels.forEach(l::add);
+        o.put("text_transform", textTransform);
+        o.put("max_length", maxLength);
+        if (provenance != null) {
+            ObjectNode p = o.putObject("provenance");
+            p.put("command", provenance.command());
+            p.put("created_utc", provenance.createdUtc());
+            ArrayNode data = p.putArray("data");
+            for (DataFile f : provenance.data()) {
+                ObjectNode d = data.addObject();
+                d.put("role", f.role());
+                d.put("path", f.path());
+                d.put("size_bytes", f.sizeBytes());
+                d.put("sha256", f.sha256());
+            }
+            ObjectNode opts = p.putObject("options");
+            provenance.options().forEach(opts::put);
+            p.put("seed", provenance.seed());
+            p.put("jdk", provenance.jdk());
+            p.put("os", provenance.os());
+            p.put("cpu", provenance.cpu());
+        }
+        ObjectNode m = o.putObject("metrics");
+        metrics.forEach((split, scores) -> {
+            ObjectNode s = m.putObject(split);
+            scores.forEach((name, value) -> {
+                if (Double.isFinite(value)) {
+                    s.put(name, value);
+                } else {
+                    s.putNull(name); // JSON has no NaN: an undefined score (ROC-AUC with one class) is null
+                }
+            });
+        });
+        return o;
+    }
+
+    /**
+     * Reads and checks a manifest.
+     *
+     * @throws CheckpointFormatException when the file is not a manifest of a version this build reads, or a field is
+     *                                   missing or of the wrong type
+     */
+    public static Manifest read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null,
+                    "no " + FILE + " manifest; expected a folder saved by distillery train-teacher");
+        }
+        JsonNode root;
+        try {
+            root = Manifest.JSON.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw new CheckpointFormatException(file + " is not valid JSON (" + e.getOriginalMessage() + ")", e);
+        }
+        if (root == null || !root.isObject() || !FORMAT.equals(root.path("format").asText(null))) {
+            throw new CheckpointFormatException(file + " is not a Distillery manifest: expected \"format\": \"" + FORMAT + "\"");
+        }
+        int version = requireInt(root, "format_version", file);
+        if (version != FORMAT_VERSION) {
+            throw new CheckpointFormatException(file + " has format_version " + version + "; this build reads version "
+                    + FORMAT_VERSION + " only, so use a newer Distillery");
+        }
+        JsonNode labelsNode = root.get("labels");
+        if (labelsNode == null || !labelsNode.isArray() || labelsNode.isEmpty()) {
+            throw new CheckpointFormatException(file + ": \"labels\" must be a non-empty array of label names");
+        }
+        List<String> labels = new ArrayList<>();
+        for (JsonNode n : labelsNode) {
+            if (!n.isTextual()) {
+                throw new CheckpointFormatException(file + ": \"labels\" must hold strings, found " + n);
+            }
+            labels.add(n.asText());
+        }
+        String transform = requireText(root, "text_transform", file);
+        try {
+            TextTransform.fromId(transform);
+        } catch (DatasetException e) {
+            throw new CheckpointFormatException(file + ": " + e.getMessage());
+        }
+        int maxLength = requireInt(root, "max_length", file);
+        if (maxLength < 3) {
+            throw new CheckpointFormatException(file + ": max_length " + maxLength + " leaves no room for text between [CLS] and [SEP]");
+        }
+        Provenance provenance = null;
+        JsonNode p = root.get("provenance");
+        if (p != null && p.isObject()) {
+            List<DataFile> data = new ArrayList<>();
+            for (JsonNode d : p.path("data")) {
+                data.add(new DataFile(d.path("role").asText(), d.path("path").asText(), d.path("size_bytes").asLong(),
+                        d.path("sha256").asText()));
+            }
+            Map<String, String> options = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = p.path("options").fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                options.put(e.getKey(), e.getValue().asText());
+            }
+            provenance = new Provenance(p.path("command").asText(), p.path("created_utc").asText(), data, options,
+                    p.path("seed").asLong(), p.path("jdk").asText(), p.path("os").asText(), p.path("cpu").asText());
+        }
+        Map<String, Map<String, Double>> metrics = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.path("metrics").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> split = it.next();
+            Map<String, Double> scores = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> s = split.getValue().fields(); s.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = s.next();
+                scores.put(e.getKey(), e.getValue().isNumber() ? e.getValue().doubleValue() : Double.NaN);
+            }
+            metrics.put(split.getKey(), scores);
+        }
+        return new Manifest(version, labels, transform, maxLength, provenance, metrics);
+    }
+
+    private static int requireInt(JsonNode root, String field, Path file) throws CheckpointFormatException {
+        JsonNode n = root.get(field);
+        if (n == null || !n.canConvertToInt() || !n.isIntegralNumber()) {
+            throw new CheckpointFormatException(file + ": \"" + field + "\" must be an integer, found " + n);
+        }
+        return n.intValue();
+    }
+
+    private static String requireText(JsonNode root, String field, Path file) throws CheckpointFormatException {
+        JsonNode n = root.get(field);
+        if (n == null || !n.isTextual()) {
+            throw new CheckpointFormatException(file + ": \"" + field + "\" must be a string, found " + n);
+        }
+        return n.asText();
+    }
+}
