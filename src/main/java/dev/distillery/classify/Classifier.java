@@ -260,7 +260,7 @@ public final class Classifier {
         }
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            double e = Math.exp(x[off + i] - max);
+            double e = StrictMath.exp(x[off + i] - max);
             x[off + i] = (float) e;
             sum += e;
         }

@@ -1,6 +1,5 @@
 package dev.distillery.cli;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.distillery.embed.SentenceEncoder;
 import dev.distillery.io.AtomicFiles;
@@ -77,7 +76,7 @@ public final class EmbedCommand implements Callable<Integer> {
     private long embedAll(SentenceEncoder encoder, OutputStream out) throws IOException {
         int hidden = encoder.config().hiddenSize();
         long written = 0;
-        JsonGenerator json = new JsonFactory().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET).createGenerator(out);
+        JsonGenerator json = JsonLines.generator(out);
         try (BufferedReader reader = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
             List<String> chunk = new ArrayList<>(CHUNK_LINES);
             boolean more = true;

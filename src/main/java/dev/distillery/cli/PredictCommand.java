@@ -1,6 +1,5 @@
 package dev.distillery.cli;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.distillery.classify.Classifier;
 import dev.distillery.classify.Prediction;
@@ -79,7 +78,7 @@ public final class PredictCommand implements Callable<Integer> {
     private long predictTable(Classifier classifier, OutputStream out) throws IOException {
         // Read the raw text: the classifier applies its own transform, and the output echoes the input.
         ReadOptions read = ReadOptions.defaults().withTextColumn(textColumn).unlabeled();
-        JsonGenerator json = generator(out);
+        JsonGenerator json = JsonLines.generator(out);
         long written = 0;
         try (DatasetReader reader = DatasetReader.open(input, read)) {
             Iterator<Row> rows = reader.iterator();
@@ -97,7 +96,7 @@ public final class PredictCommand implements Callable<Integer> {
     }
 
     private long predictLines(Classifier classifier, OutputStream out) throws IOException {
-        JsonGenerator json = generator(out);
+        JsonGenerator json = JsonLines.generator(out);
         long written = 0;
         try (BufferedReader reader = Files.newBufferedReader(input, StandardCharsets.UTF_8)) {
             List<String> chunk = new ArrayList<>(CHUNK_ROWS);
@@ -117,13 +116,6 @@ public final class PredictCommand implements Callable<Integer> {
         }
         json.flush();
         return written;
-    }
-
-    private static JsonGenerator generator(OutputStream out) throws IOException {
-        JsonGenerator json = new JsonFactory().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET).createGenerator(out);
-        // Jackson puts a space between root values by default; JSON Lines wants each object at a line start.
-        json.setRootValueSeparator(null);
-        return json;
     }
 
     private static int write(JsonGenerator json, List<String> texts, List<Prediction> predictions) throws IOException {

@@ -100,7 +100,7 @@ public final class AttentionLoss implements AuxiliaryLoss {
                         double t = teacherProbs[k];
                         if (t > 0) { // masked keys have probability exactly 0 for both models
                             double s = studentProbs[k];
-                            total += t * (Math.log(t) - Math.log(s));
+                            total += t * (StrictMath.log(t) - StrictMath.log(s));
                             d[k] = (float) (-scale * t / s / norm);
                         }
                     }

@@ -130,12 +130,12 @@ public final class SoftTargetLoss implements LossFunction {
         }
         double sum = 0;
         for (int j = 0; j < n; j++) {
-            sum += Math.exp(x[o + j] / t - max);
+            sum += StrictMath.exp(x[o + j] / t - max);
         }
-        double logSum = max + Math.log(sum);
+        double logSum = max + StrictMath.log(sum);
         for (int j = 0; j < n; j++) {
             log[j] = x[o + j] / t - logSum;
-            prob[j] = Math.exp(log[j]);
+            prob[j] = StrictMath.exp(log[j]);
         }
     }
 }

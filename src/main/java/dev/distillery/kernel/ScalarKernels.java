@@ -122,7 +122,7 @@ public class ScalarKernels implements Kernels {
             }
             float sum = 0f;
             for (int j = 0; j < cols; j++) {
-                float e = (float) Math.exp(x[row + j] - max);
+                float e = (float) StrictMath.exp(x[row + j] - max);
                 x[row + j] = e;
                 sum += e;
             }
@@ -217,7 +217,7 @@ public class ScalarKernels implements Kernels {
         for (int i = 0; i < n; i++) {
             double v = x[xOff + i];
             double cdf = 0.5 * (1.0 + Erf.erf(v * Erf.INV_SQRT2));
-            double pdf = Math.exp(-0.5 * v * v) * Erf.INV_SQRT_2PI;
+            double pdf = StrictMath.exp(-0.5 * v * v) * Erf.INV_SQRT_2PI;
             float g = (float) (dy[dyOff + i] * (cdf + v * pdf));
             dx[dxOff + i] = accumulate ? dx[dxOff + i] + g : g;
         }

@@ -41,14 +41,14 @@ public final class CrossEntropy {
             }
             double sum = 0;
             for (int j = 0; j < numLabels; j++) {
-                probs[row + j] = Math.exp(logits[row + j] - max);
+                probs[row + j] = StrictMath.exp(logits[row + j] - max);
                 sum += probs[row + j];
             }
             for (int j = 0; j < numLabels; j++) {
                 probs[row + j] /= sum;
             }
             double w = classWeights == null ? 1.0 : classWeights[y];
-            lossSum += w * (Math.log(sum) + max - logits[row + y]);
+            lossSum += w * (StrictMath.log(sum) + max - logits[row + y]);
             weightSum += w;
         }
         float[] d = new float[logits.length];

@@ -43,7 +43,7 @@ public final class Activations {
     public static float[] tanh(float[] x) {
         float[] y = new float[x.length];
         for (int i = 0; i < x.length; i++) {
-            y[i] = (float) Math.tanh(x[i]);
+            y[i] = (float) StrictMath.tanh(x[i]);
         }
         return y;
     }

@@ -131,8 +131,8 @@ public final class AdamW {
             long step = ++steps[i];
             double weightDecay = decays[i] ? options.weightDecay() : 0.0;
             float decay = (float) (1 - lr * weightDecay);
-            double biasCorrection1 = 1 - Math.pow(beta1, step);
-            double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+            double biasCorrection1 = 1 - StrictMath.pow(beta1, step);
+            double biasCorrection2Sqrt = Math.sqrt(1 - StrictMath.pow(beta2, step));
             float negStepSize = (float) -(lr / biasCorrection1);
             float bc2Sqrt = (float) biasCorrection2Sqrt;
             for (int j = 0; j < w.length; j++) {

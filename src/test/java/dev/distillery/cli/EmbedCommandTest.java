@@ -33,6 +33,9 @@ class EmbedCommandTest {
         assertEquals(0, code);
         List<String> written = Files.readAllLines(output, StandardCharsets.UTF_8);
         assertEquals(lines.size(), written.size());
+        for (String line : written) {
+            assertTrue(line.startsWith("{"), "a JSON Lines record starts its line: " + line.substring(0, Math.min(20, line.length())));
+        }
         SentenceEncoder minilm = SentenceEncoder.load("minilm");
         ObjectMapper mapper = new ObjectMapper();
         for (int i = 0; i < lines.size(); i++) {
