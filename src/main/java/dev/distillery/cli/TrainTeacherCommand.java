@@ -64,7 +64,7 @@ public final class TrainTeacherCommand implements Callable<Integer> {
     int batchSize;
 
     @Option(names = "--lr", defaultValue = "5e-5", paramLabel = "X",
-            description = "Peak learning rate (linear warm-up over 10 %, then linear decay). Default: ${DEFAULT-VALUE}.")
+            description = "Peak learning rate (linear warm-up over 10 %%, then linear decay). Default: ${DEFAULT-VALUE}.")
     double learningRate;
 
     @Option(names = "--max-length", defaultValue = "64", paramLabel = "TOKENS",

@@ -168,7 +168,7 @@ public final class VectorKernels implements Kernels {
             FloatVector vm = FloatVector.broadcast(S, max);
             FloatVector vsum = FloatVector.zero(S);
             for (j = 0; j < bound; j += L) {
-                FloatVector e = VectorStrictMath.exp(FloatVector.fromArray(S, x, row + j).sub(vm));
+                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, row + j).sub(vm));
                 e.intoArray(x, row + j);
                 vsum = vsum.add(e);
             }
@@ -340,7 +340,7 @@ public final class VectorKernels implements Kernels {
         for (int bound = S.loopBound(n); i < bound; i += L) {
             normalCdf(x, xOff + i, tmp, 0);
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector pdf = VectorStrictMath.exp(v.mul(v).mul(-0.5f)).mul(invSqrt2Pi);
+            FloatVector pdf = VectorMath.exp(v.mul(v).mul(-0.5f)).mul(invSqrt2Pi);
             FloatVector g = FloatVector.fromArray(S, dy, dyOff + i).mul(v.fma(pdf, FloatVector.fromArray(S, tmp, 0)));
             if (accumulate) {
                 g = g.add(FloatVector.fromArray(S, dx, dxOff + i));
@@ -408,7 +408,7 @@ public final class VectorKernels implements Kernels {
         FloatVector xx = x.mul(x);
         FloatVector h = xx.mul(0.5f);
         FloatVector delta = x.fma(x, xx.neg()).mul(0.5f);
-        FloatVector expo = VectorStrictMath.exp(h.neg()).mul(VectorStrictMath.exp(poly.sub(delta)));
+        FloatVector expo = VectorMath.exp(h.neg()).mul(VectorMath.exp(poly.sub(delta)));
         FloatVector halfErfc = t.mul(expo).mul(0.5f);
         FloatVector tails = halfErfc.neg().add(1f).blend(halfErfc, x.compare(VectorOperators.LT, 0f));
         tails.blend(central, x.abs().compare(VectorOperators.LT, 1f)).intoArray(phi, phiOff);
