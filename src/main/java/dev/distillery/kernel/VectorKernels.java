@@ -168,9 +168,9 @@ public final class VectorKernels implements Kernels {
             FloatVector vm = FloatVector.broadcast(S, max);
             FloatVector vsum = FloatVector.zero(S);
             for (j = 0; j < bound; j += L) {
-                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, row + j).sub(vm));
-                e.intoArray(x, row + j);
-                vsum = vsum.add(e);
+                FloatVector.fromArray(S, x, row + j).sub(vm).intoArray(x, row + j);
+                VectorMath.expInPlace(x, row + j);
+                vsum = vsum.add(FloatVector.fromArray(S, x, row + j));
             }
             float sum = VectorMath.sum(vsum);
             for (; j < cols; j++) {
@@ -340,7 +340,9 @@ public final class VectorKernels implements Kernels {
         for (int bound = S.loopBound(n); i < bound; i += L) {
             normalCdf(x, xOff + i, tmp, 0);
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector pdf = VectorMath.exp(v.mul(v).mul(-0.5f)).mul(invSqrt2Pi);
+            v.mul(v).mul(-0.5f).intoArray(tmp, L);
+            VectorMath.expInPlace(tmp, L);
+            FloatVector pdf = FloatVector.fromArray(S, tmp, L).mul(invSqrt2Pi);
             FloatVector g = FloatVector.fromArray(S, dy, dyOff + i).mul(v.fma(pdf, FloatVector.fromArray(S, tmp, 0)));
             if (accumulate) {
                 g = g.add(FloatVector.fromArray(S, dx, dxOff + i));
@@ -408,7 +410,13 @@ public final class VectorKernels implements Kernels {
         FloatVector xx = x.mul(x);
         FloatVector h = xx.mul(0.5f);
         FloatVector delta = x.fma(x, xx.neg()).mul(0.5f);
-        FloatVector expo = VectorMath.exp(h.neg()).mul(VectorMath.exp(poly.sub(delta)));
+        // The output slot serves as scratch for the two exponentials; x is already in a register.
+        h.neg().intoArray(phi, phiOff);
+        VectorMath.expInPlace(phi, phiOff);
+        FloatVector expH = FloatVector.fromArray(S, phi, phiOff);
+        poly.sub(delta).intoArray(phi, phiOff);
+        VectorMath.expInPlace(phi, phiOff);
+        FloatVector expo = expH.mul(FloatVector.fromArray(S, phi, phiOff));
         FloatVector halfErfc = t.mul(expo).mul(0.5f);
         FloatVector tails = halfErfc.neg().add(1f).blend(halfErfc, x.compare(VectorOperators.LT, 0f));
         tails.blend(central, x.abs().compare(VectorOperators.LT, 1f)).intoArray(phi, phiOff);

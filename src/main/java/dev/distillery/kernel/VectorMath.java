@@ -24,9 +24,10 @@ final class VectorMath {
     private static final float LN2_LO = -2.12194440e-4f;
     // Adding then subtracting 1.5·2^23 rounds a float to the nearest integer, ties to even.
     private static final float ROUND = 12582912f;
-    // Below this e^x is under the smallest normal float; above it, over the largest float.
-    private static final float EXP_MIN = -87.33654f;
-    private static final float EXP_MAX = 88.72283f;
+    // Clamping x to these bounds costs no blend: e^-110 underflows to exactly 0 through the two
+    // scale factors below, and e^89 overflows to +∞, as the true values do.
+    private static final float EXP_MIN = -110f;
+    private static final float EXP_MAX = 89f;
 
     private VectorMath() {
     }
@@ -41,12 +42,15 @@ final class VectorMath {
     }
 
     /**
-     * e^x per lane, within 2 ulp of the correctly rounded value for normal results; 0 below
-     * {@link #EXP_MIN}, where the exact value would be subnormal (so a −3.4e38 attention mask gives an exact 0), +∞ above {@link #EXP_MAX}.
+     * a[off..off+lanes) = e^a per lane, within 2 ulp of the correctly rounded value for normal results, subnormal
+     * ones rounded twice; exactly 0 far below (so a −3.4e38 attention mask gives 0), +∞ above.
      * x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-7 Taylor polynomial (truncation error below
      * 6e-9 relative on that interval), then 2^n assembled in the exponent bits.
      */
-    static FloatVector exp(FloatVector x) {
+    static void expInPlace(float[] a, int off) {
+        // Arrays in and out rather than vectors: a vector passed to a method the JIT does not
+        // inline is boxed on the heap, and this method is too large to be sure of inlining.
+        FloatVector x = FloatVector.fromArray(S, a, off);
         FloatVector clamped = x.max(EXP_MIN).min(EXP_MAX);
         FloatVector n = clamped.mul(LOG2E).add(ROUND).sub(ROUND);
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), clamped);
@@ -59,13 +63,12 @@ final class VectorMath {
         p = p.fma(r, FloatVector.broadcast(S, 0.5f));
         p = p.fma(r, FloatVector.broadcast(S, 1f));
         p = p.fma(r, FloatVector.broadcast(S, 1f));
-        // 2^n for n in [-126, 128]: build 2^(n/2) twice so n = 128 and n = -126 stay representable.
+        // 2^n for n in [-159, 129]: two factors 2^(n/2), each a normal float, so the product under-
+        // and overflows as e^x does.
         IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
         IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
         FloatVector scaleA = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector scaleB = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector result = p.mul(scaleA).mul(scaleB);
-        result = result.blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
-        return result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_MAX));
+        p.mul(scaleA).mul(scaleB).intoArray(a, off);
     }
 }
