@@ -26,6 +26,11 @@ public final class Main {
         return cli.execute(args);
     }
 
+    // Read by UserErrors from the parsed arguments; declared here so every subcommand accepts it.
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "On an error, print its stack trace too.")
+    boolean verbose;
+
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
