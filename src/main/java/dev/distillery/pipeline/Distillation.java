@@ -14,6 +14,8 @@ import dev.distillery.data.Splits;
 import dev.distillery.data.TextTransform;
 import dev.distillery.distill.DistillOptions;
 import dev.distillery.distill.Distiller;
+import dev.distillery.distill.StudentConfigException;
+import dev.distillery.distill.StudentInit;
 import dev.distillery.distill.StudentSpec;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.SequenceClassifier;
@@ -77,6 +79,15 @@ public final class Distillation {
         options = options.withMaxLength(o.maxLength() > 0 ? o.maxLength() : teacher.maxLength())
                 .withTrain(options.train().withPositiveClass(Evaluation.positiveClass(teacher.labels().names())));
         StudentSpec spec = studentSpec(teacher.model().config(), o);
+        EncoderConfig tc = teacher.model().config();
+        // checked here, before the teacher's logits are computed, rather than when the student is built after them
+        if (options.init() == StudentInit.FROM_TEACHER && (spec.hiddenSize() != tc.hiddenSize()
+                || spec.heads() != tc.numHeads() || spec.ffnSize() != tc.intermediateSize() || spec.layers() > tc.numLayers())) {
+            throw new StudentConfigException("a student initialised from the teacher needs its hidden size "
+                    + tc.hiddenSize() + ", " + tc.numHeads() + " heads, FFN size " + tc.intermediateSize() + " and at most "
+                    + tc.numLayers() + " layers; use --init random for hidden " + spec.hiddenSize() + ", " + spec.heads()
+                    + " heads, FFN " + spec.ffnSize() + ", " + spec.layers() + " layers");
+        }
         if (options.maxLength() > spec.maxPositions()) {
             throw new IllegalArgumentException("max length " + options.maxLength() + " is more than the "
                     + spec.maxPositions() + " positions the teacher " + o.teacher() + " has");

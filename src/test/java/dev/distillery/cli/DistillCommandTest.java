@@ -142,6 +142,15 @@ class DistillCommandTest {
     }
 
     @Test
+    void aNarrowerStudentFromTheTeacherIsOneSentenceNamingTheWayOut() {
+        Result r = TeacherCommandsTest.run(distillArgs(teacher, tmp.resolve("out"), "--student-hidden", "8"));
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("--init random"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(Files.exists(tmp.resolve("out").resolve(Manifest.FILE)));
+    }
+
+    @Test
     void unknownInitIsAUsageError() {
         Result r = TeacherCommandsTest.run(distillArgs(teacher, tmp.resolve("out"), "--init", "pretrained"));
         assertEquals(2, r.exitCode());
