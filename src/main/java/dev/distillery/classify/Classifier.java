@@ -133,6 +133,28 @@ public final class Classifier {
         return new Classifier(model, tokenizerOf(checkpoint), checkpoint.tokenizerFile(), checkpoint.lowerCase(), manifest);
     }
 
+    /**
+     * A classifier with this one's labels, text transform and lower-casing but another model, tokenizer and maximum
+     * length, as a distilled student is. A tokenizer other than this one's is saved as its vocab.txt.
+     *
+     * @throws CheckpointFormatException when the model has fewer positions than the maximum length
+     */
+    public Classifier withModel(SequenceClassifier other, WordPieceTokenizer otherTokenizer, int otherMaxLength)
+            throws IOException {
+        checkMaxLength(otherMaxLength, other.config(), "student " + other.config().family());
+        if (otherTokenizer.vocabSize() != other.config().vocabSize()) {
+            throw new IllegalArgumentException("the tokenizer has " + otherTokenizer.vocabSize()
+                    + " word pieces but the model's embeddings " + other.config().vocabSize());
+        }
+        Path file = tokenizerFile;
+        if (otherTokenizer != tokenizer) {
+            file = Files.createTempFile("distillery-student-", "-vocab.txt");
+            file.toFile().deleteOnExit();
+            otherTokenizer.writeVocab(file);
+        }
+        return new Classifier(other, otherTokenizer, file, lowerCase, Manifest.of(labels.names(), transform, otherMaxLength));
+    }
+
     private static WordPieceTokenizer tokenizerOf(Checkpoint checkpoint) throws IOException {
         Path file = checkpoint.tokenizerFile();
         if (file == null) {
@@ -166,6 +188,9 @@ public final class Classifier {
         }
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve(Manifest.FILE));
+        // a tokenizer of the other kind left by an earlier save would win at load (tokenizer.json before vocab.txt)
+        boolean json = tokenizerFile.getFileName().toString().endsWith(".json");
+        Files.deleteIfExists(dir.resolve(json ? Checkpoint.VOCAB : Checkpoint.TOKENIZER_JSON));
         Checkpoint.write(dir, model.config(), model.weights(), tokenizerFile,
                 new Checkpoint.WriteOptions(DType.F32, lowerCase));
         manifest.write(dir.resolve(Manifest.FILE));

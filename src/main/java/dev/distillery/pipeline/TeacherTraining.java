@@ -124,7 +124,7 @@ public final class TeacherTraining {
     }
 
     /** The same rows marked as carrying {@code t}: used for files that were written already transformed. */
-    private static Dataset as(Dataset d, TextTransform t) {
+    static Dataset as(Dataset d, TextTransform t) {
         return d.transform() == t ? d : new Dataset(d.name(), d.texts(), d.labels(), d.labelMap(), t);
     }
 
@@ -185,7 +185,7 @@ public final class TeacherTraining {
         return m;
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
@@ -200,7 +200,7 @@ public final class TeacherTraining {
      * Passes every callback on, and counts the optimizer steps this process ran and their wall time
      * (from an epoch's start or the previous step to each step, so validation is not counted).
      */
-    private static final class StepClock implements TrainingListener {
+    static final class StepClock implements TrainingListener {
         private final TrainingListener next;
         long steps;
         long stepNanos;

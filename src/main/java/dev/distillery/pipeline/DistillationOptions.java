@@ -1,0 +1,47 @@
+package dev.distillery.pipeline;
+
+import dev.distillery.distill.DistillOptions;
+
+import java.nio.file.Path;
+
+/**
+ * What {@link Distillation#run} does.
+ *
+ * @param teacher       a classifier folder saved by train-teacher
+ * @param dataDir       folder holding {@code train}, {@code validation} and {@code test} files, or null
+ * @param train         training file when {@code dataDir} is null; null for both means the bundled phishing URLs
+ * @param validation    validation file (may be null: then the last epoch is kept)
+ * @param test          test file on which teacher and student are compared, or null
+ * @param layers        student layers; 0 for half the teacher's (at least one)
+ * @param hiddenSize    student width; 0 for the teacher's
+ * @param heads         student attention heads; 0 for the teacher's
+ * @param ffnSize       student feed-forward width; 0 for the teacher's
+ * @param maxLength     tokens per text including [CLS] and [SEP]; 0 for the teacher's
+ * @param maxTrainRows  distil on a seeded random subset of at most this many rows; 0 for all
+ * @param distill       loss, augmentation, trimming, initialisation and training options; its max length is
+ *                      replaced by {@code maxLength}
+ * @param out           student folder to write; the teacher-logits cache and checkpoints go to {@code out/.checkpoints}
+ * @param command       the command line, for the manifest
+ */
+public record DistillationOptions(Path teacher, Path dataDir, Path train, Path validation, Path test, int layers,
+                                  int hiddenSize, int heads, int ffnSize, int maxLength, int maxTrainRows, DistillOptions distill,
+                                  Path out, String command) {
+    public DistillationOptions {
+        if (layers < 0 || hiddenSize < 0 || heads < 0 || ffnSize < 0) {
+            throw new IllegalArgumentException("student layers " + layers + ", hidden size " + hiddenSize + ", heads "
+                    + heads + " and FFN size " + ffnSize + " must be positive, or 0 for the teacher's");
+        }
+        if (maxLength != 0 && maxLength < 3) {
+            throw new IllegalArgumentException("max length " + maxLength + " leaves no room for text between [CLS] and [SEP]");
+        }
+        if (maxTrainRows < 0) {
+            throw new IllegalArgumentException("max train rows must be 0 (all) or positive, got " + maxTrainRows);
+        }
+        if (dataDir != null && (train != null || validation != null || test != null)) {
+            throw new IllegalArgumentException("give either a data folder or train/validation/test files, not both");
+        }
+        if (train == null && (validation != null || test != null)) {
+            throw new IllegalArgumentException("validation and test files need a train file");
+        }
+    }
+}
