@@ -7,7 +7,6 @@ import dev.distillery.classify.Manifest;
 import dev.distillery.classify.Provenance;
 import dev.distillery.data.BundledData;
 import dev.distillery.data.Dataset;
-import dev.distillery.data.DatasetException;
 import dev.distillery.data.ReadOptions;
 import dev.distillery.data.SplitFiles;
 import dev.distillery.data.Splits;
@@ -26,7 +25,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -55,14 +53,9 @@ public final class Distillation {
                     "not a teacher folder: train-teacher writes this manifest");
         }
         Classifier teacher = Classifier.load(o.teacher());
-        boolean bundled = o.dataDir() == null && o.train() == null;
-        SplitFiles files = bundled ? BundledData.phishingUrls()
-                : o.dataDir() != null ? SplitFiles.in(o.dataDir()) : new SplitFiles(o.train(), o.validation(), o.test());
-        for (Path f : Stream.of(files.train(), files.validation(), files.test()).filter(p -> p != null).toList()) {
-            if (!Files.isRegularFile(f)) {
-                throw new DatasetException(f, 0, "no such data file");
-            }
-        }
+        DataChoice choice = DataChoice.of(o.dataDir(), o.train(), o.validation(), o.test());
+        boolean bundled = choice.bundled();
+        SplitFiles files = choice.files();
         // the bundled files were written normalised already; anything else gets the teacher's transform while read
         TextTransform recorded = teacher.transform();
         TextTransform whileReading = bundled && recorded == BundledData.PHISHING_URLS_TRANSFORM ? TextTransform.NONE : recorded;
@@ -111,14 +104,7 @@ public final class Distillation {
         Evaluation teacherTest = test.size() == 0 ? null : Evaluation.of(teacher, test);
         Evaluation studentTest = test.size() == 0 ? null : Evaluation.of(student, test);
         Evaluation studentValidation = validation.size() == 0 ? null : Evaluation.of(student, validation);
-        List<DataFile> data = new ArrayList<>();
-        data.add(DataFile.of("train", files.train()));
-        if (files.validation() != null) {
-            data.add(DataFile.of("validation", files.validation()));
-        }
-        if (files.test() != null) {
-            data.add(DataFile.of("test", files.test()));
-        }
+        List<DataFile> data = choice.describe();
         Manifest manifest = student.manifest().withProvenance(Provenance.ofThisPlatform(o.command(), data,
                 describe(o, options, spec, train.size(), teacher, distilled), seed));
         if (studentValidation != null) {

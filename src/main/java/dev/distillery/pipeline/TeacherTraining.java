@@ -5,7 +5,6 @@ import dev.distillery.classify.DataFile;
 import dev.distillery.classify.Evaluation;
 import dev.distillery.classify.Manifest;
 import dev.distillery.classify.Provenance;
-import dev.distillery.data.BundledData;
 import dev.distillery.data.Dataset;
 import dev.distillery.data.DatasetException;
 import dev.distillery.data.ReadOptions;
@@ -24,7 +23,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -55,14 +53,9 @@ public final class TeacherTraining {
     }
 
     public static TeacherResult run(TeacherOptions o, TrainingListener progress, PrintStream log) throws IOException {
-        boolean bundled = o.dataDir() == null && o.train() == null;
-        SplitFiles files = bundled ? BundledData.phishingUrls()
-                : o.dataDir() != null ? SplitFiles.in(o.dataDir()) : new SplitFiles(o.train(), o.validation(), o.test());
-        for (Path f : Stream.of(files.train(), files.validation(), files.test()).filter(p -> p != null).toList()) {
-            if (!Files.isRegularFile(f)) {
-                throw new DatasetException(f, 0, "no such data file");
-            }
-        }
+        DataChoice choice = DataChoice.of(o.dataDir(), o.train(), o.validation(), o.test());
+        boolean bundled = choice.bundled();
+        SplitFiles files = choice.files();
         TextTransform recorded = bundled || o.normalizeUrls() ? TextTransform.URL_NORMALIZE : TextTransform.NONE;
         TextTransform whileReading = bundled ? TextTransform.NONE : recorded;
         ReadOptions read = ReadOptions.defaults().withTextColumn(o.textColumn()).withLabelColumn(o.labelColumn())
@@ -101,14 +94,7 @@ public final class TeacherTraining {
 
         Evaluation validationScores = validation.size() == 0 ? null : Evaluation.of(classifier, validation);
         Evaluation testScores = test.size() == 0 ? null : Evaluation.of(classifier, test);
-        List<DataFile> data = new ArrayList<>();
-        data.add(DataFile.of("train", files.train()));
-        if (files.validation() != null) {
-            data.add(DataFile.of("validation", files.validation()));
-        }
-        if (files.test() != null) {
-            data.add(DataFile.of("test", files.test()));
-        }
+        List<DataFile> data = choice.describe();
         Manifest manifest = classifier.manifest()
                 .withProvenance(Provenance.ofThisPlatform(o.command(), data, describe(o, options, train.size(), training), seed));
         if (validationScores != null) {
