@@ -15,7 +15,6 @@ import dev.distillery.data.TextTransform;
 import dev.distillery.io.Checkpoint;
 import dev.distillery.pipeline.TeacherTraining;
 import dev.distillery.tensor.Tensor;
-import dev.distillery.testing.Numerics;
 import dev.distillery.train.TrainingListener;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -117,12 +116,10 @@ class TeacherCommandsTest {
         JsonNode metrics = JSON.readTree(eval.out());
         assertTrue(eval.err().contains("confusion") || eval.err().contains("actual"), "tables on stderr with --json");
         Manifest m = Manifest.read(model.resolve(Manifest.FILE));
-        // the same model on the same file: train-teacher's test scores and evaluate's are the same numbers
-        // The same model on the same file, later in this JVM: inference agrees to float rounding, not bit for bit
-        // (see the resume test), so the headline scores are compared with a tolerance.
-        assertEquals(m.metrics().get("test").get("f1"), metrics.get("f1").asDouble(), 1e-12);
-        assertEquals(m.metrics().get("test").get("brier"), metrics.get("brier").asDouble(), 1e-6);
-        assertEquals(m.metrics().get("test").get("roc_auc"), metrics.get("roc_auc").asDouble(), 1e-12);
+        // The same model on the same file: train-teacher's test scores and evaluate's are the same numbers.
+        assertEquals(m.metrics().get("test").get("f1"), metrics.get("f1").asDouble());
+        assertEquals(m.metrics().get("test").get("brier"), metrics.get("brier").asDouble());
+        assertEquals(m.metrics().get("test").get("roc_auc"), metrics.get("roc_auc").asDouble());
         assertEquals("phishing", metrics.get("positive_label").asText());
 
         Path out = tmp.resolve("predictions.jsonl");
@@ -261,12 +258,10 @@ class TeacherCommandsTest {
         Map<String, Tensor> actual = Checkpoint.read(out).weights();
         assertEquals(expected.keySet(), actual.keySet());
         for (String name : expected.keySet()) {
-            // Same seed, data order, dropout masks and options, yet two identical runs with validation in one JVM
-            // already differ by float ulps (whether they do depends on JIT timing; compiled versus interpreted
-            // Math.exp/Math.tanh are the suspects), and 128 steps grow that to ~1e-5 absolute, largest on the key biases whose gradient is
-            // rounding noise (softmax ignores them). A resume bug (another data order, learning rate or optimizer
-            // state) moves weights by ~lr = 2e-3 per step, far outside these bounds.
-            Numerics.assertClose(expected.get(name).data(), actual.get(name).data(), 1e-3, 2e-5, name);
+            // Same seed, data order, dropout masks and options: the same bits. The kernels and training maths give
+            // the same results interpreted and compiled (see InterpretedAndCompiledAgreeTest), so JIT timing cannot
+            // make the resumed run drift.
+            assertArrayEquals(expected.get(name).data(), actual.get(name).data(), name);
         }
     }
 
