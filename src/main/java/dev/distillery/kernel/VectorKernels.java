@@ -68,16 +68,16 @@ public final class VectorKernels implements Kernels {
         VectorSmallGemm.gemm(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate);
     }
 
-    /** Packs with this implementation's panel shape (two vectors wide, {@code KC} deep). */
+    /** Packs with this implementation's panel shape ({@code VectorGemm.NR} wide, {@code VectorGemm.KB} deep). */
     @Override
     public PackedMatrix pack(float[] b, int bOff, int ldb, int k, int n, boolean transposed) {
-        return PackedMatrix.of(b, bOff, ldb, k, n, transposed, VectorGemm.NR, VectorGemm.KC);
+        return PackedMatrix.of(b, bOff, ldb, k, n, transposed, VectorGemm.NR, VectorGemm.KB);
     }
 
     @Override
     public void matmulPacked(float[] a, int aOff, int lda, PackedMatrix b, float[] c, int cOff, int ldc,
                              int m, boolean accumulate) {
-        if (b.panelWidth() == VectorGemm.NR && b.depthBlock() == VectorGemm.KC) {
+        if (b.panelWidth() == VectorGemm.NR && b.depthBlock() == VectorGemm.KB) {
             VectorGemm.gemmPacked(a, aOff, lda, b, c, cOff, ldc, m, accumulate, true);
             return;
         }

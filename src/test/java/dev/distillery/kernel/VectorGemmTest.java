@@ -53,6 +53,7 @@ class VectorGemmTest {
         int[][] shapes = {
                 {VectorGemm.MC + 1, VectorGemm.NR * 2 + 5, VectorGemm.KC + 1},
                 {VectorGemm.MC * 2 + 3, 61, 2 * VectorGemm.KC + 7},
+                {VectorGemm.MC + 5, VectorGemm.NR + 3, VectorGemm.KB + VectorGemm.KC + 9}, // two packed depth blocks
                 {7, 301, 129},
                 {64, 64, 32}, // one attention head: scores [64×32]·[32×64]
                 {64, 32, 64}, // and values
@@ -107,7 +108,7 @@ class VectorGemmTest {
     @Test
     void packedMatrixReadsBackItsSource() {
         Random random = new Random(4);
-        int k = VectorGemm.KC + 3;
+        int k = VectorGemm.KB + 3;
         int n = VectorGemm.NR + 2;
         int ldb = n + ROW_GAP;
         float[] b = random(random, OFFSET + k * ldb); // [k, n] rows ldb apart
