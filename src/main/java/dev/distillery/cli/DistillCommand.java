@@ -12,6 +12,7 @@ import dev.distillery.train.TrainingListener;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -33,18 +34,8 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--teacher", required = true, paramLabel = "DIR", description = "A folder saved by train-teacher.")
     Path teacher;
 
-    @Option(names = "--data", paramLabel = "DIR",
-            description = "Folder with train, validation and test files (.csv, .tsv or .jsonl, optionally .gz).")
-    Path data;
-
-    @Option(names = "--train", paramLabel = "FILE", description = "Training file (instead of --data).")
-    Path train;
-
-    @Option(names = "--validation", paramLabel = "FILE", description = "Validation file, scored after each epoch.")
-    Path validation;
-
-    @Option(names = "--test", paramLabel = "FILE", description = "Test file on which teacher and student are compared.")
-    Path test;
+    @Mixin
+    SplitFileOptions splits;
 
     @Option(names = "--student-layers", defaultValue = "0", paramLabel = "N",
             description = "Student layers; 0 for half the teacher's. Default: ${DEFAULT-VALUE}.")
@@ -142,7 +133,7 @@ public final class DistillCommand implements Callable<Integer> {
                 .withAugmentPerExample(augment).withHardLabelsOnly(hardLabelsOnly).withTrimVocabulary(!noTrimVocab);
         // originalArgs belong to the root command, so they start with "distill"
         String command = "distillery " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        DistillationOptions options = new DistillationOptions(teacher, data, train, validation, test, layers, hidden,
+        DistillationOptions options = new DistillationOptions(teacher, splits.data, splits.train, splits.validation, splits.test, layers, hidden,
                 heads, ffn, maxLength, maxTrainRows, distill, out, command);
         DistillationResult r = Distillation.run(options, progress, System.err);
         PrintWriter stdout = spec.commandLine().getOut();

@@ -11,6 +11,7 @@ import dev.distillery.train.TrainOptions;
 import dev.distillery.train.TrainingListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -33,18 +34,8 @@ public final class TrainTeacherCommand implements Callable<Integer> {
             description = "Base encoder: 'minilm' (bundled all-MiniLM-L6-v2) or a Hugging Face folder. Default: ${DEFAULT-VALUE}.")
     String model;
 
-    @Option(names = "--data", paramLabel = "DIR",
-            description = "Folder with train, validation and test files (.csv, .tsv or .jsonl, optionally .gz).")
-    Path data;
-
-    @Option(names = "--train", paramLabel = "FILE", description = "Training file (instead of --data).")
-    Path train;
-
-    @Option(names = "--validation", paramLabel = "FILE", description = "Validation file, scored after each epoch.")
-    Path validation;
-
-    @Option(names = "--test", paramLabel = "FILE", description = "Test file, scored once at the end.")
-    Path test;
+    @Mixin
+    SplitFileOptions splits;
 
     @Option(names = "--text-column", paramLabel = "NAME", description = "Text column. Default: url, else text.")
     String textColumn;
@@ -110,7 +101,7 @@ public final class TrainTeacherCommand implements Callable<Integer> {
                 .withCheckpointEverySteps(checkpointEvery);
         // originalArgs belong to the root command, so they start with "train-teacher"
         String command = "distillery " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        TeacherOptions options = new TeacherOptions(model, data, train, validation, test, textColumn, labelColumn,
+        TeacherOptions options = new TeacherOptions(model, splits.data, splits.train, splits.validation, splits.test, textColumn, labelColumn,
                 normalizeUrls, maxLength, maxTrainRows, classWeights, training, out, resume, command);
         TeacherResult r = TeacherTraining.run(options, progress, System.err);
         PrintWriter stdout = spec.commandLine().getOut();
