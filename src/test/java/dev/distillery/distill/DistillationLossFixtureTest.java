@@ -1,5 +1,8 @@
 package dev.distillery.distill;
 
+import static dev.distillery.testing.JsonArrays.floats;
+import static dev.distillery.testing.JsonArrays.ints;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distillery.model.EncoderInput;
@@ -44,22 +47,6 @@ class DistillationLossFixtureTest {
             throw new IllegalStateException("kd fixture has script version " + root.get("header").get("script_version")
                     + ", the test reads version 2; " + REGENERATE);
         }
-    }
-
-    private static float[] floats(JsonNode n) {
-        float[] out = new float[n.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) n.get(i).asDouble();
-        }
-        return out;
-    }
-
-    private static int[] ints(JsonNode n) {
-        int[] out = new int[n.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = n.get(i).asInt();
-        }
-        return out;
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.distillery.eval;
 
+import static dev.distillery.testing.JsonArrays.floats;
+import static dev.distillery.testing.JsonArrays.ints;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -34,24 +36,12 @@ class MetricsFixtureTest {
         }
     }
 
-    private static int[] ints(JsonNode array) {
-        return IntStream.range(0, array.size()).map(i -> array.get(i).asInt()).toArray();
-    }
-
     private static long[] longs(JsonNode array) {
         return IntStream.range(0, array.size()).mapToLong(i -> array.get(i).asLong()).toArray();
     }
 
     private static double[] doubles(JsonNode array) {
         return IntStream.range(0, array.size()).mapToDouble(i -> array.get(i).asDouble()).toArray();
-    }
-
-    private static float[] floats(JsonNode array) {
-        float[] f = new float[array.size()];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = (float) array.get(i).asDouble(); // written from float32, so this is exact
-        }
-        return f;
     }
 
     private static void close(double expected, double actual, String what) {

@@ -1,5 +1,8 @@
 package dev.distillery.model;
 
+import static dev.distillery.testing.JsonArrays.floats;
+import static dev.distillery.testing.JsonArrays.ints;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distillery.tensor.Tensor;
@@ -62,21 +65,5 @@ record Fixture(JsonNode root, EncoderConfig config, EncoderInput input, int[] la
 
     static Tensor tensor(JsonNode node) {
         return Tensor.of(floats(node.get("data")), ints(node.get("shape")));
-    }
-
-    private static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
-    }
-
-    private static float[] floats(JsonNode array) {
-        float[] out = new float[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) array.get(i).asDouble();
-        }
-        return out;
     }
 }

@@ -1,5 +1,8 @@
 package dev.distillery.train;
 
+import static dev.distillery.testing.JsonArrays.floats;
+import static dev.distillery.testing.JsonArrays.ints;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distillery.nn.Parameter;
@@ -190,21 +193,5 @@ class AdamWFixtureTest {
             params.add(new Parameter(e.getKey(), Tensor.of(floats(t.get("data")), ints(t.get("shape")))));
         });
         return params;
-    }
-
-    private static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asInt();
-        }
-        return out;
-    }
-
-    private static float[] floats(JsonNode array) {
-        float[] out = new float[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) array.get(i).asDouble();
-        }
-        return out;
     }
 }
