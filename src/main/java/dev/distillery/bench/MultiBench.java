@@ -33,6 +33,8 @@ public final class MultiBench {
     private final List<EncoderInput> batches;
     private final List<EncoderInput> singles;
     private final long budgetNanos;
+    /** Engine indices in call order, warm-up included, for tests. */
+    private final StringBuilder trace = new StringBuilder();
 
     /** @param engines name → engine, in display order */
     public MultiBench(Map<String, Contestant> engines, List<EncoderInput> batches, List<EncoderInput> singles,
@@ -91,11 +93,16 @@ public final class MultiBench {
             int e = (round + i) % n;
             long start = System.nanoTime();
             engines.get(names.get(e)).encode(input);
+            trace.append((char) ('A' + e));
             long elapsed = System.nanoTime() - start;
             if (times != null) {
                 times.get(e).add(elapsed);
             }
         }
+    }
+
+    String trace() {
+        return trace.toString();
     }
 
     /** Linear-interpolated quantile of sorted values. */

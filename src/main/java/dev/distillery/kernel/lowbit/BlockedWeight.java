@@ -56,7 +56,7 @@ public abstract sealed class BlockedWeight implements LinearWeight, RowTable
 
     /**
      * Decodes rows p0..p0+kq of panel t of Wᵀ into {@code tile[p·NR + j]}; {@code scales} is scratch
-     * of at least KC·NR floats. p0 is a multiple of {@link TileGemm#KC}.
+     * of KC / 32 · NR floats, one row of NR per block of 32 rows. p0 is a multiple of {@link TileGemm#KC}.
      */
     abstract void decodeTile(int t, int p0, int kq, float[] tile, float[] scales);
 
