@@ -18,9 +18,9 @@ import dev.distillery.kernel.ScalarKernels;
  */
 public abstract sealed class BlockedWeight implements LinearWeight, RowTable
         permits Int8ChannelWeight, Int8AffineWeight, Q8_0Weight, Q4_0Weight, Nf4Weight {
-    protected final int out;
-    protected final int in;
-    protected final int panels;
+    final int out;
+    final int in;
+    final int panels;
 
     BlockedWeight(int out, int in) {
         if (out < 0 || in < 0) {
