@@ -111,7 +111,7 @@ public final class Charts {
         Svg svg = new Svg(w, h, title);
         svg.text(w / 2, 18, title, 13, "middle", "#222", true, 0);
         Axis x = Axis.linear(0, 1, LEFT, w - RIGHT, false);
-        Axis y = Axis.linear(0, 1, h - BOTTOM, TOP, false);
+        Axis y = Axis.linear(0, 1, h - BOTTOM, TOP + 16, false);
         frame(svg, x, y, w, h, "confidence (top-class probability)", "accuracy");
         long total = calibrated.stream().mapToLong(Bin::count).sum();
         for (Bin b : calibrated) {
@@ -143,11 +143,12 @@ public final class Charts {
                 svg.circle(arr[i], arr[i + 1], 3, "#222", null);
             }
         }
-        svg.rect(LEFT + 8, TOP + 6, 10, 10, color);
-        svg.text(LEFT + 22, TOP + 15, "calibrated", 10, "start", "#222", false, 0);
+        // the legend sits between the title and the plot, where no bar can cover it
+        svg.rect(LEFT, 27, 10, 10, color);
+        svg.text(LEFT + 14, 36, "with T", 10, "start", "#222", false, 0);
         if (before != null) {
-            svg.circle(LEFT + 13, TOP + 27, 3, "#222", null);
-            svg.text(LEFT + 22, TOP + 30, "T = 1 (acc. vs mean conf.)", 10, "start", "#222", false, 0);
+            svg.circle(LEFT + 76, 32, 3, "#222", null);
+            svg.text(LEFT + 84, 36, "T = 1 (accuracy at mean confidence)", 10, "start", "#222", false, 0);
         }
         return svg.toString();
     }
@@ -289,11 +290,17 @@ public final class Charts {
             if (a >= 100 || a == Math.rint(a)) {
                 return String.format(Locale.ROOT, "%.0f", v);
             }
-            return a >= 1 ? trim(v) : String.format(Locale.ROOT, "%.3g", v);
+            return a >= 1 ? trim(v) : trimZeros(String.format(Locale.ROOT, "%.3g", v));
         }
 
         private static String trim(double v) {
-            String s = String.format(Locale.ROOT, "%.2f", v);
+            return trimZeros(String.format(Locale.ROOT, "%.2f", v));
+        }
+
+        private static String trimZeros(String s) {
+            if (!s.contains(".") || s.contains("e")) {
+                return s;
+            }
             s = s.replaceAll("0+$", "");
             return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
         }

@@ -19,12 +19,13 @@ import java.util.Locale;
 final class HtmlPage {
     private static final String CSS = """
             body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1d1f;margin:0;background:#f6f7f9}
-            main{max-width:1180px;margin:0 auto;padding:24px 28px 48px}
+            main{max-width:1240px;margin:0 auto;padding:24px 28px 48px}
             h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:34px 0 10px;border-bottom:1px solid #dde;padding-bottom:4px}
             h3{font-size:15px;margin:20px 0 8px}
             .meta{color:#555;font-size:12.5px}
-            table{border-collapse:collapse;background:#fff;margin:6px 0 12px;font-size:13px}
-            th,td{padding:5px 9px;border-bottom:1px solid #e6e6ea;text-align:right;white-space:nowrap}
+            .scroll{overflow-x:auto;max-width:100%}
+            table{border-collapse:collapse;background:#fff;margin:6px 0 12px;font-size:12.5px}
+            th,td{padding:4px 8px;border-bottom:1px solid #e6e6ea;text-align:right;white-space:nowrap}
             th{background:#eef0f4;font-weight:600}
             td.t,th.t{text-align:left}td.url{text-align:left;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;white-space:normal;word-break:break-all;max-width:560px}
             .charts{display:flex;flex-wrap:wrap;gap:14px}
@@ -45,6 +46,8 @@ final class HtmlPage {
         StringBuilder h = new StringBuilder(64_000);
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+                // an empty data: icon, or the browser asks for /favicon.ico next to the file and logs its absence
+                .append("<link rel=\"icon\" href=\"data:,\">")
                 .append("<title>Distillery verification report</title><style>").append(CSS).append("</style></head><body><main>\n");
         h.append("<h1>Distillery verification report</h1>\n<p class=\"meta\">Test data <code>").append(e(r.data()))
                 .append("</code>: ").append(r.rows()).append(" rows, classes ").append(classList(r)).append(". Measured ")
@@ -63,7 +66,7 @@ final class HtmlPage {
     private static void summary(StringBuilder h, VerificationResult r) {
         boolean binary = r.models().getFirst().test().binary() != null;
         String which = binary ? " (" + e(r.labels().get(r.models().getFirst().test().positiveClass())) + ")" : " (macro)";
-        h.append("<h2>Models</h2>\n<table><tr><th class=\"t\">model</th><th>parameters</th><th>size MB</th><th>accuracy</th>")
+        h.append("<h2>Models</h2>\n<div class=\"scroll\"><table><tr><th class=\"t\">model</th><th>parameters</th><th>size</th><th>accuracy</th>")
                 .append("<th>precision").append(which).append("</th><th>recall").append(which).append("</th><th>F1")
                 .append(which).append("</th><th>ROC-AUC</th><th>ECE</th><th>Brier</th><th>T</th><th>p50 ms</th>")
                 .append("<th>texts/s</th><th>robust acc.</th></tr>\n");
@@ -73,7 +76,7 @@ final class HtmlPage {
             Efficiency ef = m.efficiency();
             h.append("<tr><td class=\"t\">").append(e(m.name())).append(m.reference() ? "<span class=\"tag ref\">reference</span>" : "")
                     .append("</td><td>").append(String.format(Locale.ROOT, "%,d", ef.parameters())).append("</td><td>")
-                    .append(String.format(Locale.ROOT, "%.1f", ef.sizeBytes() / 1e6)).append("</td><td>")
+                    .append(bytes(ef.sizeBytes())).append("</td><td>")
                     .append(f(t.report().accuracy())).append("</td><td>").append(f(prf[0])).append("</td><td>").append(f(prf[1]))
                     .append("</td><td>").append(f(prf[2])).append("</td><td>").append(f(t.rocAuc())).append("</td><td>")
                     .append(f(t.calibration().ece())).append("</td><td>").append(f(t.calibration().brier())).append("</td><td>")
@@ -83,7 +86,7 @@ final class HtmlPage {
                     .append("</td><td>").append(m.robustness() == null ? "n/a" : f(m.robustness().robustAccuracy()))
                     .append("</td></tr>\n");
         }
-        h.append("</table>\n");
+        h.append("</table></div>\n");
     }
 
     private static void pareto(StringBuilder h, VerificationResult r) {
@@ -108,7 +111,7 @@ final class HtmlPage {
         h.append("<h2>Calibration</h2>\n<p>Reliability diagrams over 15 equal-width bins of top-class confidence: a calibrated model's ")
                 .append("bars reach the dashed diagonal. Bars use the model's saved temperature (as predict and serve do); ")
                 .append("the dark markers are the same rows at T = 1. ECE = Σ<sub>b</sub> (n<sub>b</sub>/n)·|accuracy − confidence|.</p>\n")
-                .append("<table><tr><th class=\"t\">model</th><th>T</th><th class=\"t\">fitted on</th><th>ECE at T = 1</th>")
+                .append("<div class=\"scroll\"><table><tr><th class=\"t\">model</th><th>T</th><th class=\"t\">fitted on</th><th>ECE at T = 1</th>")
                 .append("<th>ECE with T</th><th>Brier at T = 1</th><th>Brier with T</th></tr>\n");
         for (ModelReport m : r.models()) {
             h.append("<tr><td class=\"t\">").append(e(m.name())).append("</td><td>")
@@ -118,7 +121,7 @@ final class HtmlPage {
                     .append("</td><td>").append(f(m.uncalibrated().brier())).append("</td><td>")
                     .append(f(m.test().calibration().brier())).append("</td></tr>\n");
         }
-        h.append("</table>\n<div class=\"charts\">");
+        h.append("</table></div>\n<div class=\"charts\">");
         for (int i = 0; i < r.models().size(); i++) {
             ModelReport m = r.models().get(i);
             figure(h, Charts.reliability("Reliability: " + m.name(), bins(m.test().calibration()), bins(m.uncalibrated()), color(i)),
@@ -145,7 +148,7 @@ final class HtmlPage {
             figure(h, Charts.confusion("Confusion: " + m.name(), r.labels(), counts),
                     "Rows actual, columns predicted; shade = share of the row.");
         }
-        h.append("</div>\n<table><tr><th class=\"t\">class</th><th>support</th>");
+        h.append("</div>\n<div class=\"scroll\"><table><tr><th class=\"t\">class</th><th>support</th>");
         for (ModelReport m : r.models()) {
             h.append("<th>recall ").append(e(m.name())).append("</th><th>F1 ").append(e(m.name())).append("</th>");
         }
@@ -160,7 +163,7 @@ final class HtmlPage {
             }
             h.append("</tr>\n");
         }
-        h.append("</table>\n<p class=\"meta\">Rare: fewer than ").append((int) (Verification.RARE_SHARE * 100))
+        h.append("</table></div>\n<p class=\"meta\">Rare: fewer than ").append((int) (Verification.RARE_SHARE * 100))
                 .append(" % of the test rows; their scores rest on few examples and move most under compression.</p>\n");
     }
 
@@ -178,7 +181,7 @@ final class HtmlPage {
             card(h, "threats only " + c.model() + " caught", Long.toString(c.modelOnlyCaught()), "missed by " + c.reference());
             card(h, "false positives", c.referenceFalsePositives() + " → " + c.modelFalsePositives(), delta(c.falsePositiveDelta()));
             card(h, "false negatives", c.referenceFalseNegatives() + " → " + c.modelFalseNegatives(), delta(c.falseNegativeDelta()));
-            h.append("</div>\n<table><tr><th class=\"t\">class</th><th>support</th><th>recall ").append(e(c.reference()))
+            h.append("</div>\n<div class=\"scroll\"><table><tr><th class=\"t\">class</th><th>support</th><th>recall ").append(e(c.reference()))
                     .append("</th><th>recall ").append(e(c.model())).append("</th><th>F1 ").append(e(c.reference()))
                     .append("</th><th>F1 ").append(e(c.model())).append("</th><th>ΔF1</th></tr>\n");
             for (ClassDelta d : c.perClass()) {
@@ -189,7 +192,7 @@ final class HtmlPage {
                         .append(f(d.modelF1())).append("</td><td class=\"").append(df < -1e-12 ? "worse" : df > 1e-12 ? "better" : "")
                         .append("\">").append(String.format(Locale.ROOT, "%+.4f", df)).append("</td></tr>\n");
             }
-            h.append("</table>\n");
+            h.append("</table></div>\n");
             misses(h, "Threats " + c.reference() + " caught and " + c.model() + " missed", c, c.referenceOnly(), c.referenceOnlyCaught());
             misses(h, "Threats " + c.model() + " caught and " + c.reference() + " missed", c, c.modelOnly(), c.modelOnlyCaught());
         }
@@ -202,7 +205,7 @@ final class HtmlPage {
             h.append("<p class=\"meta\">None.</p>\n");
             return;
         }
-        h.append("<table><tr><th>row</th><th class=\"t\">text</th><th class=\"t\">actual</th><th class=\"t\">")
+        h.append("<div class=\"scroll\"><table><tr><th>row</th><th class=\"t\">text</th><th class=\"t\">actual</th><th class=\"t\">")
                 .append(e(c.reference())).append(" said</th><th class=\"t\">").append(e(c.model()))
                 .append(" said</th><th>P(actual) ").append(e(c.reference())).append("</th><th>P(actual) ")
                 .append(e(c.model())).append("</th></tr>\n");
@@ -212,7 +215,7 @@ final class HtmlPage {
                     .append(e(m.modelPredicted())).append("</td><td>").append(String.format(Locale.ROOT, "%.3f", m.referenceProbability()))
                     .append("</td><td>").append(String.format(Locale.ROOT, "%.3f", m.modelProbability())).append("</td></tr>\n");
         }
-        h.append("</table>\n");
+        h.append("</table></div>\n");
     }
 
     private static void robustness(StringBuilder h, VerificationResult r) {
@@ -222,7 +225,7 @@ final class HtmlPage {
                     .append(".</p>\n");
             return;
         }
-        h.append("<table><tr><th class=\"t\">model</th><th>rows attacked</th><th>clean accuracy</th><th>robust accuracy</th>")
+        h.append("<div class=\"scroll\"><table><tr><th class=\"t\">model</th><th>rows attacked</th><th>clean accuracy</th><th>robust accuracy</th>")
                 .append("<th>attack success rate</th><th>mean queries</th></tr>\n");
         String method = null;
         for (ModelReport m : r.models()) {
@@ -237,21 +240,21 @@ final class HtmlPage {
                     .append(f(b.robustAccuracy())).append("</td><td>").append(f(b.attackSuccessRate())).append("</td><td>")
                     .append(String.format(Locale.ROOT, "%.1f", b.meanQueries())).append("</td></tr>\n");
         }
-        h.append("</table>\n");
+        h.append("</table></div>\n");
         if (method != null) {
             h.append("<p class=\"meta\">").append(e(method)).append("</p>\n");
         }
     }
 
     private static void efficiency(StringBuilder h, VerificationResult r) {
-        h.append("<h2>Efficiency on this machine</h2>\n<table><tr><th class=\"t\">model</th><th>parameters</th><th>size on disk</th>")
+        h.append("<h2>Efficiency on this machine</h2>\n<div class=\"scroll\"><table><tr><th class=\"t\">model</th><th>parameters</th><th>size on disk</th>")
                 .append("<th>latency p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>throughput texts/s</th><th>peak heap MB</th></tr>\n");
         String method = null;
         for (ModelReport m : r.models()) {
             Efficiency ef = m.efficiency();
             method = ef.method();
             h.append("<tr><td class=\"t\">").append(e(m.name())).append("</td><td>").append(String.format(Locale.ROOT, "%,d", ef.parameters()))
-                    .append("</td><td>").append(String.format(Locale.ROOT, "%.1f MB", ef.sizeBytes() / 1e6)).append("</td>");
+                    .append("</td><td>").append(bytes(ef.sizeBytes())).append("</td>");
             if (ef.measured()) {
                 h.append(String.format(Locale.ROOT, "<td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.1f (batch %d)</td><td>%.0f</td>",
                         ef.latencyP50Millis(), ef.latencyP95Millis(), ef.latencyP99Millis(), ef.throughputPerSec(), ef.batchSize(),
@@ -261,13 +264,28 @@ final class HtmlPage {
             }
             h.append("</tr>\n");
         }
-        h.append("</table>\n<p class=\"meta\">How: ").append(e(method)).append(". Figures from a busy machine are noisy; ")
+        h.append("</table></div>\n<p class=\"meta\">How: ").append(e(method)).append(". Figures from a busy machine are noisy; ")
                 .append("compare models measured in the same run.</p>\n");
     }
 
     private static void card(StringBuilder h, String title, String value, String sub) {
         h.append("<div class=\"card\"><span class=\"meta\">").append(e(title)).append("</span><b>").append(e(value))
                 .append("</b><span class=\"meta\">").append(e(sub)).append("</span></div>");
+    }
+
+    /** Bytes in decimal units, three significant digits: 38.2 kB, 90.9 MB. */
+    static String bytes(long b) {
+        if (b < 1000) {
+            return b + " B";
+        }
+        String[] units = {"kB", "MB", "GB", "TB"};
+        double v = b / 1000.0;
+        int u = 0;
+        while (v >= 999.5 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return String.format(Locale.ROOT, v >= 99.95 ? "%.0f %s" : v >= 9.995 ? "%.1f %s" : "%.2f %s", v, units[u]);
     }
 
     private static String delta(long d) {
