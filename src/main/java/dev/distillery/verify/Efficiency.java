@@ -9,10 +9,13 @@ package dev.distillery.verify;
  * @param throughputPerSec texts per second predicting batches of {@code batchSize}
  * @param peakHeapBytes    sum over heap memory pools of their peak use while loading and running the model,
  *                         after a GC and a peak reset; an upper bound, since pools peak at different moments
+ * @param retainedHeapBytes heap in use after the runs and a full GC with the model still loaded: its resident
+ *                         footprint (plus the small results kept of earlier models)
  * @param method           how it was measured, in a sentence for the report
  */
 public record Efficiency(long sizeBytes, long parameters, double latencyP50Millis, double latencyP95Millis,
-                         double latencyP99Millis, double throughputPerSec, int batchSize, long peakHeapBytes, String method) {
+                         double latencyP99Millis, double throughputPerSec, int batchSize, long peakHeapBytes, long retainedHeapBytes,
+                         String method) {
     public boolean measured() {
         return !Double.isNaN(latencyP50Millis);
     }

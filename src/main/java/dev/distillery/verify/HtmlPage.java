@@ -248,7 +248,7 @@ final class HtmlPage {
 
     private static void efficiency(StringBuilder h, VerificationResult r) {
         h.append("<h2>Efficiency on this machine</h2>\n<div class=\"scroll\"><table><tr><th class=\"t\">model</th><th>parameters</th><th>size on disk</th>")
-                .append("<th>latency p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>throughput texts/s</th><th>peak heap MB</th></tr>\n");
+                .append("<th>latency p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>throughput texts/s</th><th>peak heap MB</th><th>retained heap MB</th></tr>\n");
         String method = null;
         for (ModelReport m : r.models()) {
             Efficiency ef = m.efficiency();
@@ -256,11 +256,11 @@ final class HtmlPage {
             h.append("<tr><td class=\"t\">").append(e(m.name())).append("</td><td>").append(String.format(Locale.ROOT, "%,d", ef.parameters()))
                     .append("</td><td>").append(bytes(ef.sizeBytes())).append("</td>");
             if (ef.measured()) {
-                h.append(String.format(Locale.ROOT, "<td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.1f (batch %d)</td><td>%.0f</td>",
+                h.append(String.format(Locale.ROOT, "<td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.1f (batch %d)</td><td>%.0f</td><td>%.0f</td>",
                         ef.latencyP50Millis(), ef.latencyP95Millis(), ef.latencyP99Millis(), ef.throughputPerSec(), ef.batchSize(),
-                        ef.peakHeapBytes() / 1e6));
+                        ef.peakHeapBytes() / 1e6, ef.retainedHeapBytes() / 1e6));
             } else {
-                h.append("<td colspan=\"5\" class=\"t\">not measured</td>");
+                h.append("<td colspan=\"6\" class=\"t\">not measured</td>");
             }
             h.append("</tr>\n");
         }

@@ -114,10 +114,12 @@ public final class ReportWriter {
                 o.put("throughputPerSec", e.throughputPerSec());
                 o.put("throughputBatchSize", e.batchSize());
                 o.put("peakHeapBytes", e.peakHeapBytes());
+                o.put("retainedHeapBytes", e.retainedHeapBytes());
             } else {
                 o.putNull("latencyMs");
                 o.putNull("throughputPerSec");
                 o.putNull("peakHeapBytes");
+                o.putNull("retainedHeapBytes");
             }
             o.put("efficiencyMethod", e.method());
             Robustness rb = m.robustness();

@@ -14,6 +14,7 @@ import dev.distillery.train.BatchInference;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.lang.ref.Reference;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -184,7 +185,7 @@ public final class Verification {
     static Efficiency efficiency(Classifier model, Dataset data, long parameters, long sizeBytes,
                                  List<MemoryPoolMXBean> heap, EfficiencyOptions e) {
         if (!e.measure()) {
-            return new Efficiency(sizeBytes, parameters, Double.NaN, Double.NaN, Double.NaN, Double.NaN, e.batchSize(), -1,
+            return new Efficiency(sizeBytes, parameters, Double.NaN, Double.NaN, Double.NaN, Double.NaN, e.batchSize(), -1, -1,
                     "size on disk and parameters only; latency, throughput and heap were not measured");
         }
         List<String> texts = data.texts();
@@ -211,13 +212,17 @@ public final class Verification {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         long peak = heap.stream().mapToLong(p -> p.getPeakUsage() == null ? 0 : p.getPeakUsage().getUsed()).sum();
+        System.gc();
+        long retained = heap.stream().mapToLong(p -> p.getUsage() == null ? 0 : p.getUsage().getUsed()).sum();
+        Reference.reachabilityFence(model); // the model must still be live when the retained heap is read
         String method = String.format(Locale.ROOT, "in this JVM (%d threads): %d untimed then %d timed single-text"
                         + " predictions (tokenizing included, System.nanoTime, nearest-rank percentiles); %d batches of %d;"
                         + " peak heap = sum of heap pools' peak use after System.gc() and a peak reset, from loading to the"
-                        + " end of these runs", Runtime.getRuntime().availableProcessors(), e.warmupRuns(), e.latencyRuns(),
+                        + " end of these runs (garbage included); retained heap = heap in use after the runs and another"
+                        + " System.gc() with the model loaded", Runtime.getRuntime().availableProcessors(), e.warmupRuns(), e.latencyRuns(),
                 e.throughputBatches(), e.batchSize());
         return new Efficiency(sizeBytes, parameters, percentile(millis, 0.50), percentile(millis, 0.95),
-                percentile(millis, 0.99), done / seconds, e.batchSize(), peak, method);
+                percentile(millis, 0.99), done / seconds, e.batchSize(), peak, retained, method);
     }
 
     /** Nearest-rank percentile of sorted values: the smallest value with at least {@code p} of them at or below it. */
