@@ -244,6 +244,22 @@ final class HtmlPage {
         if (method != null) {
             h.append("<p class=\"meta\">").append(e(method)).append("</p>\n");
         }
+        for (ModelReport m : r.models()) {
+            if (m.robustness() == null || m.robustness().examples().isEmpty()) {
+                continue;
+            }
+            h.append("<h3>Successful attacks on ").append(e(m.name())).append(" (first ")
+                    .append(m.robustness().examples().size()).append(")</h3>\n<div class=\"scroll\"><table><tr>")
+                    .append("<th class=\"t\">original</th><th class=\"t\">adversarial</th><th>P(true) before</th>")
+                    .append("<th>after</th><th>queries</th><th class=\"t\">edits</th></tr>\n");
+            for (Robustness.Example x : m.robustness().examples()) {
+                h.append("<tr><td class=\"url\">").append(e(x.original())).append("</td><td class=\"url\">")
+                        .append(e(x.adversarial())).append("</td><td>").append(String.format(Locale.ROOT, "%.3f", x.before()))
+                        .append("</td><td>").append(String.format(Locale.ROOT, "%.3f", x.after())).append("</td><td>")
+                        .append(x.queries()).append("</td><td class=\"t\">").append(e(x.edits())).append("</td></tr>\n");
+            }
+            h.append("</table></div>\n");
+        }
     }
 
     private static void efficiency(StringBuilder h, VerificationResult r) {

@@ -134,6 +134,16 @@ public final class ReportWriter {
                 put(b, "cleanAccuracy", rb.cleanAccuracy());
                 b.put("attacked", rb.attacked());
                 b.put("method", rb.method());
+                ArrayNode ex = b.putArray("examples");
+                for (Robustness.Example x : rb.examples()) {
+                    ObjectNode e1 = ex.addObject();
+                    e1.put("original", x.original());
+                    e1.put("adversarial", x.adversarial());
+                    e1.put("probabilityBefore", x.before());
+                    e1.put("probabilityAfter", x.after());
+                    e1.put("queries", x.queries());
+                    e1.put("edits", x.edits());
+                }
             }
             ObjectNode perClass = o.putObject("perClass");
             for (ClassMetrics cm : t.report().perClass()) {

@@ -88,7 +88,8 @@ public final class Verification {
         }
         Provenance here = Provenance.ofThisPlatform("", List.of(), Map.of(), 0);
         return new VerificationResult(o.data().toString(), actual.length, labels, benign, counts, models, comparisons,
-                o.probe() == null ? o.noProbeReason() : null, here.jdk() + "; " + here.os() + "; " + here.cpu(),
+                o.probe() == null ? o.noProbeReason() : models.stream().allMatch(m -> m.robustness() == null)
+                        ? models.getFirst().robustnessNote() : null, here.jdk() + "; " + here.os() + "; " + here.cpu(),
                 here.createdUtc());
     }
 
@@ -169,9 +170,13 @@ public final class Verification {
         String note = o.noProbeReason();
         if (o.probe() != null) {
             robustness = o.probe().evaluate(model, data);
-            note = null;
-            log.printf(Locale.ROOT, "  robust accuracy %.4f, attack success %.4f, %.1f queries per row%n",
-                    robustness.robustAccuracy(), robustness.attackSuccessRate(), robustness.meanQueries());
+            if (robustness == null) {
+                note = o.probe().notApplicable(model);
+            } else {
+                note = null;
+                log.printf(Locale.ROOT, "  robust accuracy %.4f, attack success %.4f, %.1f queries per row%n",
+                        robustness.robustAccuracy(), robustness.attackSuccessRate(), robustness.meanQueries());
+            }
         }
         ModelReport report = new ModelReport(name, dir, reference, test, uncalibrated, model.manifest().calibration(),
                 efficiency, robustness, note, probs);
