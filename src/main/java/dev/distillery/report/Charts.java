@@ -153,6 +153,53 @@ public final class Charts {
         return svg.toString();
     }
 
+    /** A named series of values in [0, 1], one per category. */
+    public record Series(String name, String color, double[] values) {
+    }
+
+    /**
+     * Grouped vertical bars on a 0–1 axis: for each category one bar per series, the value printed above it;
+     * a NaN value leaves its bar out.
+     */
+    public static String groupedBars(String title, String yLabel, List<String> categories, List<Series> series) {
+        double group = Math.max(70, 26.0 * series.size() + 22);
+        double w = Math.max(320, LEFT + RIGHT + group * categories.size());
+        double h = 280;
+        Svg svg = new Svg(w, h, title);
+        svg.text(w / 2, 18, title, 13, "middle", "#222", true, 0);
+        Axis x = Axis.linear(0, categories.size(), LEFT, w - RIGHT, false);
+        Axis y = Axis.linear(0, 1, h - BOTTOM, TOP + 16, false);
+        for (double t : y.ticks()) {
+            svg.line(x.from, y.map(t), x.to, y.map(t), GRID, 1, false);
+            svg.text(x.from - 6, y.map(t) + 4, Axis.format(t), 10, "end", AXIS, false, 0);
+        }
+        svg.line(x.from, y.from, x.to, y.from, AXIS, 1, false);
+        svg.line(x.from, y.from, x.from, y.to, AXIS, 1, false);
+        svg.text(14, (y.from + y.to) / 2, yLabel, 11, "middle", AXIS, false, -90);
+        double slot = (x.map(1) - x.map(0) - 16) / series.size();
+        for (int c = 0; c < categories.size(); c++) {
+            double left = x.map(c) + 8;
+            svg.text(x.map(c + 0.5), y.from + 15, categories.get(c), 11, "middle", "#222", false, 0);
+            for (int k = 0; k < series.size(); k++) {
+                double v = series.get(k).values()[c];
+                if (!Double.isFinite(v)) {
+                    continue;
+                }
+                double top = Math.min(y.map(Math.max(0, Math.min(1, v))), y.map(0) - 1);
+                svg.rect(left + k * slot + 1, top, slot - 2, y.map(0) - top, series.get(k).color(), null,
+                        String.format(Locale.ROOT, "%s, %s: %.4f", categories.get(c), series.get(k).name(), v));
+                svg.text(left + k * slot + slot / 2, top - 3, String.format(Locale.ROOT, "%.2f", v), 9.5, "middle", "#333", false, 0);
+            }
+        }
+        double lx = LEFT;
+        for (Series sr : series) {
+            svg.rect(lx, 27, 10, 10, sr.color());
+            svg.text(lx + 14, 36, sr.name(), 10, "start", "#222", false, 0);
+            lx += 22 + 6.2 * sr.name().length();
+        }
+        return svg.toString();
+    }
+
     /** Counts with rows actual and columns predicted, each cell shaded by its share of its row. */
     public static String confusion(String title, List<String> labels, long[][] counts) {
         int k = labels.size();

@@ -241,6 +241,23 @@ final class HtmlPage {
                     .append(String.format(Locale.ROOT, "%.1f", b.meanQueries())).append("</td></tr>\n");
         }
         h.append("</table></div>\n");
+        List<String> names = new ArrayList<>();
+        double[] clean = new double[r.models().size()];
+        double[] robust = new double[clean.length];
+        double[] success = new double[clean.length];
+        for (int i = 0; i < clean.length; i++) {
+            Robustness b = r.models().get(i).robustness();
+            names.add(r.models().get(i).name());
+            clean[i] = b == null ? Double.NaN : b.cleanAccuracy();
+            robust[i] = b == null ? Double.NaN : b.robustAccuracy();
+            success[i] = b == null ? Double.NaN : b.attackSuccessRate();
+        }
+        h.append("<div class=\"charts\">");
+        figure(h, Charts.groupedBars("Accuracy on the attacked rows", "share of rows", names, List.of(
+                        new Charts.Series("clean accuracy", "#0072B2", clean), new Charts.Series("robust accuracy", "#009E73", robust),
+                        new Charts.Series("attack success rate", "#D55E00", success))),
+                "Robust accuracy: still right after the attack. Attack success: flipped among those right before it.");
+        h.append("</div>\n");
         if (method != null) {
             h.append("<p class=\"meta\">").append(e(method)).append("</p>\n");
         }

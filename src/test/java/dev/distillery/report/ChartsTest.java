@@ -51,6 +51,16 @@ class ChartsTest {
     }
 
     @Test
+    void groupedBarsSkipUnmeasuredValues() {
+        String svg = Charts.groupedBars("g", "share", List.of("teacher", "student"), List.of(
+                new Charts.Series("clean", "#000", new double[] {0.9, 0.8}),
+                new Charts.Series("robust", "#111", new double[] {0.5, Double.NaN})));
+        // three bars plus two legend swatches; the NaN bar is left out rather than drawn at zero
+        assertEquals(5, count(svg, "<rect"), svg);
+        assertTrue(svg.contains(">0.50<") && !svg.contains("NaN"), svg);
+    }
+
+    @Test
     void logAxisTicksAreDecadeMultiples() {
         Charts.Axis a = Charts.Axis.log(7, 90, 0, 100);
         assertEquals(List.of(5.0, 10.0, 20.0, 50.0, 100.0), a.ticks());
