@@ -64,10 +64,13 @@ record UrlParts(String userInfo, String host, String port, String path, String q
     }
 
     /**
-     * Index in {@link #host} where the TLD starts (after the last dot), or the host's length when it has
-     * none; the labels before it are the ones character edits may touch.
+     * Index in {@link #host} where the TLD starts (after the last dot), the host's length when it has
+     * none, 0 for an IP address; the labels before it are the ones character edits may touch.
      */
     int tldStart() {
+        if (ipHost()) {
+            return 0;
+        }
         return namedHost() ? host.lastIndexOf('.') + 1 : host.length();
     }
 
