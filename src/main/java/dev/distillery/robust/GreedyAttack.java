@@ -3,10 +3,7 @@ package dev.distillery.robust;
 import dev.distillery.data.TextTransform;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.SplittableRandom;
 
 /**
  * The black-box greedy attack on one URL, as a state machine so that many URLs can be stepped in
@@ -20,16 +17,10 @@ import java.util.SplittableRandom;
  * {@link #accept} until {@link #done}, then {@link #result}.
  */
 final class GreedyAttack {
-    /** Proposal attempts per wanted candidate before giving up; edits that change nothing are retried. */
-    private static final int ATTEMPTS_PER_CANDIDATE = 4;
-
     private final String original;
     private final AttackOptions options;
-    private final TextTransform transform;
-    private final SplittableRandom rng;
-    private final Set<String> seen = new HashSet<>();
+    private final Proposals proposals;
     private final List<Perturbation> edits = new ArrayList<>();
-    private final List<Perturbation> proposedFamilies = new ArrayList<>();
     private List<String> proposed = List.of();
     private String current;
     private float originalProbability = Float.NaN;
@@ -41,10 +32,7 @@ final class GreedyAttack {
         this.original = url;
         this.current = url;
         this.options = options;
-        this.transform = transform;
-        // seeded by the text, not its position, so a URL's attack does not depend on its neighbours
-        this.rng = new SplittableRandom(options.seed() * 0x9E3779B97F4A7C15L + url.hashCode());
-        seen.add(url);
+        this.proposals = new Proposals(url, options.families(), transform, options.seed());
     }
 
     /** Records the clean query; an original already below the threshold is not attacked. */
@@ -66,17 +54,7 @@ final class GreedyAttack {
     List<String> propose() {
         assert !done;
         int want = Math.min(options.candidatesPerStep(), options.queryBudget() - queries);
-        List<String> out = new ArrayList<>(want);
-        proposedFamilies.clear();
-        List<Perturbation> families = options.families();
-        for (int attempt = 0; attempt < want * ATTEMPTS_PER_CANDIDATE && out.size() < want; attempt++) {
-            Perturbation family = families.get(rng.nextInt(families.size()));
-            String candidate = transform.apply(family.apply(current, rng));
-            if (!candidate.isEmpty() && seen.add(candidate)) {
-                out.add(candidate);
-                proposedFamilies.add(family);
-            }
-        }
+        List<String> out = proposals.next(current, want);
         proposed = out;
         if (out.isEmpty()) {
             done = true;
@@ -97,7 +75,7 @@ final class GreedyAttack {
         if (best >= 0 && probabilities[best] < currentProbability) {
             current = proposed.get(best);
             currentProbability = probabilities[best];
-            edits.add(proposedFamilies.get(best));
+            edits.add(proposals.family(best));
         }
         done = currentProbability < options.threshold() || queries >= options.queryBudget()
                 || edits.size() >= options.maxEdits();
