@@ -163,7 +163,7 @@ public final class Charts {
      */
     public static String groupedBars(String title, String yLabel, List<String> categories, List<Series> series) {
         double group = Math.max(70, 26.0 * series.size() + 22);
-        double w = Math.max(320, LEFT + RIGHT + group * categories.size());
+        double w = Math.max(460, LEFT + RIGHT + group * categories.size()); // 460 leaves room for a three-series legend
         double h = 280;
         Svg svg = new Svg(w, h, title);
         svg.text(w / 2, 18, title, 13, "middle", "#222", true, 0);
