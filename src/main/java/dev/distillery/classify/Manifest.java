@@ -30,17 +30,21 @@ import java.util.Map;
  *  "labels": ["0", "1"], "text_transform": "url-normalize", "max_length": 64,
  *  "provenance": {"command": "...", "created_utc": "...", "data": [{"role", "path", "size_bytes", "sha256"}],
  *                 "options": {"epochs": "3", ...}, "seed": 42, "jdk": "...", "os": "...", "cpu": "..."},
- *  "metrics": {"test": {"accuracy": 0.97, "f1": 0.96, ...}, "validation": {...}}}
+ *  "metrics": {"test": {"accuracy": 0.97, "f1": 0.96, ...}, "validation": {...}},
+ *  "calibration": {"temperature": 1.7, "fitted_on": "validation: /data/validation.csv.gz (975 rows)", "examples": 975,
+ *                  "ece_before": 0.08, "ece_after": 0.02, "nll_before": 0.31, "nll_after": 0.24}}
  * }</pre>
+ * {@code calibration} is optional: manifests written before it existed load as uncalibrated (T = 1).
  *
  * @param labels        class names in logit order; must equal config.json's id2label
  * @param textTransform id of the {@link TextTransform} applied to every text before tokenizing
  * @param maxLength     tokens per text, special tokens included; longer texts are cut
  * @param provenance    how the model was made, or null when not recorded
  * @param metrics       scores by split name, then metric name
+ * @param calibration   the temperature applied to logits before the softmax, or null for none (T = 1)
  */
 public record Manifest(int formatVersion, List<String> labels, String textTransform, int maxLength, Provenance provenance,
-                       Map<String, Map<String, Double>> metrics) {
+                       Map<String, Map<String, Double>> metrics, Calibration calibration) {
     public static final String FILE = "distillery.json";
     public static final String FORMAT = "distillery-classifier";
     public static final int FORMAT_VERSION = 1;
@@ -54,8 +58,43 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
         metrics = Collections.unmodifiableMap(copy);
     }
 
+    /** A manifest without calibration, as every manifest was before temperature scaling. */
+    public Manifest(int formatVersion, List<String> labels, String textTransform, int maxLength, Provenance provenance,
+                    Map<String, Map<String, Double>> metrics) {
+        this(formatVersion, labels, textTransform, maxLength, provenance, metrics, null);
+    }
+
+    /**
+     * Temperature scaling fitted on held-out data (see {@link dev.distillery.eval.TemperatureScaling}).
+     *
+     * @param temperature divides every logit before the softmax; &gt; 0
+     * @param fittedOn    which data it was fitted on, e.g. {@code "validation: /data/validation.csv.gz (975 rows)"}
+     * @param examples    rows of that data
+     * @param eceBefore   ECE (15 bins) on that data with T = 1
+     * @param eceAfter    ECE on that data with {@code temperature}
+     * @param nllBefore   mean negative log-likelihood with T = 1, in nats
+     * @param nllAfter    the same with {@code temperature}
+     */
+    public record Calibration(double temperature, String fittedOn, long examples, double eceBefore, double eceAfter,
+                              double nllBefore, double nllAfter) {
+        public Calibration {
+            if (!(temperature > 0) || !Double.isFinite(temperature)) {
+                throw new IllegalArgumentException("a calibration temperature must be positive and finite, got " + temperature);
+            }
+        }
+    }
+
     public static Manifest of(List<String> labels, TextTransform transform, int maxLength) {
-        return new Manifest(FORMAT_VERSION, labels, transform.id(), maxLength, null, Map.of());
+        return new Manifest(FORMAT_VERSION, labels, transform.id(), maxLength, null, Map.of(), null);
+    }
+
+    /** The temperature prediction divides logits by: the calibration's, or 1 without one. */
+    public double temperature() {
+        return calibration == null ? 1 : calibration.temperature();
+    }
+
+    public Manifest withCalibration(Calibration c) {
+        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, metrics, c);
     }
 
     public TextTransform transform() {
@@ -63,13 +102,13 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
     }
 
     public Manifest withProvenance(Provenance p) {
-        return new Manifest(formatVersion, labels, textTransform, maxLength, p, metrics);
+        return new Manifest(formatVersion, labels, textTransform, maxLength, p, metrics, calibration);
     }
 
     public Manifest withMetrics(String split, Map<String, Double> scores) {
         Map<String, Map<String, Double>> m = new LinkedHashMap<>(metrics);
         m.put(split, scores);
-        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, m);
+        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, m, calibration);
     }
 
     public void write(Path file) throws IOException {
@@ -114,7 +153,25 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
                 }
             });
         });
+        if (calibration != null) {
+            ObjectNode c = o.putObject("calibration");
+            c.put("temperature", calibration.temperature());
+            c.put("fitted_on", calibration.fittedOn());
+            c.put("examples", calibration.examples());
+            putFinite(c, "ece_before", calibration.eceBefore());
+            putFinite(c, "ece_after", calibration.eceAfter());
+            putFinite(c, "nll_before", calibration.nllBefore());
+            putFinite(c, "nll_after", calibration.nllAfter());
+        }
         return o;
+    }
+
+    private static void putFinite(ObjectNode o, String name, double value) {
+        if (Double.isFinite(value)) {
+            o.put(name, value);
+        } else {
+            o.putNull(name);
+        }
     }
 
     /**
@@ -189,7 +246,24 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
             }
             metrics.put(split.getKey(), scores);
         }
-        return new Manifest(version, labels, transform, maxLength, provenance, metrics);
+        Calibration calibration = null;
+        JsonNode c = root.get("calibration");
+        if (c != null && !c.isNull()) {
+            JsonNode t = c.get("temperature");
+            if (!c.isObject() || t == null || !t.isNumber() || !(t.doubleValue() > 0) || !Double.isFinite(t.doubleValue())) {
+                throw new CheckpointFormatException(file + ": \"calibration\" must be an object whose \"temperature\" is a"
+                        + " positive number, found " + c);
+            }
+            calibration = new Calibration(t.doubleValue(), c.path("fitted_on").asText(""), c.path("examples").asLong(),
+                    numberOrNaN(c, "ece_before"), numberOrNaN(c, "ece_after"), numberOrNaN(c, "nll_before"),
+                    numberOrNaN(c, "nll_after"));
+        }
+        return new Manifest(version, labels, transform, maxLength, provenance, metrics, calibration);
+    }
+
+    private static double numberOrNaN(JsonNode o, String field) {
+        JsonNode n = o.get(field);
+        return n != null && n.isNumber() ? n.doubleValue() : Double.NaN;
     }
 
     private static int requireInt(JsonNode root, String field, Path file) throws CheckpointFormatException {
