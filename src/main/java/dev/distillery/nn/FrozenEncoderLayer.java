@@ -31,12 +31,13 @@ public final class FrozenEncoderLayer {
     private static final long PARALLEL_ELEMENTS = 1 << 17;
 
     private final int hidden;
+    private final int inner; // heads·headSize, below hidden once heads are pruned
     private final int heads;
     private final int headSize;
     private final int ffn;
-    private final PackedMatrix qkv;          // [hidden, 3·hidden]
-    private final float[] qkvBias;           // [3·hidden]
-    private final PackedMatrix attentionOut; // [hidden, hidden]
+    private final PackedMatrix qkv;          // [hidden, 3·inner]
+    private final float[] qkvBias;           // [3·inner]
+    private final PackedMatrix attentionOut; // [inner, hidden]
     private final float[] attentionOutBias;  // [hidden]
     private final float[] norm1Gamma;        // [hidden]
     private final float[] norm1Beta;         // [hidden]
@@ -54,17 +55,19 @@ public final class FrozenEncoderLayer {
      * 64 tokens they hold 50 MB that would otherwise be allocated and zeroed on every layer.
      */
     public static final class Workspace {
-        float[] qkv = new float[0];      // [tokens, 3·hidden]
-        float[] context = new float[0];  // [tokens, hidden]
+        float[] qkv = new float[0];      // [tokens, 3·inner]
+        float[] context = new float[0];  // [tokens, inner]
         float[] residual = new float[0]; // [tokens, hidden]
         float[] inter = new float[0];    // [tokens, ffn]
 
-        void ensure(int tokens, int hidden, int ffn) {
-            if (qkv.length < tokens * 3 * hidden) {
-                qkv = new float[tokens * 3 * hidden];
+        void ensure(int tokens, int hidden, int inner, int ffn) {
+            if (qkv.length < tokens * 3 * inner) {
+                qkv = new float[tokens * 3 * inner];
             }
-            if (context.length < tokens * hidden) {
-                context = new float[tokens * hidden];
+            if (context.length < tokens * inner) {
+                context = new float[tokens * inner];
+            }
+            if (residual.length < tokens * hidden) {
                 residual = new float[tokens * hidden];
             }
             if (inter.length < tokens * ffn) {
@@ -78,16 +81,17 @@ public final class FrozenEncoderLayer {
         Kernels k = KernelProvider.get();
         List<Linear> p = attention.projections();
         this.hidden = p.get(0).in();
+        this.inner = p.get(0).out();
         this.heads = attention.heads();
-        this.headSize = hidden / heads;
+        this.headSize = inner / heads;
         this.ffn = intermediate.out();
-        float[] w = new float[3 * hidden * hidden]; // [3·hidden, hidden], PyTorch [out, in] layout
-        qkvBias = new float[3 * hidden];
+        float[] w = new float[3 * inner * hidden]; // [3·inner, hidden], PyTorch [out, in] layout
+        qkvBias = new float[3 * inner];
         for (int i = 0; i < 3; i++) {
-            System.arraycopy(p.get(i).weight().data(), 0, w, i * hidden * hidden, hidden * hidden);
-            System.arraycopy(p.get(i).bias().data(), 0, qkvBias, i * hidden, hidden);
+            System.arraycopy(p.get(i).weight().data(), 0, w, i * inner * hidden, inner * hidden);
+            System.arraycopy(p.get(i).bias().data(), 0, qkvBias, i * inner, inner);
         }
-        qkv = k.pack(w, 0, hidden, hidden, 3 * hidden, true);
+        qkv = k.pack(w, 0, hidden, hidden, 3 * inner, true);
         attentionOut = pack(k, p.get(3));
         attentionOutBias = p.get(3).bias().data().clone();
         norm1Gamma = attentionNorm.parameters().get(0).data().clone();
@@ -112,16 +116,16 @@ public final class FrozenEncoderLayer {
      */
     public void forward(float[] x, float[] maskAdd, int batch, int seq, Workspace ws) {
         int tokens = batch * seq;
-        ws.ensure(tokens, hidden, ffn);
+        ws.ensure(tokens, hidden, inner, ffn);
         Kernels k = KernelProvider.get();
         float[] qkvOut = ws.qkv;
         float[] a = ws.residual;
         float[] inter = ws.inter;
-        overRows(tokens, 3 * hidden, (from, to) -> fillRows(qkvOut, null, qkvBias, from, to));
-        k.matmulPacked(x, 0, hidden, qkv, qkvOut, 0, 3 * hidden, tokens, true);
+        overRows(tokens, 3 * inner, (from, to) -> fillRows(qkvOut, null, qkvBias, from, to));
+        k.matmulPacked(x, 0, hidden, qkv, qkvOut, 0, 3 * inner, tokens, true);
         attend(qkvOut, maskAdd, batch, seq, ws.context);
         overRows(tokens, hidden, (from, to) -> fillRows(a, x, attentionOutBias, from, to));
-        k.matmulPacked(ws.context, 0, hidden, attentionOut, a, 0, hidden, tokens, true);
+        k.matmulPacked(ws.context, 0, inner, attentionOut, a, 0, hidden, tokens, true);
         overRows(tokens, ffn, (from, to) -> {
             k.layerNormRows(a, from * hidden, norm1Gamma, norm1Beta, x, from * hidden, null, null,
                     to - from, hidden, norm1Eps);
@@ -165,13 +169,13 @@ public final class FrozenEncoderLayer {
     }
 
     /**
-     * context [tokens, hidden] = softmax(q·kᵀ/√d + mask)·v per (sequence, head), reading q, k
-     * and v straight out of the fused projection [tokens, 3·hidden]. The pairs are split across
+     * context [tokens, inner] = softmax(q·kᵀ/√d + mask)·v per (sequence, head), reading q, k
+     * and v straight out of the fused projection [tokens, 3·inner]. The pairs are split across
      * the pool: one sequence of 12 heads is already two threads' worth of small products, each
      * run by {@link Kernels#matmulSmall} on operands that fit in L1.
      */
     private void attend(float[] qkvOut, float[] maskAdd, int batch, int seq, float[] context) {
-        int ld = 3 * hidden;
+        int ld = 3 * inner;
         float sqrtHeadSize = (float) Math.sqrt(headSize);
         Parallel.forRange(batch * heads, (from, to) -> {
             Kernels k = KernelProvider.get();
@@ -186,7 +190,7 @@ public final class FrozenEncoderLayer {
                 int b = blk / heads;
                 int h = blk % heads;
                 int q0 = b * seq * ld + h * headSize;
-                int k0 = q0 + hidden;
+                int k0 = q0 + inner;
                 for (int t = 0; t < seq; t++) {
                     for (int d = 0; d < headSize; d++) {
                         kt[d * seq + t] = qkvOut[k0 + t * ld + d];
@@ -202,8 +206,8 @@ public final class FrozenEncoderLayer {
                     }
                 }
                 k.softmaxRows(scores, 0, seq, seq);
-                k.matmulSmall(scores, 0, seq, qkvOut, q0 + 2 * hidden, ld, context,
-                        b * seq * hidden + h * headSize, hidden, seq, headSize, seq, false);
+                k.matmulSmall(scores, 0, seq, qkvOut, q0 + 2 * inner, ld, context,
+                        b * seq * inner + h * headSize, inner, seq, headSize, seq, false);
             }
         });
     }
