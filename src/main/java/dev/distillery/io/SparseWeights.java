@@ -26,7 +26,8 @@ import java.util.Set;
  *   <li>{@code N.__shape}: I64 [rank], the dense shape;</li>
  *   <li>{@code N.__mask}: U8 [ceil(n / 8)], bit i (byte i / 8, bit i % 8, least significant
  *       first) set when row-major element i is stored; bits past n are zero;</li>
- *   <li>{@code N.__values}: F32 [popcount(mask)], the stored elements in row-major order.</li>
+ *   <li>{@code N.__values}: F32 [popcount(mask)], the stored elements in row-major order; every
+ *       element but +0.0 is stored (−0.0 and NaN too), so reading gives the same bits back.</li>
  * </ul>
  * A tensor is stored sparsely when that takes fewer bytes: 4·nnz + n/8 + 8·rank &lt; 4·n, i.e. when
  * fewer than about 97 % of its elements are non-zero. Sparsity saves disk only: weights are
@@ -43,12 +44,17 @@ public final class SparseWeights {
     private SparseWeights() {
     }
 
+    /** Every element but +0 is stored, −0 included, so a round trip is bit for bit. */
+    private static boolean stored(float v) {
+        return Float.floatToRawIntBits(v) != 0;
+    }
+
     /** Whether {@code t} takes fewer bytes as mask and values than dense. */
     public static boolean smallerSparse(Tensor t) {
         long n = t.data().length;
         long nnz = 0;
         for (float v : t.data()) {
-            if (v != 0f) {
+            if (stored(v)) {
                 nnz++;
             }
         }
@@ -69,14 +75,14 @@ public final class SparseWeights {
             byte[] mask = new byte[(d.length + 7) / 8];
             int nnz = 0;
             for (int i = 0; i < d.length; i++) {
-                if (d[i] != 0f) {
+                if (stored(d[i])) {
                     mask[i >>> 3] |= (byte) (1 << (i & 7));
                     nnz++;
                 }
             }
             ByteBuffer values = ByteBuffer.allocate(4 * nnz).order(ByteOrder.LITTLE_ENDIAN);
             for (float v : d) {
-                if (v != 0f) {
+                if (stored(v)) {
                     values.putFloat(v);
                 }
             }
