@@ -54,6 +54,7 @@ public final class Distiller {
     private Path cacheFile;
     private Path checkpointDir;
     private TrainingListener listener = TrainingListener.NONE;
+    private java.util.function.Function<SequenceClassifier, TrainingListener> studentHook;
 
     public Distiller(Teacher teacher, DistillOptions options) {
         this.teacher = teacher;
@@ -73,6 +74,15 @@ public final class Distiller {
 
     public Distiller listener(TrainingListener l) {
         this.listener = l;
+        return this;
+    }
+
+    /**
+     * A listener made for the student once it exists, called before {@link #listener} on every
+     * event: how gradual pruning ({@code prune.SparsityHook}) masks the student after each optimizer step.
+     */
+    public Distiller studentHook(java.util.function.Function<SequenceClassifier, TrainingListener> hook) {
+        this.studentHook = hook;
         return this;
     }
 
@@ -163,7 +173,7 @@ public final class Distiller {
         }
         Trainer trainer = new Trainer(student, studentTrain, studentValidation, options.train(), loss,
                 AuxiliarySum.of(auxiliary))
-                .listener(listener);
+                .listener(studentHook == null ? listener : TrainingListener.both(studentHook.apply(student), listener));
         if (checkpointDir != null) {
             trainer.checkpointDir(checkpointDir);
         }

@@ -22,7 +22,6 @@ import dev.distillery.prune.PruningPlan;
 import dev.distillery.prune.SparsityHook;
 import dev.distillery.prune.SparsityMasks;
 import dev.distillery.prune.StructuredPruner;
-import dev.distillery.train.EpochSummary;
 import dev.distillery.train.TokenizedExamples;
 import dev.distillery.train.TrainOptions;
 import dev.distillery.train.TrainingListener;
@@ -203,48 +202,18 @@ public final class Pruning {
                 .withPositiveClass(Evaluation.positiveClass(model.labels().names()));
         DistillOptions d = o.distill().withTrimVocabulary(false).withAugmentPerExample(0)
                 .withMaxLength(model.maxLength()).withTrain(t);
-        TrainingListener listener = progress;
+        Distiller distiller = new Distiller(new Distiller.Teacher(teacher.model(), teacher.tokenizer()), d).listener(progress);
         if (o.sparsity() > 0) {
             long steps = (long) t.epochs() * t.stepsPerEpoch(rows.size());
             CubicSparsitySchedule schedule = o.gradual() ? CubicSparsitySchedule.over(steps, o.sparsity())
                     : new CubicSparsitySchedule(o.sparsity(), o.sparsity(), 0, 0, 1);
-            listener = both(progress, new SparsityHook(pruned, schedule, o.sparsityScope()));
+            // masks before progress, so what progress reports is the pruned step
+            distiller.studentHook(student -> new SparsityHook(student, schedule, o.sparsityScope()));
         }
         log.printf("recovery: %d epochs on %s, distilled from %s%n", t.epochs(), rows,
                 o.teacher() == null ? "the unpruned model" : o.teacher());
-        Distiller.DistillResult r = new Distiller(new Distiller.Teacher(teacher.model(), teacher.tokenizer()), d)
-                .listener(listener)
-                .distillInitialised(pruned, rows, validation);
+        Distiller.DistillResult r = distiller.distillInitialised(pruned, rows, validation);
         return r.training();
-    }
-
-    /** Both listeners, {@code first} called first each time. */
-    private static TrainingListener both(TrainingListener first, TrainingListener second) {
-        return new TrainingListener() {
-            @Override
-            public void epochStarted(int epoch, int epochs, int batches, int firstBatch, int examples) {
-                first.epochStarted(epoch, epochs, batches, firstBatch, examples);
-                second.epochStarted(epoch, epochs, batches, firstBatch, examples);
-            }
-
-            @Override
-            public void batchDone(int epoch, int batch, int examples, float loss) {
-                first.batchDone(epoch, batch, examples, loss);
-                second.batchDone(epoch, batch, examples, loss);
-            }
-
-            @Override
-            public void stepDone(long step, double learningRate, float gradNorm) {
-                second.stepDone(step, learningRate, gradNorm); // masks first, so progress reports the pruned step
-                first.stepDone(step, learningRate, gradNorm);
-            }
-
-            @Override
-            public void epochDone(EpochSummary summary) {
-                first.epochDone(summary);
-                second.epochDone(summary);
-            }
-        };
     }
 
     private static PruningResult.Figures figures(Classifier c, long bytes, Dataset timing, int runs,
