@@ -134,10 +134,10 @@ public final class Pruning {
         boolean storedSparse = o.sparseStorage() && o.sparsity() > 0 && SparseWeights.sparsify(o.out());
 
         Dataset timing = test.size() > 0 ? test : validation.size() > 0 ? validation : train;
-        PruningResult.Figures before = figures(model, folderBytes(o.model()), timing, o.latencyRuns(),
-                beforeValidation, beforeTest);
-        PruningResult.Figures afterFigures = figures(after, folderBytes(o.out()), timing, o.latencyRuns(),
-                afterValidation, afterTest);
+        double[] latency = o.latencyRuns() == 0 ? new double[] {Double.NaN, Double.NaN}
+                : latencyMicros(model, after, timing, o.latencyRuns());
+        PruningResult.Figures before = figures(model, folderBytes(o.model()), latency[0], beforeValidation, beforeTest);
+        PruningResult.Figures afterFigures = figures(after, folderBytes(o.out()), latency[1], afterValidation, afterTest);
         return new PruningResult(model, after, manifest, plan, before, afterFigures, sparsity, storedSparse, recovery);
     }
 
@@ -216,11 +216,10 @@ public final class Pruning {
         return r.training();
     }
 
-    private static PruningResult.Figures figures(Classifier c, long bytes, Dataset timing, int runs,
-                                                 Evaluation validation, Evaluation test) {
+    private static PruningResult.Figures figures(Classifier c, long bytes, double latencyMicros, Evaluation validation,
+                                                 Evaluation test) {
         long params = c.model().parameters().stream().mapToLong(p -> p.data().length).sum();
-        return new PruningResult.Figures(params, bytes, runs == 0 ? Double.NaN : latencyMicros(c, timing, runs),
-                f1(validation), f1(test));
+        return new PruningResult.Figures(params, bytes, latencyMicros, f1(validation), f1(test));
     }
 
     /** Positive-class F1, or macro F1 beyond two labels; NaN without an evaluation. */
@@ -232,28 +231,43 @@ public final class Pruning {
     }
 
     /**
-     * Median wall time of {@code runs} batch-1 forward passes cycling through the first texts of
-     * {@code data}, tokenized beforehand, after one untimed pass over them to warm the JIT.
+     * Median wall time in µs of {@code runs} batch-1 forward passes of each model, [before, after],
+     * cycling through the first texts of {@code data} tokenized beforehand. The two models take
+     * turns on the same input, after warm-up passes of both, so JIT compilation and the load of a
+     * shared machine fall on both alike (timing one model and then the other favoured the second).
      */
-    static double latencyMicros(Classifier c, Dataset data, int runs) {
+    static double[] latencyMicros(Classifier before, Classifier after, Dataset data, int runs) {
         int n = Math.min(LATENCY_TEXTS, data.size());
-        TokenizedExamples examples = c.tokenize(data.subset(data.name(), IntStream.range(0, n).toArray()));
+        Dataset texts = data.subset(data.name(), IntStream.range(0, n).toArray());
+        List<EncoderInput> beforeInputs = singles(before, texts);
+        List<EncoderInput> afterInputs = singles(after, texts);
+        for (int w = 0; w < 10; w++) {
+            beforeInputs.forEach(before.model()::logits);
+            afterInputs.forEach(after.model()::logits);
+        }
+        long[][] nanos = new long[2][runs];
+        for (int r = 0; r < runs; r++) {
+            nanos[0][r] = time(before, beforeInputs.get(r % n));
+            nanos[1][r] = time(after, afterInputs.get(r % n));
+        }
+        Arrays.sort(nanos[0]);
+        Arrays.sort(nanos[1]);
+        return new double[] {nanos[0][runs / 2] / 1e3, nanos[1][runs / 2] / 1e3};
+    }
+
+    private static List<EncoderInput> singles(Classifier c, Dataset texts) {
+        TokenizedExamples examples = c.tokenize(texts);
         List<EncoderInput> inputs = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < texts.size(); i++) {
             inputs.add(examples.pad(new int[] {i}));
         }
-        for (int w = 0; w < 3; w++) {
-            inputs.forEach(c.model()::logits);
-        }
-        long[] nanos = new long[runs];
-        for (int r = 0; r < runs; r++) {
-            EncoderInput in = inputs.get(r % n);
-            long t0 = System.nanoTime();
-            c.model().logits(in);
-            nanos[r] = System.nanoTime() - t0;
-        }
-        Arrays.sort(nanos);
-        return nanos[runs / 2] / 1e3;
+        return inputs;
+    }
+
+    private static long time(Classifier c, EncoderInput in) {
+        long t0 = System.nanoTime();
+        c.model().logits(in);
+        return System.nanoTime() - t0;
     }
 
     private static long folderBytes(Path dir) throws IOException {

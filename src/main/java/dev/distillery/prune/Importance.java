@@ -9,7 +9,6 @@ import dev.distillery.train.TokenizedExamples;
 
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -133,9 +132,5 @@ public final class Importance {
         }
         Arrays.sort(top);
         return top;
-    }
-
-    static List<Integer> boxed(int[] a) {
-        return Arrays.stream(a).boxed().toList();
     }
 }

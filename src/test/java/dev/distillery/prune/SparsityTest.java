@@ -52,11 +52,9 @@ class SparsityTest {
         SequenceClassifier m = TinyPruning.model(TinyPruning.config("distilbert"), 6);
         List<String> names = SparsityMasks.prunable(m.config());
         // widen one matrix so a global threshold prunes it less than the others
-        for (float[] d = data(m, names.get(4)); ; ) {
-            for (int i = 0; i < d.length; i++) {
-                d[i] *= 10;
-            }
-            break;
+        float[] widened = data(m, names.get(4));
+        for (int i = 0; i < widened.length; i++) {
+            widened[i] *= 10;
         }
         float maxKept = Float.POSITIVE_INFINITY;
         long total = 0;
