@@ -91,14 +91,15 @@ public final class FrozenEncoder {
             String inter = p + (distil ? "ffn.lin1" : "intermediate.dense");
             String down = p + (distil ? "ffn.lin2" : "output.dense");
             String norm2 = p + (distil ? "output_layer_norm" : "output.LayerNorm");
-            float[] qkvBias = new float[3 * h];
+            int inner = config.attentionWidth(i); // below h when heads were pruned
+            float[] qkvBias = new float[3 * inner];
             for (int j = 0; j < 3; j++) {
-                System.arraycopy(source.vector(p + qkv[j] + ".bias", h), 0, qkvBias, j * h, h);
+                System.arraycopy(source.vector(p + qkv[j] + ".bias", inner), 0, qkvBias, j * inner, inner);
             }
             LinearWeight fused = source.stacked(
-                    List.of(p + qkv[0] + ".weight", p + qkv[1] + ".weight", p + qkv[2] + ".weight"), h, h);
-            layers.add(new FrozenEncoderLayer(new FrozenEncoderLayer.Weights(config.numHeads(), fused, qkvBias,
-                    source.linear(out + ".weight", h, h), source.vector(out + ".bias", h),
+                    List.of(p + qkv[0] + ".weight", p + qkv[1] + ".weight", p + qkv[2] + ".weight"), inner, h);
+            layers.add(new FrozenEncoderLayer(new FrozenEncoderLayer.Weights(config.headsInLayer(i), fused, qkvBias,
+                    source.linear(out + ".weight", h, inner), source.vector(out + ".bias", h),
                     source.vector(norm1 + ".weight", h), source.vector(norm1 + ".bias", h), config.layerNormEps(),
                     source.linear(inter + ".weight", ffn, h), source.vector(inter + ".bias", ffn),
                     source.linear(down + ".weight", h, ffn), source.vector(down + ".bias", h),
