@@ -37,6 +37,9 @@ public final class DistillCommand implements Callable<Integer> {
     @Mixin
     SplitFileOptions splits;
 
+    @Mixin
+    ColumnOptions columns;
+
     @Option(names = "--student-layers", defaultValue = "0", paramLabel = "N",
             description = "Student layers; 0 for half the teacher's. Default: ${DEFAULT-VALUE}.")
     int layers;
@@ -69,6 +72,11 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--hidden-weight", defaultValue = "0", paramLabel = "W",
             description = "Weight of the hidden-state MSE to the teacher; 0 turns it off. Default: ${DEFAULT-VALUE}.")
     double hiddenWeight;
+
+    @Option(names = "--attention-weight", defaultValue = "0", paramLabel = "W",
+            description = "Weight of the last-layer attention KL to the teacher (MiniLM; needs equal head counts); 0 turns it off. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    double attentionWeight;
 
     @Option(names = "--augment", defaultValue = "0", paramLabel = "N",
             description = "Teacher-labelled URL variants per training row. Default: ${DEFAULT-VALUE}.")
@@ -103,6 +111,14 @@ public final class DistillCommand implements Callable<Integer> {
             description = "Seeds the student, augmentation, data order and dropout. Default: ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(names = "--checkpoint-every", defaultValue = "100", paramLabel = "STEPS",
+            description = "Checkpoint every this many optimizer steps, as well as after each epoch. Default: ${DEFAULT-VALUE}.")
+    int checkpointEvery;
+
+    @Option(names = "--resume",
+            description = "Continue the interrupted run in OUT/.checkpoints; give the same teacher, data and options as before.")
+    boolean resume;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Student folder to write.")
     Path out;
 
@@ -127,14 +143,15 @@ public final class DistillCommand implements Callable<Integer> {
                     "--loss must be forward-kl or reverse-kl, not '" + loss + "'");
         };
         TrainOptions training = TrainOptions.defaults().withEpochs(epochs).withBatchSize(batchSize)
-                .withLearningRate(learningRate).withSeed(seed);
+                .withLearningRate(learningRate).withSeed(seed).withCheckpointEverySteps(checkpointEvery);
         DistillOptions distill = DistillOptions.defaults().withTrain(training).withInit(studentInit)
                 .withDivergence(divergence).withTemperature(temperature).withAlpha(alpha).withHiddenWeight(hiddenWeight)
+                .withAttentionWeight(attentionWeight)
                 .withAugmentPerExample(augment).withHardLabelsOnly(hardLabelsOnly).withTrimVocabulary(!noTrimVocab);
         // originalArgs belong to the root command, so they start with "distill"
         String command = "distillery " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         DistillationOptions options = new DistillationOptions(teacher, splits.data, splits.train, splits.validation, splits.test, layers, hidden,
-                heads, ffn, maxLength, maxTrainRows, distill, out, command);
+                heads, ffn, maxLength, maxTrainRows, distill, out, command, columns.textColumn, columns.labelColumn, resume, null);
         DistillationResult r = Distillation.run(options, progress, System.err);
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println(r.comparison());

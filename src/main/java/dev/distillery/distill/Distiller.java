@@ -2,6 +2,7 @@ package dev.distillery.distill;
 
 import dev.distillery.data.Dataset;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.tensor.Tensor;
 import dev.distillery.tokenize.WordPieceTokenizer;
 import dev.distillery.train.AuxiliaryLoss;
 import dev.distillery.train.TokenizedExamples;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Trains a student to imitate a teacher: the one entry point of distillation.
@@ -54,6 +56,8 @@ public final class Distiller {
     private Path cacheFile;
     private Path checkpointDir;
     private TrainingListener listener = TrainingListener.NONE;
+    private boolean resume;
+    private UnaryOperator<Tensor> fakeQuantization; // null: plain FP32 training
 
     public Distiller(Teacher teacher, DistillOptions options) {
         this.teacher = teacher;
@@ -73,6 +77,26 @@ public final class Distiller {
 
     public Distiller listener(TrainingListener l) {
         this.listener = l;
+        return this;
+    }
+
+    /**
+     * Continue the run whose checkpoint is in the {@link #checkpointDir}: the same teacher, data and
+     * options rebuild the same augmented rows, trimmed vocabulary and cached teacher logits, and the
+     * {@link Trainer#resume} takes weights, optimizer state and position from the checkpoint.
+     */
+    public Distiller resume(boolean r) {
+        this.resume = r;
+        return this;
+    }
+
+    /**
+     * Train the student through fake quantization ({@link FakeQuantization} of
+     * {@link FakeQuantization#LINEAR_WEIGHTS}) with {@code roundTrip} = dequantize ∘ quantize of a
+     * scheme; null trains in plain FP32. Validation then scores the fake-quantized student too.
+     */
+    public Distiller fakeQuantization(UnaryOperator<Tensor> roundTrip) {
+        this.fakeQuantization = roundTrip;
         return this;
     }
 
@@ -134,13 +158,21 @@ public final class Distiller {
         if (soft && options.attentionWeight() > 0) {
             auxiliary.add(new AttentionLoss(teacherModel, teacherTrain, student, (float) options.attentionWeight()));
         }
+        if (soft && validation != null && validation.size() > 0) {
+            // the teacher's scores once, on the same validation rows and by the same rule as the student's epochs
+            listener.reference("teacher", Trainer.validate(teacherModel, tokenize(teacher.tokenizer(), validation, numLabels),
+                    options.train()));
+        }
         Trainer trainer = new Trainer(student, studentTrain, studentValidation, options.train(), loss,
                 AuxiliarySum.of(auxiliary))
                 .listener(listener);
         if (checkpointDir != null) {
             trainer.checkpointDir(checkpointDir);
         }
-        TrainingResult result = trainer.fit();
+        if (fakeQuantization != null) {
+            trainer.weightProxy(new FakeQuantization(student, FakeQuantization.LINEAR_WEIGHTS, fakeQuantization));
+        }
+        TrainingResult result = resume ? trainer.resume() : trainer.fit();
         return new DistillResult(student, tokenizer, result, trim, logits, texts.size(), List.copyOf(variants));
     }
 

@@ -18,6 +18,8 @@ import dev.distillery.distill.StudentInit;
 import dev.distillery.distill.StudentSpec;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.train.CheckpointException;
+import dev.distillery.train.Trainer;
 import dev.distillery.train.TrainingListener;
 
 import java.io.IOException;
@@ -59,7 +61,8 @@ public final class Distillation {
         // the bundled files were written normalised already; anything else gets the teacher's transform while read
         TextTransform recorded = teacher.transform();
         TextTransform whileReading = bundled && recorded == BundledData.PHISHING_URLS_TRANSFORM ? TextTransform.NONE : recorded;
-        ReadOptions read = ReadOptions.defaults().withLabels(teacher.labels()).withTransform(whileReading);
+        ReadOptions read = ReadOptions.defaults().withTextColumn(o.textColumn()).withLabelColumn(o.labelColumn())
+                .withLabels(teacher.labels()).withTransform(whileReading);
         Splits splits = Dataset.loadSplits(files, read);
         Dataset train = TeacherTraining.as(splits.train(), recorded);
         Dataset validation = TeacherTraining.as(splits.validation(), recorded);
@@ -92,12 +95,18 @@ public final class Distillation {
                 options.hardLabelsOnly() ? ", hard labels only" : "");
 
         Path checkpoints = o.out().resolve(TeacherTraining.CHECKPOINTS);
+        if (o.resume() && !Files.isRegularFile(checkpoints.resolve(Trainer.LAST))) {
+            // before the teacher's logits are computed: a resume without a checkpoint would redo them for nothing
+            throw new CheckpointException(checkpoints.resolve(Trainer.LAST), "no such checkpoint file to resume from;"
+                    + " run without --resume to start afresh");
+        }
         Files.createDirectories(checkpoints);
         TeacherTraining.StepClock clock = new TeacherTraining.StepClock(progress);
         Distiller.DistillResult distilled = new Distiller(new Distiller.Teacher(teacher.model(), teacher.tokenizer()), options)
                 .teacherLogitsCache(checkpoints.resolve("teacher-logits.bin"))
                 .checkpointDir(checkpoints)
                 .listener(clock)
+                .resume(o.resume())
                 .distill(spec, train, validation);
         Classifier student = teacher.withModel(distilled.student(), distilled.tokenizer(), options.maxLength());
 
@@ -152,12 +161,15 @@ public final class Distillation {
         m.put("student_hidden", String.valueOf(spec.hiddenSize()));
         m.put("student_heads", String.valueOf(spec.heads()));
         m.put("student_ffn", String.valueOf(spec.ffnSize()));
+        m.put("text_column", o.textColumn() == null ? "url, else text" : o.textColumn());
+        m.put("label_column", o.labelColumn());
         m.put("init", d.init().name().toLowerCase(Locale.ROOT).replace('_', '-'));
         m.put("hard_labels_only", String.valueOf(d.hardLabelsOnly()));
         m.put("loss", d.divergence().name().toLowerCase(Locale.ROOT).replace('_', '-'));
         m.put("temperature", String.valueOf(d.temperature()));
         m.put("alpha", String.valueOf(d.alpha()));
         m.put("hidden_weight", String.valueOf(d.hiddenWeight()));
+        m.put("attention_weight", String.valueOf(d.attentionWeight()));
         m.put("augment_per_example", String.valueOf(d.augmentPerExample()));
         m.put("trim_vocabulary", String.valueOf(d.trimVocabulary()));
         m.put("teacher_vocabulary", String.valueOf(teacher.tokenizer().vocabSize()));
@@ -169,6 +181,8 @@ public final class Distillation {
         m.put("epochs", String.valueOf(d.train().epochs()));
         m.put("batch_size", String.valueOf(d.train().batchSize()));
         m.put("learning_rate", String.valueOf(d.train().learningRate()));
+        m.put("checkpoint_every_steps", String.valueOf(d.train().checkpointEverySteps()));
+        m.put("resumed", String.valueOf(o.resume()));
         m.put("epochs_run", String.valueOf(r.training().epochs().size()));
         m.put("best_epoch", String.valueOf(r.training().bestEpoch()));
         m.put("optimizer_steps", String.valueOf(r.training().optimizerSteps()));
