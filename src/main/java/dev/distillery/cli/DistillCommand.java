@@ -4,6 +4,7 @@ import dev.distillery.distill.DistillOptions;
 import dev.distillery.distill.Divergence;
 import dev.distillery.distill.StudentInit;
 import dev.distillery.pipeline.Distillation;
+import dev.distillery.quant.QuantScheme;
 import dev.distillery.pipeline.DistillationOptions;
 import dev.distillery.pipeline.DistillationResult;
 import dev.distillery.train.ConsoleProgress;
@@ -29,7 +30,12 @@ import java.util.concurrent.Callable;
 @Command(name = "distill",
         mixinStandardHelpOptions = true,
         description = {"Distil a teacher saved by train-teacher into a smaller student, compare both on the test split, and save the student.",
-                "Without --data or --train it distils on the bundled phishing-urls splits."})
+                "Without --data or --train it distils on the bundled phishing-urls splits."},
+        footer = {"", "Examples:",
+                "  distillery distill --teacher /tmp/teacher --student-layers 3 --augment 2 --out /tmp/student",
+                "  distillery distill --teacher /tmp/teacher --student-layers 3 --hard-labels-only --out /tmp/ablation",
+                "  distillery distill --teacher /tmp/teacher --student-layers 2 --qat nf4-dq --out /tmp/student-nf4",
+                "After an interruption, the same command with --resume continues from OUT/.checkpoints."})
 public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--teacher", required = true, paramLabel = "DIR", description = "A folder saved by train-teacher.")
     Path teacher;
@@ -89,6 +95,11 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--no-trim-vocab", description = "Keep the teacher's whole vocabulary instead of the pieces the training data uses.")
     boolean noTrimVocab;
 
+    @Option(names = "--qat", paramLabel = "SCHEME",
+            description = "Quantization-aware training: train through fake quantization to this scheme (int8, int8-channel, q8_0, "
+                    + "q4_0, nf4, nf4-dq, fp16, bf16), keeping FP32 masters; the student is then quantized with the same scheme.")
+    String qat;
+
     @Option(names = "--epochs", defaultValue = "3", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
     int epochs;
 
@@ -142,6 +153,13 @@ public final class DistillCommand implements Callable<Integer> {
             default -> throw new CommandLine.ParameterException(spec.commandLine(),
                     "--loss must be forward-kl or reverse-kl, not '" + loss + "'");
         };
+        if (qat != null) {
+            try {
+                QuantScheme.fromId(qat);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--qat: " + e.getMessage());
+            }
+        }
         TrainOptions training = TrainOptions.defaults().withEpochs(epochs).withBatchSize(batchSize)
                 .withLearningRate(learningRate).withSeed(seed).withCheckpointEverySteps(checkpointEvery);
         DistillOptions distill = DistillOptions.defaults().withTrain(training).withInit(studentInit)
@@ -151,7 +169,7 @@ public final class DistillCommand implements Callable<Integer> {
         // originalArgs belong to the root command, so they start with "distill"
         String command = "distillery " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         DistillationOptions options = new DistillationOptions(teacher, splits.data, splits.train, splits.validation, splits.test, layers, hidden,
-                heads, ffn, maxLength, maxTrainRows, distill, out, command, columns.textColumn, columns.labelColumn, resume, null);
+                heads, ffn, maxLength, maxTrainRows, distill, out, command, columns.textColumn, columns.labelColumn, resume, qat);
         DistillationResult r = Distillation.run(options, progress, System.err);
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println(r.comparison());

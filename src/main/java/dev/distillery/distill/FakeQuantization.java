@@ -2,6 +2,7 @@ package dev.distillery.distill;
 
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.nn.Parameter;
+import dev.distillery.quant.QuantScheme;
 import dev.distillery.tensor.Tensor;
 import dev.distillery.train.WeightProxy;
 
@@ -18,7 +19,8 @@ import java.util.function.UnaryOperator;
  * the trained masters afterwards gives exactly the weights the student was trained and validated with.
  * <pre>{@code
  * new Trainer(student, train, validation, options, loss)
- *         .weightProxy(new FakeQuantization(student, FakeQuantization.LINEAR_WEIGHTS, w -> format.roundTrip(w)))
+ *         .weightProxy(new FakeQuantization(student, FakeQuantization.LINEAR_WEIGHTS,
+ *                 FakeQuantization.roundTrip(QuantScheme.NF4_DQ)))
  *         .fit();
  * }</pre>
  */
@@ -56,6 +58,19 @@ public final class FakeQuantization implements WeightProxy {
         for (Parameter p : chosen) {
             masters.add(new float[p.data().length]);
         }
+    }
+
+    /**
+     * {@code dequantize(quantize(w))} of a [rows, cols] weight in {@code scheme}, bit for bit what the
+     * scheme's reference dequantization gives after post-training quantization of the same weight.
+     */
+    public static UnaryOperator<Tensor> roundTrip(QuantScheme scheme) {
+        return w -> {
+            if (w.rank() != 2) {
+                throw new IllegalArgumentException("fake quantization takes [rows, cols] weights, not " + w);
+            }
+            return Tensor.of(scheme.quantize(w.data(), w.dim(0), w.dim(1)).dequantize(), w.shape());
+        };
     }
 
     /** Names of the fake-quantized parameters, in model order. */

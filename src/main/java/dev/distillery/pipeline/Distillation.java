@@ -13,11 +13,13 @@ import dev.distillery.data.Splits;
 import dev.distillery.data.TextTransform;
 import dev.distillery.distill.DistillOptions;
 import dev.distillery.distill.Distiller;
+import dev.distillery.distill.FakeQuantization;
 import dev.distillery.distill.StudentConfigException;
 import dev.distillery.distill.StudentInit;
 import dev.distillery.distill.StudentSpec;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.quant.QuantScheme;
 import dev.distillery.train.CheckpointException;
 import dev.distillery.train.Trainer;
 import dev.distillery.train.TrainingListener;
@@ -84,6 +86,11 @@ public final class Distillation {
                     + tc.numLayers() + " layers; use --init random for hidden " + spec.hiddenSize() + ", " + spec.heads()
                     + " heads, FFN " + spec.ffnSize() + ", " + spec.layers() + " layers");
         }
+        QuantScheme qat = o.qat() == null ? null : QuantScheme.fromId(o.qat());
+        if (qat != null && !(qat.accepts(1, spec.hiddenSize()) && qat.accepts(1, spec.ffnSize()))) {
+            throw new StudentConfigException("--qat " + qat + " needs " + qat.requirement() + ", but the student's linear"
+                    + " layers have rows of " + spec.hiddenSize() + " (hidden) and " + spec.ffnSize() + " (FFN) values");
+        }
         if (options.maxLength() > spec.maxPositions()) {
             throw new IllegalArgumentException("max length " + options.maxLength() + " is more than the "
                     + spec.maxPositions() + " positions the teacher " + o.teacher() + " has");
@@ -107,6 +114,7 @@ public final class Distillation {
                 .checkpointDir(checkpoints)
                 .listener(clock)
                 .resume(o.resume())
+                .fakeQuantization(qat == null ? null : FakeQuantization.roundTrip(qat))
                 .distill(spec, train, validation);
         Classifier student = teacher.withModel(distilled.student(), distilled.tokenizer(), options.maxLength());
 
@@ -122,11 +130,24 @@ public final class Distillation {
         if (studentTest != null) {
             manifest = manifest.withMetrics("test", studentTest.summary()).withMetrics("teacher_test", teacherTest.summary());
         }
+        Evaluation quantizedTest = null;
+        if (qat != null && test.size() > 0) {
+            // what the student scores once quantized to the scheme it was trained for
+            FakeQuantization fq = new FakeQuantization(student.model(), FakeQuantization.LINEAR_WEIGHTS,
+                    FakeQuantization.roundTrip(qat));
+            fq.apply();
+            try {
+                quantizedTest = Evaluation.of(student, test);
+            } finally {
+                fq.restore();
+            }
+            manifest = manifest.withMetrics("test_" + qat.id(), quantizedTest.summary());
+        }
         student.save(o.out(), manifest);
         TeacherTraining.deleteTree(checkpoints);
         return new DistillationResult(teacher, student, manifest, distilled, teacherTest, studentTest,
                 folderBytes(o.teacher()), folderBytes(o.out()), parameters(teacher.model()), parameters(student.model()),
-                clock.steps, clock.stepNanos / 1e9);
+                clock.steps, clock.stepNanos / 1e9, quantizedTest);
     }
 
     /** The teacher's widths where the options give 0, and half its layers (at least one). */
@@ -181,6 +202,7 @@ public final class Distillation {
         m.put("epochs", String.valueOf(d.train().epochs()));
         m.put("batch_size", String.valueOf(d.train().batchSize()));
         m.put("learning_rate", String.valueOf(d.train().learningRate()));
+        m.put("qat", o.qat() == null ? "none" : o.qat());
         m.put("checkpoint_every_steps", String.valueOf(d.train().checkpointEverySteps()));
         m.put("resumed", String.valueOf(o.resume()));
         m.put("epochs_run", String.valueOf(r.training().epochs().size()));

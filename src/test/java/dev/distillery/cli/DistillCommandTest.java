@@ -249,6 +249,31 @@ class DistillCommandTest {
         assertTrue(missing.err().contains("url"), missing.err());
     }
 
+    @Test
+    void qatTrainsForTheSchemeAndRecordsIt() throws Exception {
+        Path out = tmp.resolve("qat");
+        Result r = TeacherCommandsTest.run(distillArgs(teacher, out, "--qat", "nf4-dq"));
+        assertEquals(0, r.exitCode(), r.err());
+        Manifest m = Manifest.read(out.resolve(Manifest.FILE));
+        assertEquals("nf4-dq", m.provenance().options().get("qat"));
+        assertTrue(m.metrics().containsKey("test_nf4-dq"), m.metrics().toString());
+        assertTrue(r.out().contains("student as nf4-dq: F1"), r.out());
+        assertEquals("none", Manifest.read(student.resolve(Manifest.FILE)).provenance().options().get("qat"));
+    }
+
+    @Test
+    void qatSchemesAreCheckedBeforeAnyWork() {
+        Result unknown = TeacherCommandsTest.run(distillArgs(teacher, tmp.resolve("a"), "--qat", "int3"));
+        assertEquals(2, unknown.exitCode());
+        assertTrue(unknown.err().contains("int3") && unknown.err().contains("nf4-dq"), unknown.err());
+        // the tiny teacher is 16 wide, and ggml blocks are 32 values of one row
+        Result ggml = TeacherCommandsTest.run(distillArgs(teacher, tmp.resolve("b"), "--qat", "q4_0"));
+        assertEquals(1, ggml.exitCode());
+        assertTrue(ggml.err().contains("multiple of 32") && ggml.err().contains("16"), ggml.err());
+        assertEquals(1, ggml.err().strip().lines().count(), ggml.err());
+        assertFalse(Files.exists(tmp.resolve("b").resolve(TeacherTraining.CHECKPOINTS)));
+    }
+
     /** Runs the command line with {@code command} as the distill command's instance (to watch or crash it). */
     private static int runWith(DistillCommand command, String... args) {
         CommandLine.IFactory factory = new CommandLine.IFactory() {

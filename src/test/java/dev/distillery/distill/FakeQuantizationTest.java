@@ -1,7 +1,10 @@
 package dev.distillery.distill;
 
 import dev.distillery.model.SequenceClassifier;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distillery.nn.Parameter;
+import dev.distillery.quant.QuantScheme;
 import dev.distillery.tensor.Tensor;
 import dev.distillery.train.AdamW;
 import dev.distillery.train.GradientClipping;
@@ -11,6 +14,11 @@ import dev.distillery.train.TrainOptions;
 import dev.distillery.train.Trainer;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,25 +28,15 @@ import java.util.function.UnaryOperator;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FakeQuantizationTest {
     private static final int VOCAB = 40;
 
-    /** A coarse symmetric 4-bit grid per tensor (scale max|w|/7), so fake quantization moves every weight visibly. */
-    static final UnaryOperator<Tensor> GRID = w -> {
-        float max = 0;
-        for (float x : w.data()) {
-            max = Math.max(max, Math.abs(x));
-        }
-        float scale = max / 7;
-        float[] q = new float[w.size()];
-        for (int i = 0; i < q.length; i++) {
-            q[i] = scale == 0 ? 0 : Math.round(w.data()[i] / scale) * scale;
-        }
-        return Tensor.of(q, w.shape());
-    };
+    /** ggml Q4_0: 4-bit codes in blocks of 32, coarse enough that fake quantization moves every weight visibly. */
+    static final UnaryOperator<Tensor> Q4_0 = FakeQuantization.roundTrip(QuantScheme.Q4_0);
 
     static SequenceClassifier tinyModel() {
         // dropout 0, so the Trainer's forward pass draws nothing and the manual one can repeat it exactly
@@ -68,7 +66,7 @@ class FakeQuantizationTest {
         TokenizedExamples data = oneExample();
         TrainOptions options = oneStep();
         SequenceClassifier trained = tinyModel();
-        FakeQuantization fq = new FakeQuantization(trained, FakeQuantization.LINEAR_WEIGHTS, GRID);
+        FakeQuantization fq = new FakeQuantization(trained, FakeQuantization.LINEAR_WEIGHTS, Q4_0);
         new Trainer(trained, data, null, options, LossFunction.crossEntropy(null)).weightProxy(fq).fit();
 
         // by hand: forward and backward at dequantize(quantize(W)), then AdamW on the FP32 masters with those gradients
@@ -77,7 +75,7 @@ class FakeQuantizationTest {
         for (Parameter p : manual.parameters()) {
             if (FakeQuantization.LINEAR_WEIGHTS.test(p)) {
                 masters.put(p.name(), p.data().clone());
-                System.arraycopy(GRID.apply(p.value().copy()).data(), 0, p.data(), 0, p.data().length);
+                System.arraycopy(Q4_0.apply(p.value().copy()).data(), 0, p.data(), 0, p.data().length);
             }
         }
         SequenceClassifier.TrainingStep step = manual.forwardTrain(data.pad(new int[] {0}), data.labels(new int[] {0}), null);
@@ -112,17 +110,74 @@ class FakeQuantizationTest {
     @Test
     void theTrainedModelHoldsTheMastersAndValidationSeesTheQuantizedWeights() {
         SequenceClassifier model = tinyModel();
-        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.LINEAR_WEIGHTS, GRID);
+        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.LINEAR_WEIGHTS, Q4_0);
         float[] before = weight(model, "classifier.weight").clone();
         fq.apply();
         float[] seen = weight(model, "classifier.weight").clone();
-        assertArrayEquals(GRID.apply(Tensor.of(before, 2, 32)).data(), seen);
+        assertArrayEquals(Q4_0.apply(Tensor.of(before, 2, 32)).data(), seen);
         assertFalse(java.util.Arrays.equals(before, seen));
         fq.restore();
         assertArrayEquals(before, weight(model, "classifier.weight"));
         assertThrows(IllegalStateException.class, fq::restore);
         fq.apply();
         assertThrows(IllegalStateException.class, fq::apply);
+    }
+
+    @Test
+    void fakeQuantizedWeightsEqualTheIndependentReferenceDequantization() throws IOException {
+        JsonNode doc;
+        try (InputStream in = getClass().getResourceAsStream("/fixtures/quant-v1.json")) {
+            assertNotNull(in, "quant-v1.json is missing; regenerate it with scripts/fixtures/make_quant_fixture.py");
+            doc = new ObjectMapper().readTree(in);
+        }
+        int compared = 0;
+        for (JsonNode t : doc.get("tensors")) {
+            Tensor w = Tensor.of(floats(t.get("values")), t.at("/shape/0").asInt(), t.at("/shape/1").asInt());
+            for (QuantScheme scheme : List.of(QuantScheme.INT8, QuantScheme.INT8_CHANNEL, QuantScheme.NF4, QuantScheme.NF4_DQ)) {
+                JsonNode expected = t.at("/" + scheme.id().replace('-', '_') + "/dequantized");
+                if (expected.isMissingNode()) {
+                    continue;
+                }
+                float[] actual = FakeQuantization.roundTrip(scheme).apply(w).data();
+                float[] reference = floats(expected);
+                // numpy computed the same integer and float32 steps, so any difference is a bug: compare bits
+                for (int i = 0; i < reference.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(reference[i]), Float.floatToRawIntBits(actual[i]),
+                            t.get("name").asText() + " " + scheme + " element " + i);
+                }
+                compared++;
+            }
+        }
+        assertEquals(5 * 4, compared, "every fixture tensor with dequantized values, in each scheme that has them");
+    }
+
+    @Test
+    void applyPutsTheRoundTripOfEveryLinearWeightInTheModel() {
+        SequenceClassifier model = tinyModel();
+        UnaryOperator<Tensor> nf4dq = FakeQuantization.roundTrip(QuantScheme.NF4_DQ);
+        Map<String, float[]> masters = new HashMap<>();
+        for (Parameter p : model.parameters()) {
+            masters.put(p.name(), p.data().clone());
+        }
+        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.LINEAR_WEIGHTS, nf4dq);
+        fq.apply();
+        for (Parameter p : model.parameters()) {
+            float[] expected = fq.names().contains(p.name())
+                    ? QuantScheme.NF4_DQ.quantize(masters.get(p.name()), p.value().dim(0), p.value().dim(1)).dequantize()
+                    : masters.get(p.name());
+            assertArrayEquals(expected, p.data(), p.name());
+        }
+        fq.restore();
+        for (Parameter p : model.parameters()) {
+            assertArrayEquals(masters.get(p.name()), p.data(), p.name());
+        }
+    }
+
+    private static float[] floats(JsonNode base64) {
+        ByteBuffer b = ByteBuffer.wrap(Base64.getDecoder().decode(base64.asText())).order(ByteOrder.LITTLE_ENDIAN);
+        float[] out = new float[b.remaining() / 4];
+        b.asFloatBuffer().get(out);
+        return out;
     }
 
     static float[] weight(SequenceClassifier model, String name) {
