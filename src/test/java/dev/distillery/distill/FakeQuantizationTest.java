@@ -7,17 +7,23 @@ import dev.distillery.nn.Parameter;
 import dev.distillery.quant.QuantScheme;
 import dev.distillery.tensor.Tensor;
 import dev.distillery.train.AdamW;
+import dev.distillery.train.CheckpointFile;
+import dev.distillery.train.EpochSummary;
+import dev.distillery.train.TrainingListener;
 import dev.distillery.train.GradientClipping;
 import dev.distillery.train.LossFunction;
 import dev.distillery.train.TokenizedExamples;
 import dev.distillery.train.TrainOptions;
 import dev.distillery.train.Trainer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -108,7 +114,48 @@ class FakeQuantizationTest {
     }
 
     @Test
-    void theTrainedModelHoldsTheMastersAndValidationSeesTheQuantizedWeights() {
+    void validationScoresTheQuantizedStudentWhileCheckpointsKeepTheMasters(@TempDir Path dir) {
+        SplittableRandom rng = new SplittableRandom(4);
+        int[][] ids = new int[16][];
+        int[] labels = new int[ids.length];
+        for (int r = 0; r < ids.length; r++) {
+            ids[r] = new int[4 + rng.nextInt(8)];
+            for (int i = 0; i < ids[r].length; i++) {
+                ids[r][i] = 5 + rng.nextInt(VOCAB - 5);
+            }
+            labels[r] = r % 2;
+        }
+        TokenizedExamples data = new TokenizedExamples("sixteen", ids, null, labels, 2, 0);
+        TrainOptions options = oneStep().withBatchSize(4).withEpochs(2).withCheckpointEverySteps(3);
+        SequenceClassifier model = tinyModel();
+        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.LINEAR_WEIGHTS, Q4_0);
+        List<EpochSummary> epochs = new ArrayList<>();
+        new Trainer(model, data, data, options, LossFunction.crossEntropy(null)).weightProxy(fq).checkpointDir(dir)
+                .listener(new TrainingListener() {
+                    @Override
+                    public void epochDone(EpochSummary s) {
+                        epochs.add(s);
+                    }
+                }).fit();
+        Map<String, Tensor> saved = CheckpointFile.read(dir.resolve(Trainer.LAST)).weights();
+        for (Parameter p : model.parameters()) {
+            // the last epoch ends the run, so unless the first was better the model holds the last checkpoint's masters
+            if (epochs.getLast().improved()) {
+                assertArrayEquals(saved.get(p.name()).data(), p.data(), p.name());
+            }
+        }
+        int best = epochs.getLast().improved() ? 1 : 0;
+        fq.apply();
+        EpochSummary quantized = Trainer.validate(model, data, options);
+        fq.restore();
+        EpochSummary master = Trainer.validate(model, data, options);
+        // the best epoch's validation ran on exactly these fake-quantized weights: the same numbers
+        assertEquals(epochs.get(best).validationLoss(), quantized.validationLoss(), 0.0);
+        assertFalse(master.validationLoss() == quantized.validationLoss(), "the masters score differently");
+    }
+
+    @Test
+    void applyAndRestoreAlternate() {
         SequenceClassifier model = tinyModel();
         FakeQuantization fq = new FakeQuantization(model, FakeQuantization.LINEAR_WEIGHTS, Q4_0);
         float[] before = weight(model, "classifier.weight").clone();
