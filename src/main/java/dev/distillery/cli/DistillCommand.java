@@ -4,6 +4,7 @@ import dev.distillery.distill.DistillOptions;
 import dev.distillery.distill.Divergence;
 import dev.distillery.distill.StudentInit;
 import dev.distillery.pipeline.Distillation;
+import dev.distillery.quant.QuantScheme;
 import dev.distillery.pipeline.DistillationOptions;
 import dev.distillery.pipeline.DistillationResult;
 import dev.distillery.robust.AdversarialAugmentation;
@@ -31,13 +32,21 @@ import java.util.concurrent.Callable;
 @Command(name = "distill",
         mixinStandardHelpOptions = true,
         description = {"Distil a teacher saved by train-teacher into a smaller student, compare both on the test split, and save the student.",
-                "Without --data or --train it distils on the bundled phishing-urls splits."})
+                "Without --data or --train it distils on the bundled phishing-urls splits."},
+        footer = {"", "Examples:",
+                "  distillery distill --teacher /tmp/teacher --student-layers 3 --augment 2 --out /tmp/student",
+                "  distillery distill --teacher /tmp/teacher --student-layers 3 --hard-labels-only --out /tmp/ablation",
+                "  distillery distill --teacher /tmp/teacher --student-layers 2 --qat nf4-dq --out /tmp/student-nf4",
+                "After an interruption, the same command with --resume continues from OUT/.checkpoints."})
 public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--teacher", required = true, paramLabel = "DIR", description = "A folder saved by train-teacher.")
     Path teacher;
 
     @Mixin
     SplitFileOptions splits;
+
+    @Mixin
+    ColumnOptions columns;
 
     @Option(names = "--student-layers", defaultValue = "0", paramLabel = "N",
             description = "Student layers; 0 for half the teacher's. Default: ${DEFAULT-VALUE}.")
@@ -72,6 +81,11 @@ public final class DistillCommand implements Callable<Integer> {
             description = "Weight of the hidden-state MSE to the teacher; 0 turns it off. Default: ${DEFAULT-VALUE}.")
     double hiddenWeight;
 
+    @Option(names = "--attention-weight", defaultValue = "0", paramLabel = "W",
+            description = "Weight of the last-layer attention KL to the teacher (MiniLM; needs equal head counts); 0 turns it off. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    double attentionWeight;
+
     @Option(names = "--augment", defaultValue = "0", paramLabel = "N",
             description = "Teacher-labelled URL variants per training row. Default: ${DEFAULT-VALUE}.")
     int augment;
@@ -95,6 +109,11 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--no-trim-vocab", description = "Keep the teacher's whole vocabulary instead of the pieces the training data uses.")
     boolean noTrimVocab;
 
+    @Option(names = "--qat", paramLabel = "SCHEME",
+            description = "Quantization-aware training: train through fake quantization to this scheme (int8, int8-channel, q8_0, "
+                    + "q4_0, nf4, nf4-dq, fp16, bf16), keeping FP32 masters; the student is then quantized with the same scheme.")
+    String qat;
+
     @Option(names = "--epochs", defaultValue = "3", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
     int epochs;
 
@@ -116,6 +135,14 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
             description = "Seeds the student, augmentation, data order and dropout. Default: ${DEFAULT-VALUE}.")
     long seed;
+
+    @Option(names = "--checkpoint-every", defaultValue = "100", paramLabel = "STEPS",
+            description = "Checkpoint every this many optimizer steps, as well as after each epoch. Default: ${DEFAULT-VALUE}.")
+    int checkpointEvery;
+
+    @Option(names = "--resume",
+            description = "Continue the interrupted run in OUT/.checkpoints; give the same teacher, data and options as before.")
+    boolean resume;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Student folder to write.")
     Path out;
@@ -140,16 +167,25 @@ public final class DistillCommand implements Callable<Integer> {
             default -> throw new CommandLine.ParameterException(spec.commandLine(),
                     "--loss must be forward-kl or reverse-kl, not '" + loss + "'");
         };
+        if (qat != null) {
+            try {
+                QuantScheme.fromId(qat);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--qat: " + e.getMessage());
+            }
+        }
         TrainOptions training = TrainOptions.defaults().withEpochs(epochs).withBatchSize(batchSize)
-                .withLearningRate(learningRate).withSeed(seed);
+                .withLearningRate(learningRate).withSeed(seed).withCheckpointEverySteps(checkpointEvery);
         DistillOptions distill = DistillOptions.defaults().withTrain(training).withInit(studentInit)
                 .withDivergence(divergence).withTemperature(temperature).withAlpha(alpha).withHiddenWeight(hiddenWeight)
+                .withAttentionWeight(attentionWeight)
                 .withAugmentPerExample(augment).withHardLabelsOnly(hardLabelsOnly).withTrimVocabulary(!noTrimVocab);
         // originalArgs belong to the root command, so they start with "distill"
         String command = "distillery " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         DistillationOptions options = new DistillationOptions(teacher, splits.data, splits.train, splits.validation, splits.test, layers, hidden,
-                heads, ffn, maxLength, maxTrainRows, distill, out, command, adversarial
-                ? new AdversarialAugmentation(adversarialUrls, AttackOptions.defaults().withQueryBudget(adversarialBudget)) : null);
+                heads, ffn, maxLength, maxTrainRows, distill, out, command, columns.textColumn, columns.labelColumn, resume, qat,
+                adversarial ? new AdversarialAugmentation(adversarialUrls, AttackOptions.defaults().withQueryBudget(adversarialBudget))
+                        : null);
         DistillationResult r = Distillation.run(options, progress, System.err);
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println(r.comparison());

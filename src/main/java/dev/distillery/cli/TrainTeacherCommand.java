@@ -2,7 +2,6 @@ package dev.distillery.cli;
 
 import dev.distillery.classify.Classifier;
 import dev.distillery.classify.Evaluation;
-import dev.distillery.data.ReadOptions;
 import dev.distillery.pipeline.TeacherOptions;
 import dev.distillery.pipeline.TeacherResult;
 import dev.distillery.pipeline.TeacherTraining;
@@ -37,12 +36,8 @@ public final class TrainTeacherCommand implements Callable<Integer> {
     @Mixin
     SplitFileOptions splits;
 
-    @Option(names = "--text-column", paramLabel = "NAME", description = "Text column. Default: url, else text.")
-    String textColumn;
-
-    @Option(names = "--label-column", defaultValue = ReadOptions.DEFAULT_LABEL_COLUMN, paramLabel = "NAME",
-            description = "Label column. Default: ${DEFAULT-VALUE}.")
-    String labelColumn;
+    @Mixin
+    ColumnOptions columns;
 
     @Option(names = "--normalize-urls",
             description = "Strip scheme, one www. and one trailing / while reading, and at prediction time.")
@@ -101,7 +96,7 @@ public final class TrainTeacherCommand implements Callable<Integer> {
                 .withCheckpointEverySteps(checkpointEvery);
         // originalArgs belong to the root command, so they start with "train-teacher"
         String command = "distillery " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        TeacherOptions options = new TeacherOptions(model, splits.data, splits.train, splits.validation, splits.test, textColumn, labelColumn,
+        TeacherOptions options = new TeacherOptions(model, splits.data, splits.train, splits.validation, splits.test, columns.textColumn, columns.labelColumn,
                 normalizeUrls, maxLength, maxTrainRows, classWeights, training, out, resume, command);
         TeacherResult r = TeacherTraining.run(options, progress, System.err);
         PrintWriter stdout = spec.commandLine().getOut();

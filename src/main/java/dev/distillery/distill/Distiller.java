@@ -7,6 +7,7 @@ import dev.distillery.robust.AttackOptions;
 import dev.distillery.robust.AttackResult;
 import dev.distillery.robust.Robustness;
 import dev.distillery.robust.Scorer;
+import dev.distillery.tensor.Tensor;
 import dev.distillery.tokenize.WordPieceTokenizer;
 import dev.distillery.train.AuxiliaryLoss;
 import dev.distillery.train.TokenizedExamples;
@@ -23,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 
 /**
  * Trains a student to imitate a teacher: the one entry point of distillation.
@@ -69,6 +71,8 @@ public final class Distiller {
     private TrainingListener listener = TrainingListener.NONE;
     private AdversarialAugmentation adversarial;
     private java.util.function.Function<SequenceClassifier, TrainingListener> studentHook;
+    private boolean resume;
+    private UnaryOperator<Tensor> fakeQuantization; // null: plain FP32 training
 
     public Distiller(Teacher teacher, DistillOptions options) {
         this.teacher = teacher;
@@ -106,6 +110,26 @@ public final class Distiller {
      */
     public Distiller studentHook(java.util.function.Function<SequenceClassifier, TrainingListener> hook) {
         this.studentHook = hook;
+        return this;
+    }
+
+    /**
+     * Continue the run whose checkpoint is in the {@link #checkpointDir}: the same teacher, data and
+     * options rebuild the same augmented rows, trimmed vocabulary and cached teacher logits, and the
+     * {@link Trainer#resume} takes weights, optimizer state and position from the checkpoint.
+     */
+    public Distiller resume(boolean r) {
+        this.resume = r;
+        return this;
+    }
+
+    /**
+     * Train the student through fake quantization ({@link FakeQuantization} of
+     * {@link FakeQuantization#LINEAR_WEIGHTS}) with {@code roundTrip} = dequantize ∘ quantize of a
+     * scheme; null trains in plain FP32. Validation then scores the fake-quantized student too.
+     */
+    public Distiller fakeQuantization(UnaryOperator<Tensor> roundTrip) {
+        this.fakeQuantization = roundTrip;
         return this;
     }
 
@@ -204,16 +228,23 @@ public final class Distiller {
         if (soft && options.attentionWeight() > 0) {
             auxiliary.add(new AttentionLoss(teacherModel, teacherTrain, student, (float) options.attentionWeight()));
         }
+        if (soft && validation != null && validation.size() > 0) {
+            // the teacher's scores once, on the same validation rows and by the same rule as the student's epochs
+            listener.reference("teacher", Trainer.validate(teacherModel, tokenize(teacher.tokenizer(), validation, numLabels),
+                    options.train()));
+        }
         Trainer trainer = new Trainer(student, studentTrain, studentValidation, options.train(), loss,
                 AuxiliarySum.of(auxiliary))
                 .listener(studentHook == null ? listener : TrainingListener.both(studentHook.apply(student), listener));
         if (checkpointDir != null) {
             trainer.checkpointDir(checkpointDir);
         }
-        TrainingResult result = trainer.fit();
+        if (fakeQuantization != null) {
+            trainer.weightProxy(new FakeQuantization(student, FakeQuantization.LINEAR_WEIGHTS, fakeQuantization));
+        }
+        TrainingResult result = resume ? trainer.resume() : trainer.fit();
         return new DistillResult(student, tokenizer, result, trim, logits, texts.size(), List.copyOf(variants),
                 adversarialTexts);
-    }
 
     /**
      * The successful attacks on a seeded sample of the positive training rows, against the teacher; inputs are

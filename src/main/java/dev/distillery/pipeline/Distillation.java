@@ -13,11 +13,15 @@ import dev.distillery.data.Splits;
 import dev.distillery.data.TextTransform;
 import dev.distillery.distill.DistillOptions;
 import dev.distillery.distill.Distiller;
+import dev.distillery.distill.FakeQuantization;
 import dev.distillery.distill.StudentConfigException;
 import dev.distillery.distill.StudentInit;
 import dev.distillery.distill.StudentSpec;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.quant.QuantScheme;
+import dev.distillery.train.CheckpointException;
+import dev.distillery.train.Trainer;
 import dev.distillery.train.TrainingListener;
 
 import java.io.IOException;
@@ -59,7 +63,8 @@ public final class Distillation {
         // the bundled files were written normalised already; anything else gets the teacher's transform while read
         TextTransform recorded = teacher.transform();
         TextTransform whileReading = bundled && recorded == BundledData.PHISHING_URLS_TRANSFORM ? TextTransform.NONE : recorded;
-        ReadOptions read = ReadOptions.defaults().withLabels(teacher.labels()).withTransform(whileReading);
+        ReadOptions read = ReadOptions.defaults().withTextColumn(o.textColumn()).withLabelColumn(o.labelColumn())
+                .withLabels(teacher.labels()).withTransform(whileReading);
         Splits splits = Dataset.loadSplits(files, read);
         Dataset train = TeacherTraining.as(splits.train(), recorded);
         Dataset validation = TeacherTraining.as(splits.validation(), recorded);
@@ -81,6 +86,11 @@ public final class Distillation {
                     + tc.numLayers() + " layers; use --init random for hidden " + spec.hiddenSize() + ", " + spec.heads()
                     + " heads, FFN " + spec.ffnSize() + ", " + spec.layers() + " layers");
         }
+        QuantScheme qat = o.qat() == null ? null : QuantScheme.fromId(o.qat());
+        if (qat != null && !(qat.accepts(1, spec.hiddenSize()) && qat.accepts(1, spec.ffnSize()))) {
+            throw new StudentConfigException("--qat " + qat + " needs " + qat.requirement() + ", but the student's linear"
+                    + " layers have rows of " + spec.hiddenSize() + " (hidden) and " + spec.ffnSize() + " (FFN) values");
+        }
         if (options.maxLength() > spec.maxPositions()) {
             throw new IllegalArgumentException("max length " + options.maxLength() + " is more than the "
                     + spec.maxPositions() + " positions the teacher " + o.teacher() + " has");
@@ -92,6 +102,11 @@ public final class Distillation {
                 options.hardLabelsOnly() ? ", hard labels only" : "");
 
         Path checkpoints = o.out().resolve(TeacherTraining.CHECKPOINTS);
+        if (o.resume() && !Files.isRegularFile(checkpoints.resolve(Trainer.LAST))) {
+            // before the teacher's logits are computed: a resume without a checkpoint would redo them for nothing
+            throw new CheckpointException(checkpoints.resolve(Trainer.LAST), "no such checkpoint file to resume from;"
+                    + " run without --resume to start afresh");
+        }
         Files.createDirectories(checkpoints);
         TeacherTraining.StepClock clock = new TeacherTraining.StepClock(progress);
         Distiller.DistillResult distilled = new Distiller(new Distiller.Teacher(teacher.model(), teacher.tokenizer()), options)
@@ -99,6 +114,8 @@ public final class Distillation {
                 .checkpointDir(checkpoints)
                 .adversarial(o.adversarial())
                 .listener(clock)
+                .resume(o.resume())
+                .fakeQuantization(qat == null ? null : FakeQuantization.roundTrip(qat))
                 .distill(spec, train, validation);
         Classifier student = TeacherTraining.calibrate(
                 teacher.withModel(distilled.student(), distilled.tokenizer(), options.maxLength()), validation,
@@ -116,11 +133,24 @@ public final class Distillation {
         if (studentTest != null) {
             manifest = manifest.withMetrics("test", studentTest.summary()).withMetrics("teacher_test", teacherTest.summary());
         }
+        Evaluation quantizedTest = null;
+        if (qat != null && test.size() > 0) {
+            // what the student scores once quantized to the scheme it was trained for
+            FakeQuantization fq = new FakeQuantization(student.model(), FakeQuantization.LINEAR_WEIGHTS,
+                    FakeQuantization.roundTrip(qat));
+            fq.apply();
+            try {
+                quantizedTest = Evaluation.of(student, test);
+            } finally {
+                fq.restore();
+            }
+            manifest = manifest.withMetrics("test_" + qat.id(), quantizedTest.summary());
+        }
         student.save(o.out(), manifest);
         TeacherTraining.deleteTree(checkpoints);
         return new DistillationResult(teacher, student, manifest, distilled, teacherTest, studentTest,
                 folderBytes(o.teacher()), folderBytes(o.out()), parameters(teacher.model()), parameters(student.model()),
-                clock.steps, clock.stepNanos / 1e9);
+                clock.steps, clock.stepNanos / 1e9, quantizedTest);
     }
 
     /** The teacher's widths where the options give 0, and half its layers (at least one). */
@@ -155,12 +185,15 @@ public final class Distillation {
         m.put("student_hidden", String.valueOf(spec.hiddenSize()));
         m.put("student_heads", String.valueOf(spec.heads()));
         m.put("student_ffn", String.valueOf(spec.ffnSize()));
+        m.put("text_column", o.textColumn() == null ? "url, else text" : o.textColumn());
+        m.put("label_column", o.labelColumn());
         m.put("init", d.init().name().toLowerCase(Locale.ROOT).replace('_', '-'));
         m.put("hard_labels_only", String.valueOf(d.hardLabelsOnly()));
         m.put("loss", d.divergence().name().toLowerCase(Locale.ROOT).replace('_', '-'));
         m.put("temperature", String.valueOf(d.temperature()));
         m.put("alpha", String.valueOf(d.alpha()));
         m.put("hidden_weight", String.valueOf(d.hiddenWeight()));
+        m.put("attention_weight", String.valueOf(d.attentionWeight()));
         m.put("augment_per_example", String.valueOf(d.augmentPerExample()));
         m.put("trim_vocabulary", String.valueOf(d.trimVocabulary()));
         m.put("teacher_vocabulary", String.valueOf(teacher.tokenizer().vocabSize()));
@@ -177,6 +210,9 @@ public final class Distillation {
         m.put("epochs", String.valueOf(d.train().epochs()));
         m.put("batch_size", String.valueOf(d.train().batchSize()));
         m.put("learning_rate", String.valueOf(d.train().learningRate()));
+        m.put("qat", o.qat() == null ? "none" : o.qat());
+        m.put("checkpoint_every_steps", String.valueOf(d.train().checkpointEverySteps()));
+        m.put("resumed", String.valueOf(o.resume()));
         m.put("epochs_run", String.valueOf(r.training().epochs().size()));
         m.put("best_epoch", String.valueOf(r.training().bestEpoch()));
         m.put("optimizer_steps", String.valueOf(r.training().optimizerSteps()));

@@ -1,5 +1,6 @@
 package dev.distillery.pipeline;
 
+import dev.distillery.data.ReadOptions;
 import dev.distillery.distill.DistillOptions;
 import dev.distillery.robust.AdversarialAugmentation;
 
@@ -23,11 +24,24 @@ import java.nio.file.Path;
  *                      replaced by {@code maxLength}
  * @param out           student folder to write; the teacher-logits cache and checkpoints go to {@code out/.checkpoints}
  * @param command       the command line, for the manifest
+ * @param textColumn    text column, or null for {@code url}, else {@code text}
+ * @param labelColumn   label column; its values must be the teacher's label names
+ * @param resume        continue the run whose checkpoint is in {@code out/.checkpoints}
+ * @param qat           a quantization scheme ({@link QatSchemes}) to train the student for by fake quantization, or null
  * @param adversarial   adversarial URLs found against the teacher added to training, or null for none
  */
 public record DistillationOptions(Path teacher, Path dataDir, Path train, Path validation, Path test, int layers,
                                   int hiddenSize, int heads, int ffnSize, int maxLength, int maxTrainRows, DistillOptions distill,
-                                  Path out, String command, AdversarialAugmentation adversarial) {
+                                  Path out, String command, String textColumn, String labelColumn, boolean resume,
+                                  String qat, AdversarialAugmentation adversarial) {
+    /** The options before columns, resume, QAT and adversarial augmentation existed: a fresh FP32 run. */
+    public DistillationOptions(Path teacher, Path dataDir, Path train, Path validation, Path test, int layers,
+                               int hiddenSize, int heads, int ffnSize, int maxLength, int maxTrainRows, DistillOptions distill,
+                               Path out, String command) {
+        this(teacher, dataDir, train, validation, test, layers, hiddenSize, heads, ffnSize, maxLength, maxTrainRows, distill,
+                out, command, null, ReadOptions.DEFAULT_LABEL_COLUMN, false, null, null);
+    }
+
     public DistillationOptions {
         if (layers < 0 || hiddenSize < 0 || heads < 0 || ffnSize < 0) {
             throw new IllegalArgumentException("student layers " + layers + ", hidden size " + hiddenSize + ", heads "
@@ -45,13 +59,8 @@ public record DistillationOptions(Path teacher, Path dataDir, Path train, Path v
         if (train == null && (validation != null || test != null)) {
             throw new IllegalArgumentException("validation and test files need a train file");
         }
-    }
-
-    /** Without adversarial augmentation. */
-    public DistillationOptions(Path teacher, Path dataDir, Path train, Path validation, Path test, int layers,
-                               int hiddenSize, int heads, int ffnSize, int maxLength, int maxTrainRows, DistillOptions distill,
-                               Path out, String command) {
-        this(teacher, dataDir, train, validation, test, layers, hiddenSize, heads, ffnSize, maxLength, maxTrainRows, distill,
-                out, command, null);
+        if (labelColumn == null) {
+            throw new IllegalArgumentException("a label column is needed; the default is " + ReadOptions.DEFAULT_LABEL_COLUMN);
+        }
     }
 }

@@ -17,10 +17,13 @@ import java.util.Locale;
  * @param studentBytes size on disk of the saved student folder's files
  * @param stepsRun     optimizer steps taken
  * @param trainSeconds wall time of those steps (not teacher logits, not validation)
+ * @param quantizedTest the student's scores on the test file with the weights fake-quantized to the {@code --qat}
+ *                      scheme it was trained for, or null without QAT or a test file
  */
 public record DistillationResult(Classifier teacher, Classifier student, Manifest manifest, Distiller.DistillResult distill,
                                  Evaluation teacherTest, Evaluation studentTest, long teacherBytes, long studentBytes,
-                                 long teacherParameters, long studentParameters, long stepsRun, double trainSeconds) {
+                                 long teacherParameters, long studentParameters, long stepsRun, double trainSeconds,
+                                 Evaluation quantizedTest) {
 
     /** Teacher and student side by side: test scores (when there is a test file), size on disk and parameters. */
     public Table comparison() {
@@ -34,8 +37,21 @@ public record DistillationResult(Classifier teacher, Classifier student, Manifes
                 t.row("recall" + p, teacherTest.binary().recall(), studentTest.binary().recall());
                 t.row("F1" + p, teacherTest.binary().f1(), studentTest.binary().f1());
             }
+            t.row("macro F1", teacherTest.report().macroF1(), studentTest.report().macroF1());
+            if (teacherTest.binary() == null) {
+                for (int c = 0; c < teacherTest.labels().size(); c++) {
+                    t.row("F1 " + teacherTest.labels().get(c) + " (" + teacherTest.report().perClass().get(c).support() + ")",
+                            teacherTest.report().perClass().get(c).f1(), studentTest.report().perClass().get(c).f1());
+                }
+            }
             t.row("ROC-AUC", teacherTest.rocAuc(), studentTest.rocAuc());
             t.row("ECE (15 bins)", teacherTest.calibration().ece(), studentTest.calibration().ece());
+        }
+        if (quantizedTest != null) {
+            String scheme = manifest.provenance().options().get("qat");
+            t.row("student as " + scheme + ": accuracy", "", quantizedTest.report().accuracy());
+            t.row("student as " + scheme + ": " + (quantizedTest.binary() != null ? "F1" : "macro F1"), "",
+                    quantizedTest.binary() != null ? quantizedTest.binary().f1() : quantizedTest.report().macroF1());
         }
         t.row("size on disk", megabytes(teacherBytes), megabytes(studentBytes));
         t.row("parameters", teacherParameters, studentParameters);

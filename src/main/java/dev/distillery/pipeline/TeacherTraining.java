@@ -217,6 +217,11 @@ public final class TeacherTraining {
         }
 
         @Override
+        public void reference(String name, EpochSummary scores) {
+            next.reference(name, scores);
+        }
+
+        @Override
         public void epochStarted(int epoch, int epochs, int batches, int firstBatch, int examples) {
             mark = System.nanoTime();
             next.epochStarted(epoch, epochs, batches, firstBatch, examples);

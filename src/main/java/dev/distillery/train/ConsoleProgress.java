@@ -16,6 +16,8 @@ public final class ConsoleProgress implements TrainingListener {
     private final PrintStream out;
     private final List<EpochSummary> epochs = new ArrayList<>();
     private Progress bar;
+    private String referenceName; // null until a reference is given
+    private EpochSummary reference;
 
     public ConsoleProgress() {
         this(System.err);
@@ -23,6 +25,15 @@ public final class ConsoleProgress implements TrainingListener {
 
     public ConsoleProgress(PrintStream out) {
         this.out = out;
+    }
+
+    @Override
+    public void reference(String name, EpochSummary scores) {
+        referenceName = name;
+        reference = scores;
+        out.printf(Locale.ROOT, "%s on validation: loss %.4f, accuracy %.4f, macro F1 %.4f, score %.4f%n", name,
+                scores.validationLoss(), scores.accuracy(), scores.macroF1(), scores.score());
+        out.flush();
     }
 
     @Override
@@ -51,6 +62,10 @@ public final class ConsoleProgress implements TrainingListener {
         }
         epochs.add(s);
         Table t = new Table("epoch", "train loss", "val loss", "accuracy", "macro F1", "score", "best", "steps");
+        if (reference != null) {
+            t.row(referenceName, "", reference.validationLoss(), reference.accuracy(), reference.macroF1(), reference.score(),
+                    "", "");
+        }
         for (EpochSummary e : epochs) {
             t.row(e.epoch(), e.trainLoss(), e.validationLoss(), e.accuracy(), e.macroF1(), e.score(),
                     e.improved() ? "*" : "", e.optimizerSteps());

@@ -54,6 +54,7 @@ public final class Trainer {
     private final int[] lengths; // [train examples]
     private Path checkpointDir;
     private TrainingListener listener = TrainingListener.NONE;
+    private WeightProxy proxy; // null: the passes see the optimizer's weights
 
     /**
      * @param validation examples to score after each epoch, or null to train without selection or early stopping
@@ -112,6 +113,15 @@ public final class Trainer {
 
     public Trainer listener(TrainingListener l) {
         this.listener = l;
+        return this;
+    }
+
+    /**
+     * Runs the forward and backward passes, and validation, on {@code p}'s weights instead of the
+     * optimizer's (quantization-aware training); checkpoints and the result keep the optimizer's.
+     */
+    public Trainer weightProxy(WeightProxy p) {
+        this.proxy = p;
         return this;
     }
 
@@ -231,11 +241,17 @@ public final class Trainer {
             for (int b = r.nextBatch; b < order.size(); b++) {
                 int[] rows = order.get(b);
                 SplittableRandom dropout = new SplittableRandom(derive(options.seed(), r.epoch, b));
+                if (proxy != null && b % accumulation == 0) { // weights change only at optimizer steps
+                    proxy.apply();
+                }
                 float value = backwardBatch(model, train, rows, loss, auxiliary, scale, dropout);
                 r.epochLossSum += value;
                 r.epochBatches++;
                 listener.batchDone(r.epoch + 1, b, rows.length, value);
                 if ((b + 1) % accumulation == 0 || b == order.size() - 1) {
+                    if (proxy != null) {
+                        proxy.restore(); // the update goes to the master weights
+                    }
                     float norm = options.maxGradNorm() > 0
                             ? GradientClipping.clipGlobalNorm(optimizer.parameters(), options.maxGradNorm())
                             : GradientClipping.globalNorm(optimizer.parameters());
@@ -284,14 +300,21 @@ public final class Trainer {
         double score = Double.NaN;
         boolean improved = false;
         if (validation != null) {
-            int labels = model.config().numLabels();
-            float[] logits = BatchInference.logits(model, validation, options.evalBatchSize());
-            int[] actual = validation.labels().clone();
-            validationLoss = CrossEntropy.compute(logits, actual, labels, null).value();
-            ClassificationReport report = Metrics.classification(actual, BatchInference.argmax(logits, labels), labels);
-            accuracy = report.accuracy();
-            macroF1 = report.macroF1();
-            score = options.positiveClass() >= 0 ? report.perClass().get(options.positiveClass()).f1() : macroF1;
+            if (proxy != null) {
+                proxy.apply();
+            }
+            EpochSummary scores;
+            try {
+                scores = validate(model, validation, options);
+            } finally {
+                if (proxy != null) {
+                    proxy.restore();
+                }
+            }
+            validationLoss = scores.validationLoss();
+            accuracy = scores.accuracy();
+            macroF1 = scores.macroF1();
+            score = scores.score();
             if (score > r.bestScore) {
                 improved = true;
                 r.bestScore = score;
@@ -313,6 +336,21 @@ public final class Trainer {
         r.epochBatches = 0;
         r.order = null;
         return summary;
+    }
+
+    /**
+     * The validation fields of an {@link EpochSummary} (epoch 0, no training loss) for {@code model} in
+     * evaluation mode on {@code examples}: mean cross-entropy, accuracy, macro F1 and the selection score
+     * of {@code options}. Distillation shows the teacher's this way next to the student's epochs.
+     */
+    public static EpochSummary validate(SequenceClassifier model, TokenizedExamples examples, TrainOptions options) {
+        int labels = model.config().numLabels();
+        float[] logits = BatchInference.logits(model, examples, options.evalBatchSize()); // [examples, labels]
+        int[] actual = examples.labels().clone();
+        double loss = CrossEntropy.compute(logits, actual, labels, null).value();
+        ClassificationReport report = Metrics.classification(actual, BatchInference.argmax(logits, labels), labels);
+        double score = options.positiveClass() >= 0 ? report.perClass().get(options.positiveClass()).f1() : report.macroF1();
+        return new EpochSummary(0, Double.NaN, loss, report.accuracy(), report.macroF1(), score, false, 0);
     }
 
     /**

@@ -9,6 +9,13 @@ public interface TrainingListener {
     TrainingListener NONE = new TrainingListener() {
     };
 
+    /**
+     * Before training, another model's validation scores to show beside the trained model's epochs,
+     * such as the teacher's in distillation ({@link Trainer#validate}).
+     */
+    default void reference(String name, EpochSummary scores) {
+    }
+
     /** @param epoch 1-based; {@code firstBatch} is above 0 when a resumed run starts mid-epoch */
     default void epochStarted(int epoch, int epochs, int batches, int firstBatch, int examples) {
     }

@@ -1,5 +1,6 @@
 package dev.distillery.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,13 +16,23 @@ import dev.distillery.data.LabelMap;
 import dev.distillery.data.TextTransform;
 import dev.distillery.io.Checkpoint;
 import dev.distillery.pipeline.TeacherTraining;
+import dev.distillery.tensor.Tensor;
+import dev.distillery.train.ConsoleProgress;
+import dev.distillery.train.TrainingListener;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * distill through the command line: a tiny random 2-layer BERT teacher saved with the classify API,
@@ -148,6 +159,135 @@ class DistillCommandTest {
         assertTrue(r.err().contains("--init random"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertFalse(Files.exists(tmp.resolve("out").resolve(Manifest.FILE)));
+    }
+
+    @Test
+    void resumeAfterACrashMidEpochEndsWithTheUninterruptedWeights() throws Exception {
+        Path out = tmp.resolve("resumed");
+        DistillCommand crashing = new DistillCommand();
+        crashing.progress = new TrainingListener() {
+            @Override
+            public void stepDone(long step, double learningRate, float gradNorm) {
+                if (step == 19) {
+                    throw new IllegalStateException("simulated crash after step 19");
+                }
+            }
+        };
+        // 64 rows and 64 variants in batches of 8: 16 steps per epoch, checkpoints every 2, so the crash falls
+        // in epoch 2 and the resumed run redoes step 19 from the checkpoint after step 18
+        assertEquals(1, runWith(crashing, distillArgs(teacher, out, "--checkpoint-every", "2")));
+        assertFalse(Files.exists(out.resolve(Manifest.FILE)), "no student is saved by a crashed run");
+        assertTrue(Files.exists(out.resolve(TeacherTraining.CHECKPOINTS).resolve("last.ckpt")));
+
+        DistillCommand resuming = new DistillCommand();
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        resuming.progress = new ConsoleProgress(new PrintStream(progress, true, StandardCharsets.UTF_8));
+        assertEquals(0, runWith(resuming, distillArgs(teacher, out, "--checkpoint-every", "2", "--resume")));
+        assertTrue(progress.toString(StandardCharsets.UTF_8).contains("epoch 2/2 (resumed at batch 2)"), progress.toString());
+
+        // the shared student ran the same steps uninterrupted (checkpoint frequency does not enter the arithmetic)
+        Map<String, Tensor> expected = Checkpoint.read(student).weights();
+        Map<String, Tensor> actual = Checkpoint.read(out).weights();
+        assertEquals(expected.keySet(), actual.keySet());
+        for (String name : expected.keySet()) {
+            // Same augmented rows, trimmed vocabulary, teacher logits (read back from the cache exactly as
+            // written), seed, data order and dropout: the same bits, as for train-teacher's resume.
+            assertArrayEquals(expected.get(name).data(), actual.get(name).data(), name);
+        }
+        assertEquals("true", Manifest.read(out.resolve(Manifest.FILE)).provenance().options().get("resumed"));
+    }
+
+    @Test
+    void resumeWithoutACheckpointIsOneSentenceBeforeTheTeacherRuns() {
+        Path out = tmp.resolve("fresh");
+        Result r = TeacherCommandsTest.run(distillArgs(teacher, out, "--resume"));
+        assertEquals(1, r.exitCode());
+        assertTrue(r.err().contains("last.ckpt"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(Files.exists(out.resolve(TeacherTraining.CHECKPOINTS).resolve("teacher-logits.bin")));
+    }
+
+    @Test
+    void progressShowsTheTeachersValidationScoresBesideTheStudentsEpochs() {
+        DistillCommand command = new DistillCommand();
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        command.progress = new ConsoleProgress(new PrintStream(progress, true, StandardCharsets.UTF_8));
+        assertEquals(0, runWith(command, distillArgs(teacher, tmp.resolve("watched"))));
+        String err = progress.toString(StandardCharsets.UTF_8);
+        assertTrue(err.contains("teacher on validation: loss "), err);
+        // the epoch table's first row is the teacher's, then one row per student epoch
+        String lastTable = err.substring(err.lastIndexOf("epoch "));
+        List<String> rows = lastTable.lines().filter(l -> l.startsWith("teacher") || l.matches("\\s*\\d+ .*")).toList();
+        assertEquals(3, rows.size(), lastTable);
+        assertTrue(rows.getFirst().startsWith("teacher"), lastTable);
+    }
+
+    @Test
+    void otherColumnNamesAndTheAttentionLossAreRecorded() throws Exception {
+        Path data = tmp.resolve("renamed");
+        Files.createDirectories(data);
+        for (Path f : List.of(train, validation)) {
+            List<String> lines = new ArrayList<>(Files.readAllLines(f));
+            assertEquals("url,label", lines.getFirst(), "TinyTeacher writes url,label");
+            lines.set(0, "address,verdict");
+            Files.write(data.resolve(f.getFileName()), lines);
+        }
+        Path out = tmp.resolve("columns");
+        Result r = TeacherCommandsTest.run("distill", "--teacher", teacher.toString(), "--train",
+                data.resolve(train.getFileName()).toString(), "--validation", data.resolve(validation.getFileName()).toString(),
+                "--text-column", "address", "--label-column", "verdict", "--epochs", "1", "--batch-size", "16",
+                "--attention-weight", "0.5", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        Map<String, String> options = Manifest.read(out.resolve(Manifest.FILE)).provenance().options();
+        assertEquals("address", options.get("text_column"));
+        assertEquals("verdict", options.get("label_column"));
+        assertEquals("0.5", options.get("attention_weight"));
+
+        Result missing = TeacherCommandsTest.run("distill", "--teacher", teacher.toString(), "--train",
+                data.resolve(train.getFileName()).toString(), "--epochs", "1", "--out", tmp.resolve("no-url").toString());
+        assertEquals(1, missing.exitCode());
+        assertTrue(missing.err().contains("url"), missing.err());
+    }
+
+    @Test
+    void qatTrainsForTheSchemeAndRecordsIt() throws Exception {
+        Path out = tmp.resolve("qat");
+        Result r = TeacherCommandsTest.run(distillArgs(teacher, out, "--qat", "nf4-dq"));
+        assertEquals(0, r.exitCode(), r.err());
+        Manifest m = Manifest.read(out.resolve(Manifest.FILE));
+        assertEquals("nf4-dq", m.provenance().options().get("qat"));
+        assertTrue(m.metrics().containsKey("test_nf4-dq"), m.metrics().toString());
+        assertTrue(r.out().contains("student as nf4-dq: F1"), r.out());
+        assertEquals("none", Manifest.read(student.resolve(Manifest.FILE)).provenance().options().get("qat"));
+    }
+
+    @Test
+    void qatSchemesAreCheckedBeforeAnyWork() {
+        Result unknown = TeacherCommandsTest.run(distillArgs(teacher, tmp.resolve("a"), "--qat", "int3"));
+        assertEquals(2, unknown.exitCode());
+        assertTrue(unknown.err().contains("int3") && unknown.err().contains("nf4-dq"), unknown.err());
+        // the tiny teacher is 16 wide, and ggml blocks are 32 values of one row
+        Result ggml = TeacherCommandsTest.run(distillArgs(teacher, tmp.resolve("b"), "--qat", "q4_0"));
+        assertEquals(1, ggml.exitCode());
+        assertTrue(ggml.err().contains("multiple of 32") && ggml.err().contains("16"), ggml.err());
+        assertEquals(1, ggml.err().strip().lines().count(), ggml.err());
+        assertFalse(Files.exists(tmp.resolve("b").resolve(TeacherTraining.CHECKPOINTS)));
+    }
+
+    /** Runs the command line with {@code command} as the distill command's instance (to watch or crash it). */
+    private static int runWith(DistillCommand command, String... args) {
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <K> K create(Class<K> cls) throws Exception {
+                return cls == DistillCommand.class ? (K) command : CommandLine.defaultFactory().create(cls);
+            }
+        };
+        CommandLine cli = new CommandLine(new Main(), factory);
+        cli.setOut(new PrintWriter(new StringWriter(), true));
+        cli.setErr(new PrintWriter(new StringWriter(), true));
+        cli.setExecutionExceptionHandler(new UserErrors());
+        return cli.execute(args);
     }
 
     @Test
