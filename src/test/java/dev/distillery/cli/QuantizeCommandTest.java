@@ -100,6 +100,11 @@ class QuantizeCommandTest {
         assertTrue(worst < 0.15, "largest probability difference " + worst);
         assertTrue(q.frozen().bytes() < fp32.frozen().bytes() / 2, "memory reflects the packed size");
 
+        Result inspect = TeacherCommandsTest.run("inspect", out.toString());
+        assertEquals(0, inspect.exitCode(), inspect.err());
+        assertTrue(inspect.out().contains("Quantized    nf4-dq") && inspect.out().contains("bytes packed")
+                && inspect.out().contains(INTER + ".quant_state.bitsandbytes__nf4"), inspect.out());
+
         Result evaluate = TeacherCommandsTest.run("evaluate", "--model", out.toString(), "--data", test.toString());
         assertEquals(0, evaluate.exitCode(), evaluate.err());
         Result again = TeacherCommandsTest.run("quantize", "--model", out.toString(), "--scheme", "int8", "--out",
