@@ -3,10 +3,6 @@ package dev.distillery.model;
 import dev.distillery.kernel.KernelProvider;
 import dev.distillery.kernel.LinearWeight;
 import dev.distillery.nn.Activations;
-import dev.distillery.nn.FrozenEncoderLayer;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A sequence classifier for inference only: a {@link FrozenEncoder} and the head of
@@ -55,39 +51,7 @@ public final class FrozenClassifier {
     public static FrozenClassifier fromWeights(EncoderConfig config, WeightSource source) {
         boolean distil = config.isDistilBert();
         int h = config.hiddenSize();
-        int ffn = config.intermediateSize();
-        String prefix = distil ? "distilbert." : "bert.";
-        String emb = prefix + "embeddings.";
-        List<FrozenEncoderLayer> layers = new ArrayList<>();
-        for (int i = 0; i < config.numLayers(); i++) {
-            String p = prefix + (distil ? "transformer.layer." : "encoder.layer.") + i + ".";
-            String[] qkv = distil ? new String[] {"attention.q_lin", "attention.k_lin", "attention.v_lin"}
-                    : new String[] {"attention.self.query", "attention.self.key", "attention.self.value"};
-            String out = p + (distil ? "attention.out_lin" : "attention.output.dense");
-            String norm1 = p + (distil ? "sa_layer_norm" : "attention.output.LayerNorm");
-            String inter = p + (distil ? "ffn.lin1" : "intermediate.dense");
-            String down = p + (distil ? "ffn.lin2" : "output.dense");
-            String norm2 = p + (distil ? "output_layer_norm" : "output.LayerNorm");
-            float[] qkvBias = new float[3 * h];
-            LinearWeight[] parts = new LinearWeight[3];
-            for (int j = 0; j < 3; j++) {
-                parts[j] = source.linear(p + qkv[j] + ".weight", h, h);
-                System.arraycopy(source.vector(p + qkv[j] + ".bias", h), 0, qkvBias, j * h, h);
-            }
-            layers.add(new FrozenEncoderLayer(new FrozenEncoderLayer.Weights(config.numHeads(),
-                    LinearWeight.stack(parts), qkvBias,
-                    source.linear(out + ".weight", h, h), source.vector(out + ".bias", h),
-                    source.vector(norm1 + ".weight", h), source.vector(norm1 + ".bias", h), config.layerNormEps(),
-                    source.linear(inter + ".weight", ffn, h), source.vector(inter + ".bias", ffn),
-                    source.linear(down + ".weight", h, ffn), source.vector(down + ".bias", h),
-                    source.vector(norm2 + ".weight", h), source.vector(norm2 + ".bias", h), config.layerNormEps())));
-        }
-        boolean types = !distil && config.typeVocabSize() > 0;
-        FrozenEncoder encoder = FrozenEncoder.of(config,
-                source.table(emb + "word_embeddings.weight", config.vocabSize(), h),
-                source.table(emb + "position_embeddings.weight", config.maxPositions(), h),
-                types ? source.table(emb + "token_type_embeddings.weight", config.typeVocabSize(), h) : null,
-                source.vector(emb + "LayerNorm.weight", h), source.vector(emb + "LayerNorm.bias", h), layers);
+        FrozenEncoder encoder = FrozenEncoder.fromWeights(config, source, distil ? "distilbert." : "bert.");
         String head = distil ? "pre_classifier" : "bert.pooler.dense";
         int labels = config.numLabels();
         return new FrozenClassifier(encoder, source.linear(head + ".weight", h, h), source.vector(head + ".bias", h),

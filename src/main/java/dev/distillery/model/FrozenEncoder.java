@@ -7,6 +7,9 @@ import dev.distillery.kernel.RowTable;
 import dev.distillery.nn.FrozenEncoderLayer;
 import dev.distillery.nn.SelfAttention;
 
+import dev.distillery.kernel.LinearWeight;
+
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -64,6 +67,50 @@ public final class FrozenEncoder {
                     + layers.size() + " were given");
         }
         return new FrozenEncoder(config, words, positions, types, normGamma, normBeta, layers);
+    }
+
+    /**
+     * Assembles an encoder for {@code config} from tensors under their Hugging Face names, each
+     * prefixed with {@code prefix} ({@code "bert."}, {@code "distilbert."}, or {@code ""} for a
+     * bare encoder such as an imported MiniLM); Q, K and V come from {@link WeightSource#stacked}.
+     *
+     * @throws WeightMismatchException (from {@code source}) naming a missing or wrongly shaped tensor
+     */
+    public static FrozenEncoder fromWeights(EncoderConfig config, WeightSource source, String prefix) {
+        boolean distil = config.isDistilBert();
+        int h = config.hiddenSize();
+        int ffn = config.intermediateSize();
+        String emb = prefix + "embeddings.";
+        List<FrozenEncoderLayer> layers = new ArrayList<>();
+        for (int i = 0; i < config.numLayers(); i++) {
+            String p = prefix + (distil ? "transformer.layer." : "encoder.layer.") + i + ".";
+            String[] qkv = distil ? new String[] {"attention.q_lin", "attention.k_lin", "attention.v_lin"}
+                    : new String[] {"attention.self.query", "attention.self.key", "attention.self.value"};
+            String out = p + (distil ? "attention.out_lin" : "attention.output.dense");
+            String norm1 = p + (distil ? "sa_layer_norm" : "attention.output.LayerNorm");
+            String inter = p + (distil ? "ffn.lin1" : "intermediate.dense");
+            String down = p + (distil ? "ffn.lin2" : "output.dense");
+            String norm2 = p + (distil ? "output_layer_norm" : "output.LayerNorm");
+            float[] qkvBias = new float[3 * h];
+            for (int j = 0; j < 3; j++) {
+                System.arraycopy(source.vector(p + qkv[j] + ".bias", h), 0, qkvBias, j * h, h);
+            }
+            LinearWeight fused = source.stacked(
+                    List.of(p + qkv[0] + ".weight", p + qkv[1] + ".weight", p + qkv[2] + ".weight"), h, h);
+            layers.add(new FrozenEncoderLayer(new FrozenEncoderLayer.Weights(config.numHeads(), fused, qkvBias,
+                    source.linear(out + ".weight", h, h), source.vector(out + ".bias", h),
+                    source.vector(norm1 + ".weight", h), source.vector(norm1 + ".bias", h), config.layerNormEps(),
+                    source.linear(inter + ".weight", ffn, h), source.vector(inter + ".bias", ffn),
+                    source.linear(down + ".weight", h, ffn), source.vector(down + ".bias", h),
+                    source.vector(norm2 + ".weight", h), source.vector(norm2 + ".bias", h), config.layerNormEps())));
+        }
+        boolean types = !distil && config.typeVocabSize() > 0;
+        FrozenEncoder encoder = FrozenEncoder.of(config,
+                source.table(emb + "word_embeddings.weight", config.vocabSize(), h),
+                source.table(emb + "position_embeddings.weight", config.maxPositions(), h),
+                types ? source.table(emb + "token_type_embeddings.weight", config.typeVocabSize(), h) : null,
+                source.vector(emb + "LayerNorm.weight", h), source.vector(emb + "LayerNorm.bias", h), layers);
+        return encoder;
     }
 
     /** The FP32 snapshot {@link Encoder#freeze} takes; the arrays are already copies. */

@@ -18,6 +18,15 @@ public interface WeightSource {
     /** A Linear weight, e.g. {@code bert.encoder.layer.0.attention.self.query.weight}, [out, in]. */
     LinearWeight linear(String name, int out, int in);
 
+    /**
+     * Linear weights [outEach, in] stacked along out in the given order, as one weight (Q, K and
+     * V). By default one product per part; a source that can concatenate its format (FP32 does)
+     * returns one fused weight instead, which runs as one larger product.
+     */
+    default LinearWeight stacked(List<String> names, int outEach, int in) {
+        return LinearWeight.stack(names.stream().map(n -> linear(n, outEach, in)).toArray(LinearWeight[]::new));
+    }
+
     /** A bias or LayerNorm vector of {@code length} entries. */
     float[] vector(String name, int length);
 
@@ -30,6 +39,15 @@ public interface WeightSource {
             @Override
             public LinearWeight linear(String name, int out, int in) {
                 return LinearWeight.fp32(get(name, out, in).data(), out, in);
+            }
+
+            @Override
+            public LinearWeight stacked(List<String> names, int outEach, int in) {
+                float[] all = new float[names.size() * outEach * in]; // [parts·outEach, in]
+                for (int i = 0; i < names.size(); i++) {
+                    System.arraycopy(get(names.get(i), outEach, in).data(), 0, all, i * outEach * in, outEach * in);
+                }
+                return LinearWeight.fp32(all, names.size() * outEach, in);
             }
 
             @Override

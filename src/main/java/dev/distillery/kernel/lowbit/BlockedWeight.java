@@ -18,9 +18,9 @@ import dev.distillery.kernel.ScalarKernels;
  */
 public abstract sealed class BlockedWeight implements LinearWeight, RowTable
         permits Int8ChannelWeight, Int8AffineWeight, Q8_0Weight, Q4_0Weight, Nf4Weight {
-    protected final int out;
-    protected final int in;
-    protected final int panels;
+    final int out;
+    final int in;
+    final int panels;
 
     BlockedWeight(int out, int in) {
         if (out < 0 || in < 0) {
@@ -56,7 +56,7 @@ public abstract sealed class BlockedWeight implements LinearWeight, RowTable
 
     /**
      * Decodes rows p0..p0+kq of panel t of Wᵀ into {@code tile[p·NR + j]}; {@code scales} is scratch
-     * of at least KC·NR floats. p0 is a multiple of {@link TileGemm#KC}.
+     * of KC / 32 · NR floats, one row of NR per block of 32 rows. p0 is a multiple of {@link TileGemm#KC}.
      */
     abstract void decodeTile(int t, int p0, int kq, float[] tile, float[] scales);
 

@@ -12,7 +12,18 @@ import dev.distillery.kernel.LinearWeight;
  * }</pre>
  */
 public final class QuantizedWeights {
+    /** The 16 NF4 values of bitsandbytes ({@code get_4bit_type("nf4")}), ascending. */
+    private static final float[] NF4 = {-1.0f, -0.6961928009986877f, -0.5250730514526367f, -0.39491748809814453f,
+            -0.28444138169288635f, -0.18477343022823334f, -0.09105003625154495f, 0.0f,
+            0.07958029955625534f, 0.16093020141124725f, 0.24611230194568634f, 0.33791524171829224f,
+            0.44070982933044434f, 0.5626170039176941f, 0.7229568362236023f, 1.0f};
+
     private QuantizedWeights() {
+    }
+
+    /** A copy of bitsandbytes' NF4 codebook, for {@link #nf4}. */
+    public static float[] nf4Codebook() {
+        return NF4.clone();
     }
 
     /** codes [out·in] in [−127, 127], scales [out]: W[o, i] = codes[o·in + i] · scales[o]. */

@@ -44,7 +44,7 @@ final class TileGemm {
     static final class Scratch {
         final float[] tile = new float[KC * NR];  // decoded W slice, [KC][NR]
         final float[] edge = new float[MR * NR];  // a micro-tile at the row or column edge
-        final float[] scales = new float[KC * NR]; // per-block scales of the slice, decoded once
+        final float[] scales = new float[KC / 32 * NR]; // per-block scales of the slice (blocks of ≥ 32), decoded once
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
