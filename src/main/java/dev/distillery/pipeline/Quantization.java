@@ -105,7 +105,10 @@ public final class Quantization {
                     Classifier one = mixed(fp32, weights, Map.of(name, all.get(name)), Set.of(), null);
                     float[] p = one.probabilitiesOfPrepared(data.validation.texts());
                     Evaluation e = Evaluation.of(data.validation.name(), fp32.labels().names(), data.validation.labels(), p);
-                    sensitivities.add(new QuantizationResult.Sensitivity(name, base - f1(e), kl(reference, p, fp32.labels().size())));
+                    QuantizationResult.Sensitivity x = new QuantizationResult.Sensitivity(name, base - f1(e),
+                            kl(reference, p, fp32.labels().size()));
+                    log.printf(Locale.ROOT, "  %s alone: F1 drop %.4f, KL %.3g%n", name, x.f1Drop(), x.kl());
+                    sensitivities.add(x);
                 }
                 sensitivities.sort(Comparator.comparingDouble(QuantizationResult.Sensitivity::f1Drop)
                         .thenComparingDouble(QuantizationResult.Sensitivity::kl).reversed());
