@@ -13,6 +13,8 @@ import dev.distillery.model.FrozenClassifier;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.model.WeightMismatchException;
 import dev.distillery.onnx.ImportedEncoder;
+import dev.distillery.quant.QuantizedCheckpoint;
+import dev.distillery.quant.QuantizedWeightSource;
 import dev.distillery.onnx.MiniLm;
 import dev.distillery.tensor.Tensor;
 import dev.distillery.tokenize.WordPieceTokenizer;
@@ -113,6 +115,12 @@ public final class Classifier {
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(base, null, "expected 'minilm' or a Hugging Face checkpoint folder");
         }
+        Path manifestFile = dir.resolve(Manifest.FILE);
+        if (Files.isRegularFile(manifestFile) && Manifest.read(manifestFile).isQuantized()) {
+            throw new CheckpointFormatException(dir + " holds a classifier quantized as "
+                    + Manifest.read(manifestFile).quantization().scheme() + ", which cannot be trained; fine-tune the FP32 "
+                    + "folder it was quantized from (or use distill --qat)");
+        }
         Checkpoint checkpoint = Checkpoint.read(dir);
         WordPieceTokenizer tokenizer = tokenizerOf(checkpoint);
         SequenceClassifier model = SequenceClassifier.create(checkpoint.config().withLabels(labels.names()), seed);
@@ -149,6 +157,9 @@ public final class Classifier {
             throw new NoSuchFileException(dir.toString(), null, "model folder not found");
         }
         Manifest manifest = Manifest.read(dir.resolve(Manifest.FILE));
+        if (manifest.isQuantized()) {
+            return loadQuantized(dir, manifest);
+        }
         Checkpoint checkpoint = Checkpoint.read(dir);
         if (!checkpoint.config().labels().equals(manifest.labels())) {
             throw new CheckpointFormatException(dir.resolve(Checkpoint.CONFIG) + " names labels "
@@ -187,14 +198,54 @@ public final class Classifier {
         return new Classifier(other, otherTokenizer, file, lowerCase, Manifest.of(labels.names(), transform, otherMaxLength));
     }
 
+    /**
+     * A folder written by {@code distillery quantize}: quantized weights stay packed and are computed on by the
+     * low-bit kernels; the classifier predicts but cannot be trained or saved as FP32.
+     */
+    private static Classifier loadQuantized(Path dir, Manifest manifest) throws IOException {
+        QuantizedCheckpoint q = QuantizedCheckpoint.read(dir, manifest.quantization());
+        if (!q.config().labels().equals(manifest.labels())) {
+            throw new CheckpointFormatException(dir.resolve(Checkpoint.CONFIG) + " names labels "
+                    + q.config().labels() + " but " + dir.resolve(Manifest.FILE) + " names " + manifest.labels());
+        }
+        checkMaxLength(manifest.maxLength(), q.config(), dir.toString());
+        FrozenClassifier frozen;
+        try {
+            frozen = FrozenClassifier.fromWeights(q.config(), new QuantizedWeightSource(q.dense(), q.quantized()));
+        } catch (WeightMismatchException e) {
+            throw new CheckpointFormatException(dir.resolve(Checkpoint.WEIGHTS) + " is not a complete classifier: "
+                    + e.getMessage(), e);
+        }
+        WordPieceTokenizer tokenizer = tokenizerOf(dir, q.tokenizerFile(), q.lowerCase());
+        return forInference(frozen, tokenizer, q.tokenizerFile(), q.lowerCase(), manifest);
+    }
+
     private static WordPieceTokenizer tokenizerOf(Checkpoint checkpoint) throws IOException {
-        Path file = checkpoint.tokenizerFile();
+        return tokenizerOf(checkpoint.directory(), checkpoint.tokenizerFile(), checkpoint.lowerCase());
+    }
+
+    private static WordPieceTokenizer tokenizerOf(Path dir, Path file, boolean lowerCase) throws IOException {
         if (file == null) {
-            throw new NoSuchFileException(checkpoint.directory().resolve(Checkpoint.TOKENIZER_JSON).toString(), null,
+            throw new NoSuchFileException(dir.resolve(Checkpoint.TOKENIZER_JSON).toString(), null,
                     "the model folder has neither tokenizer.json nor vocab.txt");
         }
         return file.getFileName().toString().endsWith(".json") ? WordPieceTokenizer.fromTokenizerJson(file)
-                : WordPieceTokenizer.fromVocabTxt(file, checkpoint.lowerCase());
+                : WordPieceTokenizer.fromVocabTxt(file, lowerCase);
+    }
+
+    /** The tokenizer.json or vocab.txt the tokenizer was read from (a temporary copy for the bundled MiniLM). */
+    public Path tokenizerFile() {
+        return tokenizerFile;
+    }
+
+    /** Whether the tokenizer lower-cases, as saved in tokenizer_config.json. */
+    public boolean lowerCase() {
+        return lowerCase;
+    }
+
+    /** True when the classifier was loaded from a quantized folder (it predicts but cannot be trained). */
+    public boolean isQuantized() {
+        return manifest.isQuantized();
     }
 
     private static void checkMaxLength(int maxLength, EncoderConfig config, String where) throws CheckpointFormatException {

@@ -10,6 +10,7 @@ import dev.distillery.data.TextTransform;
 import dev.distillery.io.AtomicFiles;
 import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.io.HfConfig;
+import dev.distillery.quant.QuantizationInfo;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,9 +33,12 @@ import java.util.Map;
  *                 "options": {"epochs": "3", ...}, "seed": 42, "jdk": "...", "os": "...", "cpu": "..."},
  *  "metrics": {"test": {"accuracy": 0.97, "f1": 0.96, ...}, "validation": {...}},
  *  "calibration": {"temperature": 1.7, "fitted_on": "validation: /data/validation.csv.gz (975 rows)", "examples": 975,
- *                  "ece_before": 0.08, "ece_after": 0.02, "nll_before": 0.31, "nll_after": 0.24}}
+ *                  "ece_before": 0.08, "ece_after": 0.02, "nll_before": 0.31, "nll_after": 0.24},
+ *  "quantization": {...}}
  * }</pre>
  * {@code calibration} is optional: manifests written before it existed load as uncalibrated (T = 1).
+ * {@code quantization} is present only for a quantized classifier (see {@link QuantizationInfo}); manifests
+ * without it load as before.
  *
  * @param labels        class names in logit order; must equal config.json's id2label
  * @param textTransform id of the {@link TextTransform} applied to every text before tokenizing
@@ -42,9 +46,10 @@ import java.util.Map;
  * @param provenance    how the model was made, or null when not recorded
  * @param metrics       scores by split name, then metric name
  * @param calibration   the temperature applied to logits before the softmax, or null for none (T = 1)
+ * @param quantization  how the weights are quantized, or null for an FP32 classifier
  */
 public record Manifest(int formatVersion, List<String> labels, String textTransform, int maxLength, Provenance provenance,
-                       Map<String, Map<String, Double>> metrics, Calibration calibration) {
+                       Map<String, Map<String, Double>> metrics, Calibration calibration, QuantizationInfo quantization) {
     public static final String FILE = "distillery.json";
     public static final String FORMAT = "distillery-classifier";
     public static final int FORMAT_VERSION = 1;
@@ -58,10 +63,10 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
         metrics = Collections.unmodifiableMap(copy);
     }
 
-    /** A manifest without calibration, as every manifest was before temperature scaling. */
+    /** A manifest of an uncalibrated FP32 classifier, as every manifest was before calibration and quantization. */
     public Manifest(int formatVersion, List<String> labels, String textTransform, int maxLength, Provenance provenance,
                     Map<String, Map<String, Double>> metrics) {
-        this(formatVersion, labels, textTransform, maxLength, provenance, metrics, null);
+        this(formatVersion, labels, textTransform, maxLength, provenance, metrics, null, null);
     }
 
     /**
@@ -85,7 +90,7 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
     }
 
     public static Manifest of(List<String> labels, TextTransform transform, int maxLength) {
-        return new Manifest(FORMAT_VERSION, labels, transform.id(), maxLength, null, Map.of(), null);
+        return new Manifest(FORMAT_VERSION, labels, transform.id(), maxLength, null, Map.of(), null, null);
     }
 
     /** The temperature prediction divides logits by: the calibration's, or 1 without one. */
@@ -94,7 +99,7 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
     }
 
     public Manifest withCalibration(Calibration c) {
-        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, metrics, c);
+        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, metrics, c, quantization);
     }
 
     public TextTransform transform() {
@@ -102,13 +107,22 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
     }
 
     public Manifest withProvenance(Provenance p) {
-        return new Manifest(formatVersion, labels, textTransform, maxLength, p, metrics, calibration);
+        return new Manifest(formatVersion, labels, textTransform, maxLength, p, metrics, calibration, quantization);
     }
 
     public Manifest withMetrics(String split, Map<String, Double> scores) {
         Map<String, Map<String, Double>> m = new LinkedHashMap<>(metrics);
         m.put(split, scores);
-        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, m, calibration);
+        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, m, calibration, quantization);
+    }
+
+    /** This manifest for the classifier quantized as {@code q} (null: FP32). */
+    public Manifest withQuantization(QuantizationInfo q) {
+        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, metrics, calibration, q);
+    }
+
+    public boolean isQuantized() {
+        return quantization != null;
     }
 
     public void write(Path file) throws IOException {
@@ -162,6 +176,9 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
             putFinite(c, "ece_after", calibration.eceAfter());
             putFinite(c, "nll_before", calibration.nllBefore());
             putFinite(c, "nll_after", calibration.nllAfter());
+        }
+        if (quantization != null) {
+            o.set("quantization", quantization.toJson());
         }
         return o;
     }
@@ -258,7 +275,9 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
                     numberOrNaN(c, "ece_before"), numberOrNaN(c, "ece_after"), numberOrNaN(c, "nll_before"),
                     numberOrNaN(c, "nll_after"));
         }
-        return new Manifest(version, labels, transform, maxLength, provenance, metrics, calibration);
+        JsonNode q = root.get("quantization");
+        QuantizationInfo quantization = q == null || q.isNull() ? null : QuantizationInfo.fromJson(q, file);
+        return new Manifest(version, labels, transform, maxLength, provenance, metrics, calibration, quantization);
     }
 
     private static double numberOrNaN(JsonNode o, String field) {

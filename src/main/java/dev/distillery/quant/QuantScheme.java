@@ -119,6 +119,15 @@ public enum QuantScheme {
         };
     }
 
+    /**
+     * Quantize-dequantize ("fake quantization"): the FP32 values a model stored in this format computes
+     * with, for quantization-aware training and error measurement. Equals
+     * {@code quantize(values, rows, cols).dequantize()}.
+     */
+    public float[] roundTrip(float[] values, int rows, int cols) {
+        return quantize(values, rows, cols).dequantize();
+    }
+
     /** The scheme named {@code id}, e.g. {@code int8-channel}. */
     public static QuantScheme fromId(String id) {
         for (QuantScheme s : values()) {

@@ -58,6 +58,7 @@ class QuantSchemeTest {
         for (QuantScheme s : QuantScheme.values()) {
             QuantizedTensor q = s.quantize(w, rows, cols);
             float[] back = q.dequantize();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(back, s.roundTrip(w, rows, cols), 0f, s + " round trip");
             for (int i = 0; i < w.length; i++) {
                 double bound = bound(q, w, i);
                 assertTrue(Math.abs(back[i] - w[i]) <= bound,
