@@ -245,6 +245,7 @@ public final class Distiller {
         TrainingResult result = resume ? trainer.resume() : trainer.fit();
         return new DistillResult(student, tokenizer, result, trim, logits, texts.size(), List.copyOf(variants),
                 adversarialTexts);
+    }
 
     /**
      * The successful attacks on a seeded sample of the positive training rows, against the teacher; inputs are

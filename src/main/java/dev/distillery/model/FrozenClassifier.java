@@ -71,6 +71,12 @@ public final class FrozenClassifier {
         return encoder.bytes() + headDense.bytes() + classifier.bytes() + 4L * (headBias.length + classifierBias.length);
     }
 
+    /** Parameters (weights and biases counted one each, whatever their storage format). */
+    public long parameters() {
+        return encoder.parameters() + (long) headDense.out() * headDense.in() + (long) classifier.out() * classifier.in()
+                + headBias.length + classifierBias.length;
+    }
+
     /** Logits [batch, labels] in evaluation mode, as {@link SequenceClassifier#logits}. */
     public float[] logits(EncoderInput input) {
         int batch = input.batch();

@@ -138,6 +138,19 @@ public final class FrozenEncoder {
         return sum;
     }
 
+    /** Parameters (weights and biases counted one each, whatever their storage format). */
+    public long parameters() {
+        long sum = table(words) + table(positions) + (types == null ? 0 : table(types)) + 2L * normGamma.length;
+        for (FrozenEncoderLayer layer : layers) {
+            sum += layer.parameters();
+        }
+        return sum;
+    }
+
+    private static long table(RowTable t) {
+        return (long) t.rows() * t.width();
+    }
+
     public EncoderConfig config() {
         return config;
     }

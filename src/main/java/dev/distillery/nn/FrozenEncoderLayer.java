@@ -171,6 +171,16 @@ public final class FrozenEncoderLayer {
         return qkv.bytes() + attentionOut.bytes() + intermediate.bytes() + output.bytes() + 4 * vectors;
     }
 
+    /** Parameters (weights and biases counted one each, whatever their storage format). */
+    public long parameters() {
+        long vectors = qkvBias.length + attentionOutBias.length + intermediateBias.length + outputBias.length + 4L * hidden;
+        return vectors + weights(qkv) + weights(attentionOut) + weights(intermediate) + weights(output);
+    }
+
+    private static long weights(LinearWeight w) {
+        return (long) w.out() * w.in();
+    }
+
     /**
      * Runs the layer on x [batch·seq, hidden] in place, with the additive key mask
      * [batch, seq] of {@link SelfAttention#additiveMask}.
