@@ -109,6 +109,11 @@ public final class ClassificationServer implements AutoCloseable {
         return URI.create("http://" + host + ":" + port() + "/");
     }
 
+    /** Inputs waiting for the student or in its forward pass now. */
+    public int studentInFlight() {
+        return student.inFlight();
+    }
+
     public Metrics metrics() {
         return metrics;
     }
