@@ -125,9 +125,13 @@ public final class ClassificationServer implements AutoCloseable {
 
     /** Stops accepting, waits for in-flight requests (up to the drain time), then stops the models' batchers. */
     @Override
-    public void close() throws Exception {
+    public void close() {
         try {
             server.stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            throw new IllegalStateException("stopping the HTTP server failed: " + e.getMessage(), e);
         } finally {
             student.close();
             if (teacher != null) {

@@ -1,7 +1,6 @@
 package dev.distillery.serve;
 
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -62,6 +61,6 @@ final class Histogram {
         if (v == Math.rint(v) && Math.abs(v) < 1e15) {
             return Long.toString((long) v);
         }
-        return String.format(Locale.ROOT, "%s", v);
+        return Double.toString(v);
     }
 }

@@ -1,6 +1,5 @@
 package dev.distillery.serve;
 
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
@@ -35,12 +34,5 @@ final class JsonErrorHandler extends ErrorHandler {
         String text = message == null || cause != null ? HttpStatus.getMessage(code) : message;
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.write(true, ByteBuffer.wrap(ApiHandler.error(text)), callback);
-    }
-
-    @Override
-    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-        metrics.error(ErrorKind.PROTOCOL);
-        fields.put(HttpHeader.CONTENT_TYPE, "application/json");
-        return ByteBuffer.wrap(ApiHandler.error(reason == null ? HttpStatus.getMessage(status) : reason));
     }
 }

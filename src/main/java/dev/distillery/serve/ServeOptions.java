@@ -23,7 +23,8 @@ public record ServeOptions(String host, int port, double escalateBelow, ServerLi
             throw new IllegalArgumentException("the escalation threshold " + escalateBelow + " is not a probability in [0, 1]");
         }
         if (maxBatch < 1 || maxWaitMicros < 0 || drainMillis < 0) {
-            throw new IllegalArgumentException("max batch must be at least 1 and waits non-negative: " + this);
+            throw new IllegalArgumentException("max batch must be at least 1 and waits non-negative: batch " + maxBatch
+                    + ", wait " + maxWaitMicros + " us, drain " + drainMillis + " ms");
         }
     }
 

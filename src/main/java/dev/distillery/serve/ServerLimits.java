@@ -15,7 +15,9 @@ public record ServerLimits(int maxBodyBytes, int maxInputs, int maxInputChars, i
 
     public ServerLimits {
         if (maxBodyBytes < 1 || maxInputs < 1 || maxInputChars < 1 || maxQueuedInputs < maxInputs) {
-            throw new IllegalArgumentException("limits must be positive and the queue must hold one full request: " + this);
+            throw new IllegalArgumentException("limits must be positive and the queue must hold one full request: body "
+                    + maxBodyBytes + " bytes, " + maxInputs + " inputs of " + maxInputChars + " characters, queue "
+                    + maxQueuedInputs);
         }
     }
 }

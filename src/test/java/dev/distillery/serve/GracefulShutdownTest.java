@@ -61,7 +61,8 @@ class GracefulShutdownTest {
     }
 
     private static boolean accepts(String host, int port) throws IOException {
-        try (Socket ignored = new Socket(host, port)) {
+        try {
+            new Socket(host, port).close();
             return true;
         } catch (ConnectException e) {
             return false;
