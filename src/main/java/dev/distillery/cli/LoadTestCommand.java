@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
                 + "print throughput and latency percentiles. Exit code 1 when any request fails."},
         footer = {"", "Example:",
                 "  distillery serve --model models/student --port 8080 &",
-                "  distillery load-test --url http://127.0.0.1:8080 --requests 20000 --concurrency 32"})
+                "  distillery load-test --url http://127.0.0.1:8080 --requests 20000 \\",
+                "      --concurrency 32"})
 public final class LoadTestCommand implements Callable<Integer> {
     @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", paramLabel = "URL",
             description = "The server. Default: ${DEFAULT-VALUE}.")

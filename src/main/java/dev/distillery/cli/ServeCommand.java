@@ -21,9 +21,11 @@ import java.util.concurrent.Callable;
                 "Concurrent requests are micro-batched; with --teacher, inputs whose student top probability is below "
                         + "--escalate-below are decided by the teacher. Ctrl-C stops after in-flight requests finish."},
         footer = {"", "Example:",
-                "  distillery serve --model models/student --teacher models/teacher --escalate-below 0.8 --port 8080",
-                "  curl -s http://127.0.0.1:8080/v1/classify -H 'Content-Type: application/json' \\",
-                "       -d '{\"inputs\": [\"http://paypal.com.account-verify.example/login\"]}'"})
+                "  distillery serve --model models/student --teacher models/teacher \\",
+                "      --escalate-below 0.8 --port 8080",
+                "  curl -s http://127.0.0.1:8080/v1/classify \\",
+                "      -H 'Content-Type: application/json' \\",
+                "      -d '{\"inputs\": [\"http://paypal.com.account-verify.example/login\"]}'"})
 public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "The classifier folder to serve (the student).")
     Path model;

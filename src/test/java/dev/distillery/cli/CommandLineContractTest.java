@@ -88,6 +88,10 @@ class CommandLineContractTest {
         String footer = String.join("\n", spec.usageMessage().footer());
         assertTrue(footer.contains("Example"), name + " --help has no example footer: " + footer);
         assertTrue(footer.contains("distillery " + name), name + "'s example does not run it: " + footer);
+        for (String line : spec.usageMessage().footer()) {
+            // picocli wraps help at 80 columns, which would break a command line in the middle
+            assertTrue(line.length() <= spec.usageMessage().width(), name + "'s example line wraps: " + line);
+        }
         String printed = o.out().substring(Math.max(0, o.out().lastIndexOf("Example")));
         assertTrue(printed.contains("distillery " + name), name + " --help does not end with its example:\n" + o.out());
     }
