@@ -123,34 +123,38 @@ final class MicroBatcher implements AutoCloseable {
     }
 
     private void run(List<Job> batch, int size) {
+        List<Prediction> predictions = null;
+        Throwable failure = null;
         try {
             List<String> texts = new ArrayList<>(size);
             for (Job job : batch) {
                 texts.addAll(job.texts());
             }
-            List<Prediction> predictions = predictor.predictBatch(texts);
+            predictions = predictor.predictBatch(texts);
             if (predictions.size() != size) {
                 throw new IllegalStateException("the " + name + " model returned " + predictions.size()
                         + " predictions for " + size + " inputs");
             }
-            long ready = System.nanoTime();
-            int from = 0;
-            for (Job job : batch) {
-                List<Answer> answers = new ArrayList<>(job.texts().size());
-                for (int i = 0; i < job.texts().size(); i++) {
-                    answers.add(new Answer(predictions.get(from + i), ready));
-                }
-                from += job.texts().size();
-                job.answers().complete(answers);
-            }
         } catch (Throwable t) {
             // the worker must outlive any failure, or every later request would hang
-            for (Job job : batch) {
-                job.answers().completeExceptionally(t);
+            failure = t;
+        }
+        long ready = System.nanoTime();
+        // book-keeping before answering, so a caller that has its answer sees the capacity and metrics it freed
+        capacity.release(size);
+        batchSizes.observe(size);
+        int from = 0;
+        for (Job job : batch) {
+            if (failure != null) {
+                job.answers().completeExceptionally(failure);
+                continue;
             }
-        } finally {
-            capacity.release(size);
-            batchSizes.observe(size);
+            List<Answer> answers = new ArrayList<>(job.texts().size());
+            for (int i = 0; i < job.texts().size(); i++) {
+                answers.add(new Answer(predictions.get(from + i), ready));
+            }
+            from += job.texts().size();
+            job.answers().complete(answers);
         }
     }
 
