@@ -30,6 +30,8 @@ import java.util.concurrent.Callable;
  * classifier folder of its own; see {@link Distillation}.
  */
 @Command(name = "distill",
+        footer = {"", "Example:", "  distillery distill --teacher models/teacher --student-layers 3 --augment 2 \\",
+                "      --epochs 1 --out models/student"},
         mixinStandardHelpOptions = true,
         description = {"Distil a teacher saved by train-teacher into a smaller student, compare both on the test split, and save the student.",
                 "Without --data or --train it distils on the bundled phishing-urls splits."},

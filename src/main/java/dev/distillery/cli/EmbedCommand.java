@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
  * {@code {"text": ..., "embedding": [...]}} (mean pooling, unit length).
  */
 @Command(name = "embed",
+        footer = {"", "Example:", "  distillery embed --model minilm --input examples/urls.txt \\",
+                "      --output embeddings.jsonl"},
         mixinStandardHelpOptions = true,
         description = "Embed each line of a text file with an encoder (mean pooling, L2-normalised) into JSON Lines.")
 public final class EmbedCommand implements Callable<Integer> {

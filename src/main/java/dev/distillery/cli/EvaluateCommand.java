@@ -20,6 +20,8 @@ import java.util.concurrent.Callable;
  * with {@code --json} the JSON goes to stdout and the tables to stderr, so the output can be piped.
  */
 @Command(name = "evaluate",
+        footer = {"", "Example:", "  distillery evaluate --model models/teacher \\",
+                "      --data datasets/phishing-urls/test.csv.gz --json"},
         mixinStandardHelpOptions = true,
         description = {"Score a saved classifier on a labelled file: accuracy, precision/recall/F1, ROC-AUC, ECE, Brier, confusion matrix.",
                 "Tables go to stdout; with --json, JSON goes to stdout and the tables to stderr."})

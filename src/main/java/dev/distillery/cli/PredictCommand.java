@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  * {@code {"text": ..., "label": ..., "probabilities": {label: p, ...}}}, written atomically.
  */
 @Command(name = "predict",
+        footer = {"", "Example:", "  distillery predict --model models/teacher --input examples/urls.txt \\",
+                "      --output predictions.jsonl"},
         mixinStandardHelpOptions = true,
         description = {"Classify each input with a saved classifier into JSON Lines {\"text\", \"label\", \"probabilities\"}.",
                 "FILE is .csv, .tsv or .jsonl (optionally .gz) with a text column, or any other UTF-8 file with one text per line."})

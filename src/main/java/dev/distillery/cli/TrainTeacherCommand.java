@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
  * saves it with its manifest; see {@link TeacherTraining}.
  */
 @Command(name = "train-teacher",
+        footer = {"", "Example:", "  distillery train-teacher --epochs 1 --max-length 48 --out models/teacher"},
         mixinStandardHelpOptions = true,
         description = {"Fine-tune a BERT-family teacher classifier and save it as a Hugging Face folder plus distillery.json.",
                 "Without --data or --train it trains on the bundled, already normalised phishing-urls splits."})
