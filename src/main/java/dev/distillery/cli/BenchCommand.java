@@ -37,7 +37,6 @@ import picocli.CommandLine.Spec;
  * interleaved round by round on the same thread count, as the yardstick.
  */
 @Command(name = "bench",
-        footer = {"", "Example:", "  distillery bench --model minilm --seconds 30 --json"},
         mixinStandardHelpOptions = true,
         description = "Measure encoder throughput and latency, side by side with ONNX Runtime on the same model.",
         footer = {"", "Examples:",

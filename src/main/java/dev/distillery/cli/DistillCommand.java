@@ -30,16 +30,18 @@ import java.util.concurrent.Callable;
  * classifier folder of its own; see {@link Distillation}.
  */
 @Command(name = "distill",
-        footer = {"", "Example:", "  distillery distill --teacher models/teacher --student-layers 3 --augment 2 \\",
-                "      --epochs 1 --out models/student"},
         mixinStandardHelpOptions = true,
         description = {"Distil a teacher saved by train-teacher into a smaller student, compare both on the test split, and save the student.",
                 "Without --data or --train it distils on the bundled phishing-urls splits."},
         footer = {"", "Examples:",
-                "  distillery distill --teacher /tmp/teacher --student-layers 3 --augment 2 --out /tmp/student",
-                "  distillery distill --teacher /tmp/teacher --student-layers 3 --hard-labels-only --out /tmp/ablation",
-                "  distillery distill --teacher /tmp/teacher --student-layers 2 --qat nf4-dq --out /tmp/student-nf4",
-                "After an interruption, the same command with --resume continues from OUT/.checkpoints."})
+                "  distillery distill --teacher models/teacher --student-layers 3 --augment 2 \\",
+                "      --epochs 1 --out models/student",
+                "  distillery distill --teacher models/teacher --student-layers 3 \\",
+                "      --hard-labels-only --out models/ablation",
+                "  distillery distill --teacher models/teacher --student-layers 2 \\",
+                "      --qat nf4-dq --out models/student-nf4",
+                "After an interruption, the same command with --resume continues from",
+                "OUT/.checkpoints."})
 public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--teacher", required = true, paramLabel = "DIR", description = "A folder saved by train-teacher.")
     Path teacher;

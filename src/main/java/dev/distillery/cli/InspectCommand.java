@@ -32,7 +32,6 @@ import picocli.CommandLine.Spec;
  * decoded, so it is quick on any size). Accepts a checkpoint folder or a single .safetensors file.
  */
 @Command(name = "inspect",
-        footer = {"", "Example:", "  distillery inspect models/teacher"},
         mixinStandardHelpOptions = true,
         description = "Show a checkpoint's config, parameter count, size on disk and tensors; for a quantized folder, "
                 + "its scheme and packed bytes.",
