@@ -38,7 +38,9 @@ import java.util.concurrent.Callable;
         description = {"Attack saved URL classifiers with phishing-preserving edits (look-alike characters, brand subdomains,",
                 "typosquats, path padding, user@host, ...) and report clean accuracy, robust accuracy, attack success rate",
                 "and queries spent on the phishing rows of a labelled file."},
-        footer = {"", "Example:", "  distillery attack --model models/teacher --model models/student --limit 200 --budget 200"})
+        footer = {"", "Example:",
+                "  distillery attack --model models/teacher --model models/student \\",
+                "      --limit 200 --budget 200"})
 public final class AttackCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR",
             description = "A classifier folder; repeat to compare models on the same URLs.")

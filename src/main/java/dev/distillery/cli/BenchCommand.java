@@ -40,8 +40,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = "Measure encoder throughput and latency, side by side with ONNX Runtime on the same model.",
         footer = {"", "Examples:",
-                "  ./distillery bench --model minilm --seconds 30",
-                "  ./distillery bench --model minilm --schemes fp32,int8,q8_0,q4_0,nf4 --seconds 120"})
+                "  distillery bench --model minilm --seconds 30",
+                "  distillery bench --model minilm --schemes fp32,int8,q8_0,q4_0,nf4 \\",
+                "      --seconds 120"})
 public final class BenchCommand implements Callable<Integer> {
     /** Distinct batch-1 inputs cycled through in the latency phase. */
     private static final int LATENCY_TEXTS = 64;

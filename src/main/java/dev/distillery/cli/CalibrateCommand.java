@@ -28,7 +28,9 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = {"Fit temperature scaling on held-out labelled data and save it in the model's distillery.json.",
                 "Accuracy and F1 do not change; probabilities do. The test metrics in the manifest are re-scored when a test file is known."},
-        footer = {"", "Example:", "  ./distillery calibrate --model models/student --data datasets/phishing-urls/validation.csv.gz"})
+        footer = {"", "Example:",
+                "  distillery calibrate --model models/student \\",
+                "      --data datasets/phishing-urls/validation.csv.gz"})
 public final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "A folder saved by train-teacher or distill.")
     Path model;

@@ -30,9 +30,10 @@ import java.util.concurrent.Callable;
                 + "matrices, faster with the same kernels), optionally zero weights by magnitude, recover by distillation "
                 + "from the unpruned model, compare before and after, and save the pruned classifier.",
                 "Without --data or --train it uses the bundled phishing-urls splits."},
-        footer = {"", "Example: half the heads and FFN neurons and two layers of a teacher, recovered for one epoch on 2000 rows:",
-                "  distillery prune --model models/teacher --heads 0.5 --ffn 0.5 --layers 2 --recover-epochs 1 "
-                        + "--max-train-rows 2000 --out models/pruned"})
+        footer = {"", "Example: half the heads and FFN neurons and two layers of a teacher,",
+                "recovered for one epoch on 2000 rows:",
+                "  distillery prune --model models/teacher --heads 0.5 --ffn 0.5 --layers 2 \\",
+                "      --recover-epochs 1 --max-train-rows 2000 --out models/pruned"})
 public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "A classifier folder to prune.")
     Path model;

@@ -25,9 +25,12 @@ import java.util.concurrent.Callable;
                 "Schemes: int8 (affine per tensor), int8-channel (symmetric per row), q8_0, q4_0 (ggml), nf4, nf4-dq "
                         + "(bitsandbytes, nf4-dq with double quantization), fp16, bf16 (storage only)."},
         footer = {"", "Examples:",
-                "  ./distillery quantize --model /tmp/student --scheme nf4-dq --out /tmp/student-nf4",
-                "  ./distillery quantize --model /tmp/student --scheme q4_0 --skip embeddings --data datasets/phishing-urls --out /tmp/q4",
-                "  ./distillery quantize --model /tmp/student --scheme nf4-dq --max-f1-drop 0.005 --out /tmp/mixed"})
+                "  distillery quantize --model models/student --scheme nf4-dq \\",
+                "      --out models/student-nf4",
+                "  distillery quantize --model models/student --scheme q4_0 --skip embeddings \\",
+                "      --data datasets/phishing-urls --out models/q4",
+                "  distillery quantize --model models/student --scheme nf4-dq \\",
+                "      --max-f1-drop 0.005 --out models/mixed"})
 public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "An FP32 classifier folder (train-teacher or distill output).")
     Path model;
