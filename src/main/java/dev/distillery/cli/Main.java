@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Distil, quantize and verify transformer security classifiers in pure Java.",
         subcommands = {CommandLine.HelpCommand.class, InspectCommand.class, EmbedCommand.class, BenchCommand.class,
-                TrainTeacherCommand.class, EvaluateCommand.class, PredictCommand.class, DistillCommand.class})
+                TrainTeacherCommand.class, EvaluateCommand.class, PredictCommand.class, DistillCommand.class,
+                RunCommand.class, DemoCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

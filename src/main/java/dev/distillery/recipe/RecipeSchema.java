@@ -1,0 +1,153 @@
+package dev.distillery.recipe;
+
+import dev.distillery.recipe.Field.Kind;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every field a recipe may hold, in document order, with its type, default, limits and the
+ * command-line options it stands for. Defaults equal those of the commands, so a recipe that says
+ * nothing about a step runs it as the command would.
+ */
+public final class RecipeSchema {
+    /** Top-level sections in the order the run uses them. */
+    public static final List<String> SECTIONS = List.of("data", "teacher", "student", "distillation", "quantization",
+            "pruning", "verification", "outputs");
+
+    /** Options every command has, or that a recipe run decides itself; see {@link #IMPLICIT}. */
+    public static final Map<String, String> IMPLICIT = Map.of(
+            "--help", "run has its own --help",
+            "--version", "run has its own --version",
+            "--verbose", "run has its own --verbose",
+            "--resume", "automatic: an interrupted step resumes from its checkpoints",
+            "--out", "automatic: each step writes OUT/models/NAME (OUT is outputs.dir or run --out)");
+
+    private static final int MAX_INT = Integer.MAX_VALUE;
+    private static final List<Field> FIELDS = build();
+    private static final Map<String, Field> BY_PATH = index();
+
+    private RecipeSchema() {
+    }
+
+    public static List<Field> fields() {
+        return FIELDS;
+    }
+
+    public static Optional<Field> field(String path) {
+        return Optional.ofNullable(BY_PATH.get(path));
+    }
+
+    /** The fields of one section ({@code ""} for the top level), in document order. */
+    public static List<Field> section(String section) {
+        return FIELDS.stream().filter(f -> f.section().equals(section)).toList();
+    }
+
+    private static Field integer(String section, String name, long dflt) {
+        return Field.of(section, name, Kind.INTEGER, dflt).range(0, MAX_INT);
+    }
+
+    private static Field number(String section, String name, double dflt) {
+        return Field.of(section, name, Kind.NUMBER, dflt).range(0, Double.POSITIVE_INFINITY);
+    }
+
+    private static Field flag(String section, String name, boolean dflt) {
+        return Field.of(section, name, Kind.BOOLEAN, dflt);
+    }
+
+    private static List<Field> build() {
+        List<Field> f = new ArrayList<>();
+        f.add(Field.of("", "name", Kind.TEXT, null).doc("A name for the run, shown in the report."));
+
+        f.add(Field.of("data", "dir", Kind.FOLDER, null).cli("train-teacher", "--data").cli("distill", "--data")
+                .doc("Folder with train, validation and test files (.csv, .tsv or .jsonl, optionally .gz). "
+                        + "Without dir or train: the bundled phishing-urls splits."));
+        f.add(Field.of("data", "train", Kind.FILE, null).cli("train-teacher", "--train").cli("distill", "--train")
+                .doc("Training file (instead of dir)."));
+        f.add(Field.of("data", "validation", Kind.FILE, null).cli("train-teacher", "--validation").cli("distill", "--validation")
+                .doc("Validation file, scored after each epoch."));
+        f.add(Field.of("data", "test", Kind.FILE, null).cli("train-teacher", "--test").cli("distill", "--test")
+                .doc("Test file on which every model is compared."));
+        f.add(Field.of("data", "text_column", Kind.TEXT, null).cli("train-teacher", "--text-column")
+                .doc("Text column; absent: url, else text."));
+        f.add(Field.of("data", "label_column", Kind.TEXT, "label").cli("train-teacher", "--label-column").doc("Label column."));
+        f.add(flag("data", "normalize_urls", false).cli("train-teacher", "--normalize-urls")
+                .doc("Strip scheme, one www. and one trailing / while reading, and at prediction time."));
+
+        f.add(Field.of("teacher", "base", Kind.MODEL, "minilm").cli("train-teacher", "--model")
+                .doc("Encoder to fine-tune: 'minilm' (bundled all-MiniLM-L6-v2) or a Hugging Face folder."));
+        f.add(Field.of("teacher", "trained", Kind.FOLDER, null).cli("distill", "--teacher")
+                .doc("A classifier folder saved by train-teacher: used as the teacher as it is, with no fine-tuning "
+                        + "(then no other teacher field may be set)."));
+        f.add(integer("teacher", "epochs", 3).range(1, MAX_INT).cli("train-teacher", "--epochs"));
+        f.add(integer("teacher", "batch_size", 32).range(1, MAX_INT).cli("train-teacher", "--batch-size"));
+        f.add(number("teacher", "learning_rate", 5e-5).cli("train-teacher", "--lr").doc("Peak learning rate."));
+        f.add(integer("teacher", "max_length", 64).range(3, 512).cli("train-teacher", "--max-length")
+                .doc("Tokens per text including [CLS] and [SEP]."));
+        f.add(integer("teacher", "max_train_rows", 0).cli("train-teacher", "--max-train-rows")
+                .doc("Fine-tune on a seeded random subset of this many rows; 0 for all."));
+        f.add(Field.of("teacher", "seed", Kind.INTEGER, 42L).cli("train-teacher", "--seed"));
+        f.add(flag("teacher", "class_weights", false).cli("train-teacher", "--class-weights")
+                .doc("Weight the loss by inverse class frequency."));
+        f.add(integer("teacher", "patience", 2).cli("train-teacher", "--patience")
+                .doc("Stop after this many epochs without a better validation score; 0 never stops early."));
+        f.add(integer("teacher", "checkpoint_every", 100).cli("train-teacher", "--checkpoint-every")
+                .doc("Checkpoint every this many optimizer steps, so an interrupted run resumes."));
+
+        f.add(integer("student", "layers", 0).cli("distill", "--student-layers").doc("0 for half the teacher's."));
+        f.add(integer("student", "hidden", 0).cli("distill", "--student-hidden").doc("0 for the teacher's."));
+        f.add(integer("student", "heads", 0).cli("distill", "--student-heads").doc("0 for the teacher's."));
+        f.add(integer("student", "ffn", 0).cli("distill", "--student-ffn").doc("0 for the teacher's."));
+        f.add(Field.of("student", "init", Kind.CHOICE, "from-teacher").choices("from-teacher", "random")
+                .cli("distill", "--init").doc("Copy embeddings, spread layers and head from the teacher, or start at random."));
+
+        f.add(Field.of("distillation", "loss", Kind.CHOICE, "forward-kl").choices("forward-kl", "reverse-kl")
+                .cli("distill", "--loss").doc("KL direction between teacher and student."));
+        f.add(number("distillation", "temperature", 2).range(0.01, 100).cli("distill", "--temperature"));
+        f.add(number("distillation", "alpha", 0.5).range(0, 1).cli("distill", "--alpha")
+                .doc("Weight of the soft-target loss; the rest goes to cross-entropy on the labels."));
+        f.add(number("distillation", "hidden_weight", 0).cli("distill", "--hidden-weight")
+                .doc("Weight of the hidden-state MSE to the teacher; 0 turns it off."));
+        f.add(integer("distillation", "augment", 0).cli("distill", "--augment")
+                .doc("Teacher-labelled URL variants per training row."));
+        f.add(flag("distillation", "hard_labels_only", false).cli("distill", "--hard-labels-only")
+                .doc("The ablation: train on the dataset's labels only."));
+        f.add(flag("distillation", "trim_vocabulary", true).cliInverted("distill", "--no-trim-vocab")
+                .doc("Keep only the word pieces the training data uses."));
+        f.add(integer("distillation", "epochs", 3).range(1, MAX_INT).cli("distill", "--epochs"));
+        f.add(integer("distillation", "batch_size", 32).range(1, MAX_INT).cli("distill", "--batch-size"));
+        f.add(number("distillation", "learning_rate", 1e-4).cli("distill", "--lr"));
+        f.add(integer("distillation", "max_length", 0).cli("distill", "--max-length").doc("0 for the teacher's."));
+        f.add(integer("distillation", "max_train_rows", 0).cli("distill", "--max-train-rows")
+                .doc("Distil on a seeded random subset of this many rows; 0 for all."));
+        f.add(Field.of("distillation", "seed", Kind.INTEGER, 42L).cli("distill", "--seed"));
+
+        f.add(Field.of("quantization", "schemes", Kind.CHOICE_LIST, List.of("int8", "nf4-dq"))
+                .choices("int8", "nf4-dq")
+                .doc("Post-training quantized copies of the student, saved as models/student-SCHEME; [] for none."));
+
+        f.add(flag("pruning", "enabled", false).doc("Prune the student into models/student-pruned."));
+
+        f.add(flag("verification", "enabled", true).doc("Compare every model on the test split and write the report."));
+
+        f.add(Field.of("outputs", "dir", Kind.OUTPUT_FOLDER, null)
+                .doc("Output folder (run --out overrides it): summary.json, report.html, models/NAME/."));
+        f.add(Field.of("outputs", "cache", Kind.OUTPUT_FOLDER, null)
+                .doc("Where fine-tuned teachers are kept across runs and output folders; absent: $DISTILLERY_CACHE, "
+                        + "else ~/.cache/distillery."));
+        return List.copyOf(f);
+    }
+
+    private static Map<String, Field> index() {
+        Map<String, Field> m = new LinkedHashMap<>();
+        for (Field f : FIELDS) {
+            if (m.put(f.path(), f) != null) {
+                throw new AssertionError("two recipe fields named " + f.path());
+            }
+        }
+        return m;
+    }
+}
