@@ -1,7 +1,6 @@
 package dev.distillery.recipe;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
  * One recipe field: where it lives, what it holds, its default, its limits and the command-line
@@ -105,7 +104,8 @@ public record Field(String section, String name, Kind kind, Object defaultValue,
 
     private String bounds() {
         boolean lo = min != Double.NEGATIVE_INFINITY;
-        boolean hi = max != Double.POSITIVE_INFINITY;
+        // the int range's end is a limit of the type, not a choice worth telling the user
+        boolean hi = max != Double.POSITIVE_INFINITY && max != Integer.MAX_VALUE;
         if (lo && hi) {
             return " from " + number(min) + " to " + number(max);
         }
@@ -113,6 +113,7 @@ public record Field(String section, String name, Kind kind, Object defaultValue,
     }
 
     static String number(double d) {
-        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : String.format(Locale.ROOT, "%s", d);
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d)
+                : java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
     }
 }

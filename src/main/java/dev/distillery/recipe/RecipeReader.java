@@ -203,7 +203,8 @@ public final class RecipeReader {
 
     private Object convert(Field f, JsonNode n) {
         String path = f.path();
-        if (n == null || n.isNull()) {
+        // YAML reads "layers:" with nothing after it as null or as "", depending on what follows
+        if (n == null || n.isNull() || n.isTextual() && n.asText().isEmpty()) {
             throw error(path, "expected " + f.expected() + ", got no value");
         }
         return switch (f.kind()) {

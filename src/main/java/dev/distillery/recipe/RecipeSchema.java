@@ -18,6 +18,9 @@ public final class RecipeSchema {
     public static final List<String> SECTIONS = List.of("data", "teacher", "student", "distillation", "quantization",
             "pruning", "verification", "outputs");
 
+    /** The commands whose every option has a recipe field (a test walks their picocli options). */
+    public static final List<String> COMMANDS = List.of("train-teacher", "distill");
+
     /** Options every command has, or that a recipe run decides itself; see {@link #IMPLICIT}. */
     public static final Map<String, String> IMPLICIT = Map.of(
             "--help", "run has its own --help",
@@ -44,6 +47,23 @@ public final class RecipeSchema {
     /** The fields of one section ({@code ""} for the top level), in document order. */
     public static List<Field> section(String section) {
         return FIELDS.stream().filter(f -> f.section().equals(section)).toList();
+    }
+
+    /**
+     * The README's table of fields: path, type, default, the command-line options it stands for, and
+     * what it does. A test checks the README holds exactly this text.
+     */
+    public static String markdownTable() {
+        StringBuilder b = new StringBuilder("| field | value | default | command-line option | notes |\n|---|---|---|---|---|\n");
+        for (Field f : FIELDS) {
+            String cli = String.join(", ", f.cli().stream()
+                    .map(c -> "`" + c.command() + " " + c.option() + "`" + (c.inverted() ? " (inverted)" : "")).toList());
+            Object d = f.defaultValue();
+            String dflt = d == null ? "" : "`" + (d instanceof Double x ? Field.number(x) : d) + "`";
+            b.append("| `").append(f.path()).append("` | ").append(f.expected()).append(" | ").append(dflt).append(" | ")
+                    .append(cli).append(" | ").append(f.doc()).append(" |\n");
+        }
+        return b.toString();
     }
 
     private static Field integer(String section, String name, long dflt) {

@@ -1,0 +1,174 @@
+package dev.distillery.recipe;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.distillery.classify.Classifier;
+import dev.distillery.classify.Manifest;
+import dev.distillery.classify.TinyTeacher;
+import dev.distillery.io.Checkpoint;
+import dev.distillery.tensor.Tensor;
+import dev.distillery.train.TrainingListener;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A tiny recipe end to end (random 2-layer BERT teacher, synthetic URLs): the model folders, the
+ * cache skipping finished steps, an option change rerunning only what depends on it, the shared
+ * teacher cache, and an interrupted teacher resuming to the same weights.
+ */
+class RecipeRunTest {
+    @TempDir
+    static Path shared;
+    static Path recipeDir;
+    static Path out;
+    static Run first;
+    static Run second;
+
+    @TempDir
+    Path tmp;
+
+    record Run(RecipeRun.Result result, String log) {
+    }
+
+    static String recipe(Path cache, String distillEpochs) {
+        return """
+                name: tiny
+                data: {train: data/train.csv, validation: data/validation.csv, test: data/test.csv, normalize_urls: true}
+                teacher: {base: base/tiny-base, epochs: 2, batch_size: 8, learning_rate: 2.0e-3, max_length: 24, seed: 11,
+                          patience: 0, checkpoint_every: 2}
+                student: {layers: 1}
+                distillation: {epochs: %s, batch_size: 8, learning_rate: 1.0e-3, augment: 1, seed: 7}
+                quantization: {schemes: []}
+                verification: {enabled: false}
+                outputs: {cache: %s}
+                """.formatted(distillEpochs, cache);
+    }
+
+    static Run run(String text, Path outDir, TrainingListener progress) throws Exception {
+        Recipe r = RecipeReader.parse(text, false, "tiny.yaml", recipeDir).withOutputDir(outDir);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (PrintStream p = new PrintStream(log, true, StandardCharsets.UTF_8)) {
+            RecipeRun.Result result = new RecipeRun(r, p, progress, "distillery run tiny.yaml").run();
+            return new Run(result, log.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @BeforeAll
+    static void runTwice() throws Exception {
+        recipeDir = shared.resolve("recipe");
+        TinyTeacher.baseModel(recipeDir.resolve("base"));
+        TinyTeacher.urls(recipeDir.resolve("data/train.csv"), 48, 1);
+        TinyTeacher.urls(recipeDir.resolve("data/validation.csv"), 16, 2);
+        TinyTeacher.urls(recipeDir.resolve("data/test.csv"), 16, 3);
+        out = shared.resolve("out");
+        String text = recipe(shared.resolve("cache"), "1");
+        first = run(text, out, new TrainingListener() { });
+        second = run(text, out, new TrainingListener() { });
+    }
+
+    @Test
+    void everyModelIsAClassifierFolderUnderModels() throws Exception {
+        assertEquals(List.of("teacher", "student"), List.copyOf(first.result().models().keySet()));
+        for (String name : List.of("teacher", "student")) {
+            Path dir = out.resolve("models").resolve(name);
+            assertEquals(dir, first.result().models().get(name));
+            Classifier c = Classifier.load(dir);
+            assertTrue(Manifest.read(dir.resolve(Manifest.FILE)).metrics().containsKey("test"), name);
+            assertTrue(c.labels().names().contains(c.predict("https://paypal-login.bank.com/").label()));
+            assertFalse(Files.exists(dir.resolve(".checkpoints")), name + " keeps no checkpoints");
+        }
+        assertEquals(1, Classifier.load(out.resolve("models/student")).model().config().numLayers());
+        assertFalse(Files.exists(out.resolve(".run/work/teacher")), "work folders are moved into models/");
+        String table = first.result().table().render();
+        assertTrue(table.contains("teacher") && table.contains("student") && table.contains("ROC-AUC"), table);
+    }
+
+    @Test
+    void theSecondRunSkipsEveryStepAndChangesNothing() throws Exception {
+        assertTrue(first.result().steps().stream().noneMatch(RecipeRun.StepOutcome::skipped), first.log());
+        assertTrue(second.result().steps().stream().allMatch(RecipeRun.StepOutcome::skipped), second.log());
+        assertEquals(first.result().steps().stream().map(RecipeRun.StepOutcome::key).toList(),
+                second.result().steps().stream().map(RecipeRun.StepOutcome::key).toList());
+        assertTrue(second.log().contains("[1/2] teacher") && second.log().contains("skipped"), second.log());
+        // both pipelines log their data splits first thing
+        assertFalse(second.log().contains("data: "), "nothing runs in the second run:\n" + second.log());
+        assertTrue(first.log().contains("data: "), first.log());
+    }
+
+    @Test
+    void changingADistillationOptionRerunsOnlyTheStudent() throws Exception {
+        Path other = tmp.resolve("out");
+        // a copy of the finished run, so this test does not disturb the shared folder
+        RecipeRun.linkOrCopyTree(out, other);
+        RecipeRun.linkOrCopyTree(out.resolve(".run"), other.resolve(".run"));
+        Run changed = run(recipe(shared.resolve("cache"), "2"), other, new TrainingListener() { });
+        List<RecipeRun.StepOutcome> steps = changed.result().steps();
+        assertTrue(steps.get(0).skipped(), changed.log());
+        assertFalse(steps.get(1).skipped(), changed.log());
+        assertNotEquals(first.result().steps().get(1).key(), steps.get(1).key());
+        assertEquals("2", Manifest.read(other.resolve("models/student/distillery.json")).provenance().options().get("epochs"));
+    }
+
+    @Test
+    void aNewOutputFolderTakesTheTeacherFromTheSharedCache() throws Exception {
+        Run again = run(recipe(shared.resolve("cache"), "1"), tmp.resolve("fresh"), new TrainingListener() { });
+        assertTrue(again.log().contains("found in the cache"), again.log());
+        // TeacherTraining logs its model line with the steps per epoch; the distillation logs its own lines
+        assertFalse(again.log().contains("steps per epoch"), "the teacher is not trained again:\n" + again.log());
+        assertTrue(again.log().contains("student: 1 layers"), again.log());
+        assertSameWeights(out.resolve("models/teacher"), tmp.resolve("fresh/models/teacher"));
+        // the student's training is seeded, so the same key gives the same student
+        assertSameWeights(out.resolve("models/student"), tmp.resolve("fresh/models/student"));
+    }
+
+    @Test
+    void anInterruptedTeacherResumesToTheUninterruptedWeights() throws Exception {
+        String text = recipe(tmp.resolve("own-cache"), "1");
+        Path o = tmp.resolve("interrupted");
+        TrainingListener crash = new TrainingListener() {
+            @Override
+            public void stepDone(long step, double learningRate, float gradNorm) {
+                if (step == 9) {
+                    throw new IllegalStateException("simulated crash after step 9");
+                }
+            }
+        };
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> run(text, o, crash));
+        assertTrue(e.getMessage().contains("simulated"));
+        assertFalse(Files.exists(o.resolve("models/teacher")), "no half-made model is published");
+        Run resumed = run(text, o, new TrainingListener() { });
+        assertTrue(resumed.log().contains("resuming the interrupted fine-tuning"), resumed.log());
+        assertSameWeights(out.resolve("models/teacher"), o.resolve("models/teacher"));
+    }
+
+    @Test
+    void aRecipeWithoutAnOutputFolderFailsBeforeAnyWork() {
+        Recipe r = RecipeReader.parse("quantization: {schemes: []}", false, "r.yaml", tmp);
+        RecipeException e = assertThrows(RecipeException.class,
+                () -> new RecipeRun(r, System.err, new TrainingListener() { }, "test"));
+        assertEquals("outputs.dir", e.field());
+    }
+
+    private static void assertSameWeights(Path expected, Path actual) throws Exception {
+        Map<String, Tensor> a = Checkpoint.read(expected).weights();
+        Map<String, Tensor> b = Checkpoint.read(actual).weights();
+        assertEquals(a.keySet(), b.keySet());
+        for (String name : a.keySet()) {
+            // same seed, data order and options: training is bit-reproducible (see TrainerTest), so exactly equal
+            assertArrayEquals(a.get(name).data(), b.get(name).data(), name);
+        }
+    }
+}
