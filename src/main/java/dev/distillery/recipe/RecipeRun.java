@@ -17,11 +17,15 @@ import dev.distillery.train.TrainingListener;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -125,8 +129,27 @@ public final class RecipeRun {
     }
 
     public Result run() throws IOException {
-        List<Step> steps = plan();
         Files.createDirectories(out.resolve(STATE));
+        // two runs into one folder would move each other's work folders; the OS drops the lock if we die
+        try (FileChannel lockFile = FileChannel.open(out.resolve(STATE).resolve("lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock lock = tryLock(lockFile)) {
+            if (lock == null) {
+                throw new IllegalStateException("another distillery run is writing " + out + "; wait for it or use another --out");
+            }
+            return runLocked();
+        }
+    }
+
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null; // held by another run in this JVM
+        }
+    }
+
+    private Result runLocked() throws IOException {
+        List<Step> steps = plan();
         log.printf("run %s into %s (%d steps)%n", recipe.source(), out, steps.size());
         List<StepOutcome> outcomes = new ArrayList<>();
         Map<String, Path> models = new LinkedHashMap<>();
