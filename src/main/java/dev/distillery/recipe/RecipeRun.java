@@ -173,6 +173,9 @@ public final class RecipeRun {
                 models.put(s.name(), modelDir(s.name()));
             }
         }
+        long ran = outcomes.stream().filter(o -> !o.skipped()).count();
+        log.printf("finished in %s: %d step(s) run, %d cached%n",
+                duration(outcomes.stream().mapToDouble(StepOutcome::seconds).sum()), ran, outcomes.size() - ran);
         boolean verified = recipe.flag("verification.enabled");
         return new Result(out, outcomes, models, verified ? out.resolve("report.html") : null,
                 verified ? out.resolve("summary.json") : null);

@@ -155,6 +155,26 @@ class RecipeRunTest {
     }
 
     @Test
+    void anInterruptedStudentKeepsItsWorkFolderAndFinishesOnTheNextRun() throws Exception {
+        String text = recipe(shared.resolve("cache"), "1");
+        Path o = tmp.resolve("student-interrupted");
+        // the teacher comes from the shared cache, so the first training steps seen here are the student's
+        TrainingListener crash = new TrainingListener() {
+            @Override
+            public void stepDone(long step, double learningRate, float gradNorm) {
+                throw new IllegalStateException("simulated crash in the student step");
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> run(text, o, crash));
+        assertTrue(Files.isDirectory(o.resolve(".run/work/student")), "the work folder stays for the next run");
+        assertFalse(Files.exists(o.resolve("models/student")));
+        Run resumed = run(text, o, new TrainingListener() { });
+        assertTrue(resumed.log().contains("resuming: the teacher's logits"), resumed.log());
+        assertTrue(resumed.result().steps().get(0).skipped() && !resumed.result().steps().get(1).skipped(), resumed.log());
+        assertSameWeights(out.resolve("models/student"), o.resolve("models/student"));
+    }
+
+    @Test
     void aRecipeWithoutAnOutputFolderFailsBeforeAnyWork() {
         Recipe r = RecipeReader.parse("quantization: {schemes: []}", false, "r.yaml", tmp);
         RecipeException e = assertThrows(RecipeException.class,
