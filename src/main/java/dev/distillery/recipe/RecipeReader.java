@@ -375,6 +375,39 @@ public final class RecipeReader {
                 }
             }
         }
+        for (String section : List.of("pruning", "verification")) {
+            if (!(Boolean) values.get(section + ".enabled")) {
+                for (String s : given) {
+                    if (s.startsWith(section + ".") && !s.equals(section + ".enabled")) {
+                        throw error(s, "has no effect unless " + section + ".enabled is true");
+                    }
+                }
+            }
+        }
+        if ((Boolean) values.get("pruning.gradual")
+                && ((Double) values.get("pruning.sparsity") == 0 || (Long) values.get("pruning.recover_epochs") == 0)) {
+            throw error("pruning.gradual", "the sparsity is reached during recovery: set pruning.sparsity above 0 and "
+                    + "pruning.recover_epochs to at least 1");
+        }
+        if ((Boolean) values.get("pruning.recover_from_teacher") && values.get("pruning.source").equals("student")
+                && (Boolean) values.get("distillation.trim_vocabulary")) {
+            throw error("pruning.recover_from_teacher", "the student's trimmed vocabulary differs from the teacher's; "
+                    + "set distillation.trim_vocabulary: false to recover the pruned student from the teacher");
+        }
+        long studentLayers = (Long) values.get("student.layers");
+        long dropped = (Long) values.get("pruning.layers");
+        if (dropped > 0 && values.get("pruning.source").equals("student") && studentLayers > 0 && dropped >= studentLayers) {
+            throw error("pruning.layers", "removes " + dropped + " of the student's " + studentLayers
+                    + " layers; at least one must stay");
+        }
+        if ((Boolean) values.get("verification.enabled") && values.get("verification.data") == null) {
+            boolean hasTest = values.get("data.dir") != null ? SplitFiles.in((Path) values.get("data.dir")).test() != null
+                    : values.get("data.train") == null || values.get("data.test") != null;
+            if (!hasTest) {
+                throw error("verification.data", "verification needs a labelled test file: set data.test (or a test file "
+                        + "in data.dir), or verification.data, or verification.enabled: false");
+            }
+        }
         long studentLength = (Long) values.get("distillation.max_length");
         long teacherLength = trained == null ? (Long) values.get("teacher.max_length") : 0;
         if (studentLength > 0 && teacherLength > 0 && studentLength > teacherLength) {

@@ -146,12 +146,43 @@ public final class RecipeSchema {
         f.add(Field.of("distillation", "seed", Kind.INTEGER, 42L).cli("distill", "--seed"));
 
         f.add(Field.of("quantization", "schemes", Kind.CHOICE_LIST, List.of("int8", "nf4-dq"))
-                .choices("int8", "nf4-dq")
-                .doc("Post-training quantized copies of the student, saved as models/student-SCHEME; [] for none."));
+                .choices("int8", "int8-channel", "q8_0", "q4_0", "nf4", "nf4-dq", "fp16", "bf16")
+                .doc("Post-training quantized copies of the student, each saved as models/student-SCHEME; [] for none."));
 
-        f.add(flag("pruning", "enabled", false).doc("Prune the student into models/student-pruned."));
+        f.add(flag("pruning", "enabled", false).doc("Prune a model into models/SOURCE-pruned."));
+        f.add(Field.of("pruning", "source", Kind.CHOICE, "student").choices("student", "teacher")
+                .doc("The model to prune."));
+        f.add(flag("pruning", "recover_from_teacher", false)
+                .doc("Recover by distilling from models/teacher rather than from the unpruned model (needs the same "
+                        + "tokenizer: a student with distillation.trim_vocabulary false)."));
+        f.add(number("pruning", "heads", 0).range(0, 0.99).doc("Fraction of each layer's attention heads to remove."));
+        f.add(number("pruning", "ffn", 0).range(0, 0.99).doc("Fraction of feed-forward neurons to remove."));
+        f.add(integer("pruning", "layers", 0).doc("Whole layers to remove."));
+        f.add(Field.of("pruning", "layer_choice", Kind.CHOICE, "importance").choices("importance", "spread")
+                .doc("Drop the layers whose removal costs least, or keep an evenly spread subset."));
+        f.add(number("pruning", "sparsity", 0).range(0, 0.99)
+                .doc("Fraction of the encoder layers' linear weights to zero by magnitude."));
+        f.add(Field.of("pruning", "sparsity_scope", Kind.CHOICE, "layer").choices("layer", "global")
+                .doc("Rank weights within each matrix or across all of them."));
+        f.add(flag("pruning", "gradual", false).doc("Reach the sparsity on a cubic schedule during recovery."));
+        f.add(flag("pruning", "store_sparse", false).doc("Save the weights as model.sparse.safetensors when smaller."));
+        f.add(integer("pruning", "importance_rows", 512).range(1, MAX_INT).doc("Training rows on which importance is measured."));
+        f.add(integer("pruning", "recover_epochs", 0).doc("Epochs of distillation after pruning; 0 for none."));
+        f.add(integer("pruning", "max_train_rows", 0).doc("Recover on a seeded random subset of this many rows; 0 for all."));
+        f.add(integer("pruning", "batch_size", 32).range(1, MAX_INT));
+        f.add(number("pruning", "learning_rate", 5e-5));
+        f.add(number("pruning", "temperature", 2).range(0.01, 100));
+        f.add(number("pruning", "alpha", 0.5).range(0, 1));
+        f.add(integer("pruning", "latency_runs", 200).doc("Timed batch-1 passes in the before/after comparison; 0 to skip."));
+        f.add(Field.of("pruning", "seed", Kind.INTEGER, 42L));
 
-        f.add(flag("verification", "enabled", true).doc("Compare every model on the test split and write the report."));
+        f.add(flag("verification", "enabled", true)
+                .doc("Measure every model on the test split and write summary.json and report.html."));
+        f.add(Field.of("verification", "data", Kind.FILE, null).doc("Labelled file to verify on; absent: the test split."));
+        f.add(flag("verification", "robustness", true).doc("Run the adversarial URL attack on every model."));
+        f.add(flag("verification", "timing", true).doc("Measure latency, throughput and heap."));
+        f.add(integer("verification", "latency_runs", 200).range(1, MAX_INT).doc("Timed single-text predictions per model."));
+        f.add(integer("verification", "listed", 25).doc("Disagreements listed per direction in the report."));
 
         f.add(Field.of("outputs", "dir", Kind.OUTPUT_FOLDER, null)
                 .doc("Output folder (run --out overrides it): summary.json, report.html, models/NAME/."));

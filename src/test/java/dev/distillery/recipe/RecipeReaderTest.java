@@ -153,6 +153,23 @@ class RecipeReaderTest {
     }
 
     @Test
+    void pruningAndVerificationFieldsAreCheckedAgainstEachOther() {
+        assertTrue(failure("pruning: {heads: 0.5}", "pruning.heads").contains("unless pruning.enabled is true"));
+        assertTrue(failure("verification: {enabled: false, listed: 3}", "verification.listed")
+                .contains("unless verification.enabled is true"));
+        assertTrue(failure("pruning: {enabled: true, gradual: true, sparsity: 0.5}", "pruning.gradual")
+                .contains("pruning.recover_epochs"));
+        assertTrue(failure("pruning: {enabled: true, recover_from_teacher: true}", "pruning.recover_from_teacher")
+                .contains("trim_vocabulary: false"));
+        assertTrue(failure("student: {layers: 2}\npruning: {enabled: true, layers: 2}", "pruning.layers").contains("at least one must stay"));
+        assertTrue(failure("pruning: {enabled: true, heads: 1}", "pruning.heads").contains("from 0 to 0.99"));
+        assertTrue(failure("data: {train: data/train.csv}", "verification.data").contains("needs a labelled test file"));
+        Recipe ok = yaml("data: {train: data/train.csv}\nverification: {data: data/test.csv, robustness: false}");
+        assertEquals(shared.resolve("data/test.csv"), ok.path("verification.data"));
+        assertEquals(false, ok.flag("verification.robustness"));
+    }
+
+    @Test
     void brokenSyntaxAndDuplicateKeysGiveTheLine() {
         assertTrue(failure("student:\n  layers: [1\n", "").contains("not valid YAML at line"));
         assertTrue(failure("student:\n  layers: 1\n  layers: 2\n", "").contains("layers"));
