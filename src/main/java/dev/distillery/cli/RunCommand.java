@@ -2,6 +2,8 @@ package dev.distillery.cli;
 
 import dev.distillery.recipe.Recipe;
 import dev.distillery.recipe.RecipeReader;
+import dev.distillery.recipe.RecipeRun;
+import dev.distillery.train.TrainingListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -9,6 +11,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -27,7 +30,7 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder; overrides the recipe's outputs.dir.")
     Path out;
 
-    @Option(names = "--check", description = "Only check the recipe and print what it would run.")
+    @Option(names = "--check", description = "Only check the recipe and list the steps it would run, marking the cached ones.")
     boolean check;
 
     @Spec
@@ -37,8 +40,14 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Recipe r = RecipeReader.read(recipe);
         if (check) {
-            spec.commandLine().getOut().println(recipe + ": recipe is valid");
-            spec.commandLine().getOut().flush();
+            Recipe checked = out == null ? r : r.withOutputDir(out);
+            PrintWriter stdout = spec.commandLine().getOut();
+            stdout.println(recipe + ": recipe is valid");
+            if (checked.path("outputs.dir") != null) {
+                stdout.println("it would run, into " + checked.path("outputs.dir") + ":");
+                new RecipeRun(checked, System.err, new TrainingListener() { }, "").describe().forEach(l -> stdout.println("  " + l));
+            }
+            stdout.flush();
             return 0;
         }
         return RecipeCommands.execute(r, out, spec);

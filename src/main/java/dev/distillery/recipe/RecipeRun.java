@@ -148,6 +148,23 @@ public final class RecipeRun {
         }
     }
 
+    /**
+     * What {@link #run} would do, one line per step, "cached" for the finished ones; runs nothing (the
+     * keys hash the input files, which is quick next to any step).
+     */
+    public List<String> describe() throws IOException {
+        List<Step> steps = plan();
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) {
+            Step s = steps.get(i);
+            String key = s.key().key();
+            keys.put(s.name(), key);
+            lines.add(String.format(Locale.ROOT, "[%d/%d] %s: %s%s", i + 1, steps.size(), s.name(), s.title(),
+                    finished(s, key) ? " (cached)" : ""));
+        }
+        return lines;
+    }
+
     private Result runLocked() throws IOException {
         List<Step> steps = plan();
         log.printf("run %s into %s (%d steps)%n", recipe.source(), out, steps.size());

@@ -34,7 +34,8 @@ class RunCommandTest {
         Result r = TeacherCommandsTest.run("run", recipe.toString(), "--check");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("recipe is valid"), r.out());
-        assertTrue(Files.notExists(dir.resolve("out")));
+        assertTrue(r.out().contains("[2/2] student: distil a 1-layer student") && !r.out().contains("(cached)"), r.out());
+        assertTrue(Files.notExists(dir.resolve("out/models")));
     }
 
     @Test
@@ -56,6 +57,9 @@ class RunCommandTest {
         assertTrue(r.out().contains("teacher") && r.out().contains("student") && r.out().contains("accuracy"), r.out());
         assertTrue(r.out().contains("models: " + dir.resolve("out/models")), r.out());
         assertTrue(Files.notExists(dir.resolve("ignored")), "--out overrides outputs.dir");
+        Result check = TeacherCommandsTest.run("run", recipe.toString(), "--out", dir.resolve("out").toString(), "--check");
+        assertEquals(0, check.exitCode(), check.err());
+        assertTrue(check.out().contains("[1/2] teacher: fine-tune") && check.out().contains("(cached)"), check.out());
     }
 
     @Test
