@@ -21,7 +21,7 @@ public record Field(String section, String name, Kind kind, Object defaultValue,
     /** What a field holds, and how the reader checks it. */
     public enum Kind {
         INTEGER("an integer"), NUMBER("a number"), BOOLEAN("true or false"), TEXT("a string"),
-        CHOICE("one of the listed names"), CHOICE_LIST("a list of names"),
+        CHOICE("one of the listed names"), CHOICE_LIST("a list of names"), TEXT_LIST("a list of strings"),
         /** An existing file; relative paths are resolved against the recipe's folder. */
         FILE("a path to an existing file"),
         /** An existing folder; relative paths are resolved against the recipe's folder. */

@@ -252,6 +252,20 @@ public final class RecipeReader {
                 }
                 yield List.copyOf(list);
             }
+            case TEXT_LIST -> {
+                if (!n.isArray()) {
+                    throw error(path, "expected " + f.expected() + ", got " + describe(n));
+                }
+                List<String> list = new ArrayList<>();
+                for (int i = 0; i < n.size(); i++) {
+                    JsonNode e = n.get(i);
+                    if (!e.isTextual() || e.asText().isBlank()) {
+                        throw error(path + "[" + i + "]", "expected a non-empty string, got " + describe(e));
+                    }
+                    list.add(e.asText());
+                }
+                yield List.copyOf(list);
+            }
             case FILE -> {
                 Path p = resolve(text(f, n));
                 if (!Files.isRegularFile(p)) {

@@ -21,13 +21,21 @@ public final class RecipeSchema {
     /** The commands whose every option has a recipe field (a test walks their picocli options). */
     public static final List<String> COMMANDS = List.of("train-teacher", "distill");
 
-    /** Options every command has, or that a recipe run decides itself; see {@link #IMPLICIT}. */
+    /**
+     * Options without a field, because every command has them or the run decides them itself; keyed by
+     * option ({@code --help}) for every command, or by command and option ({@code quantize --model}).
+     */
     public static final Map<String, String> IMPLICIT = Map.of(
             "--help", "run has its own --help",
             "--version", "run has its own --version",
             "--verbose", "run has its own --verbose",
             "--resume", "automatic: an interrupted step resumes from its checkpoints",
             "--out", "automatic: each step writes OUT/models/NAME (OUT is outputs.dir or run --out)");
+
+    /** Whether {@code option} of {@code command} needs no field; see {@link #IMPLICIT}. */
+    public static boolean implicit(String command, String option) {
+        return IMPLICIT.containsKey(option) || IMPLICIT.containsKey(command + " " + option);
+    }
 
     private static final int MAX_INT = Integer.MAX_VALUE;
     private static final List<Field> FIELDS = build();
