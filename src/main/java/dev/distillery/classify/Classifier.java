@@ -7,9 +7,12 @@ import dev.distillery.io.Checkpoint;
 import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.io.DType;
 import dev.distillery.model.EncoderConfig;
+import dev.distillery.model.FrozenClassifier;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.model.WeightMismatchException;
 import dev.distillery.onnx.ImportedEncoder;
+import dev.distillery.quant.QuantizedCheckpoint;
+import dev.distillery.quant.QuantizedWeightSource;
 import dev.distillery.onnx.MiniLm;
 import dev.distillery.tensor.Tensor;
 import dev.distillery.tokenize.WordPieceTokenizer;
@@ -32,8 +35,13 @@ import java.util.Map;
  * transform, the tokenizer, the maximum length and the label names.
  *
  * <p>Life cycle: {@link #load} a saved folder (or {@link #forFineTuning} a pretrained encoder and
- * train {@link #model()}), then {@link #predict} from any number of threads: inference keeps no
- * state between calls. {@link #save} writes a Hugging Face folder plus {@value Manifest#FILE}.
+ * train {@link #model()}), then {@link #predict} from any number of threads. Predictions run on
+ * a frozen, pre-packed {@link FrozenClassifier} snapshot, taken on first use and taken again
+ * whenever the trainable model's {@link SequenceClassifier#version()} moved (a training step or a
+ * weight load), so a classifier being trained never serves stale weights. {@link #forInference}
+ * wraps a model that exists only in frozen form (a quantized checkpoint): it predicts, but has
+ * no trainable {@link #model()} and cannot {@link #save} FP32 files.
+ * {@link #save} writes a Hugging Face folder plus {@value Manifest#FILE}.
  * <pre>{@code
  * Classifier c = Classifier.load(Path.of("models/teacher"));
  * c.predict("HTTPS://www.paypal.com.account-verify.example/").label();   // "1"
@@ -45,21 +53,32 @@ public final class Classifier {
     /** Texts per forward pass in batch prediction. */
     public static final int DEFAULT_BATCH_SIZE = 64;
 
-    private final SequenceClassifier model;
+    private final SequenceClassifier model; // null for an inference-only classifier
+    private final EncoderConfig config;
     private final WordPieceTokenizer tokenizer;
     private final Path tokenizerFile;
     private final boolean lowerCase;
     private final Manifest manifest;
     private final LabelMap labels;
     private final TextTransform transform;
+    /** The snapshot predictions use and the model version it was taken at; guarded by this. */
+    private FrozenClassifier frozen;
+    private long frozenVersion;
 
     private Classifier(SequenceClassifier model, WordPieceTokenizer tokenizer, Path tokenizerFile, boolean lowerCase,
                        Manifest manifest) {
-        if (!model.config().labels().equals(manifest.labels())) {
-            throw new IllegalArgumentException("model labels " + model.config().labels() + " differ from the manifest's "
+        this(model, null, tokenizer, tokenizerFile, lowerCase, manifest);
+    }
+
+    private Classifier(SequenceClassifier model, FrozenClassifier frozen, WordPieceTokenizer tokenizer,
+                       Path tokenizerFile, boolean lowerCase, Manifest manifest) {
+        this.config = model != null ? model.config() : frozen.config();
+        if (!config.labels().equals(manifest.labels())) {
+            throw new IllegalArgumentException("model labels " + config.labels() + " differ from the manifest's "
                     + manifest.labels());
         }
         this.model = model;
+        this.frozen = frozen;
         this.tokenizer = tokenizer;
         this.tokenizerFile = tokenizerFile;
         this.lowerCase = lowerCase;
@@ -94,6 +113,12 @@ public final class Classifier {
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(base, null, "expected 'minilm' or a Hugging Face checkpoint folder");
         }
+        Path manifestFile = dir.resolve(Manifest.FILE);
+        if (Files.isRegularFile(manifestFile) && Manifest.read(manifestFile).isQuantized()) {
+            throw new CheckpointFormatException(dir + " holds a classifier quantized as "
+                    + Manifest.read(manifestFile).quantization().scheme() + ", which cannot be trained; fine-tune the FP32 "
+                    + "folder it was quantized from (or use distill --qat)");
+        }
         Checkpoint checkpoint = Checkpoint.read(dir);
         WordPieceTokenizer tokenizer = tokenizerOf(checkpoint);
         SequenceClassifier model = SequenceClassifier.create(checkpoint.config().withLabels(labels.names()), seed);
@@ -108,6 +133,19 @@ public final class Classifier {
     }
 
     /**
+     * A classifier that only predicts, around a model in any weight format (a quantized checkpoint
+     * loaded into a {@link FrozenClassifier}): {@link #model()} and {@link #save} refuse it.
+     *
+     * @param tokenizerFile the tokenizer.json or vocab.txt {@code tokenizer} was read from
+     * @throws CheckpointFormatException when the model has fewer positions than the manifest's maximum length
+     */
+    public static Classifier forInference(FrozenClassifier model, WordPieceTokenizer tokenizer, Path tokenizerFile,
+                                          boolean lowerCase, Manifest manifest) throws CheckpointFormatException {
+        checkMaxLength(manifest.maxLength(), model.config(), "given");
+        return new Classifier(null, model, tokenizer, tokenizerFile, lowerCase, manifest);
+    }
+
+    /**
      * Loads a folder written by {@link #save}.
      *
      * @throws CheckpointFormatException when a file is damaged or the manifest disagrees with config.json
@@ -117,6 +155,9 @@ public final class Classifier {
             throw new NoSuchFileException(dir.toString(), null, "model folder not found");
         }
         Manifest manifest = Manifest.read(dir.resolve(Manifest.FILE));
+        if (manifest.isQuantized()) {
+            return loadQuantized(dir, manifest);
+        }
         Checkpoint checkpoint = Checkpoint.read(dir);
         if (!checkpoint.config().labels().equals(manifest.labels())) {
             throw new CheckpointFormatException(dir.resolve(Checkpoint.CONFIG) + " names labels "
@@ -155,14 +196,54 @@ public final class Classifier {
         return new Classifier(other, otherTokenizer, file, lowerCase, Manifest.of(labels.names(), transform, otherMaxLength));
     }
 
+    /**
+     * A folder written by {@code distillery quantize}: quantized weights stay packed and are computed on by the
+     * low-bit kernels; the classifier predicts but cannot be trained or saved as FP32.
+     */
+    private static Classifier loadQuantized(Path dir, Manifest manifest) throws IOException {
+        QuantizedCheckpoint q = QuantizedCheckpoint.read(dir, manifest.quantization());
+        if (!q.config().labels().equals(manifest.labels())) {
+            throw new CheckpointFormatException(dir.resolve(Checkpoint.CONFIG) + " names labels "
+                    + q.config().labels() + " but " + dir.resolve(Manifest.FILE) + " names " + manifest.labels());
+        }
+        checkMaxLength(manifest.maxLength(), q.config(), dir.toString());
+        FrozenClassifier frozen;
+        try {
+            frozen = FrozenClassifier.fromWeights(q.config(), new QuantizedWeightSource(q.dense(), q.quantized()));
+        } catch (WeightMismatchException e) {
+            throw new CheckpointFormatException(dir.resolve(Checkpoint.WEIGHTS) + " is not a complete classifier: "
+                    + e.getMessage(), e);
+        }
+        WordPieceTokenizer tokenizer = tokenizerOf(dir, q.tokenizerFile(), q.lowerCase());
+        return forInference(frozen, tokenizer, q.tokenizerFile(), q.lowerCase(), manifest);
+    }
+
     private static WordPieceTokenizer tokenizerOf(Checkpoint checkpoint) throws IOException {
-        Path file = checkpoint.tokenizerFile();
+        return tokenizerOf(checkpoint.directory(), checkpoint.tokenizerFile(), checkpoint.lowerCase());
+    }
+
+    private static WordPieceTokenizer tokenizerOf(Path dir, Path file, boolean lowerCase) throws IOException {
         if (file == null) {
-            throw new NoSuchFileException(checkpoint.directory().resolve(Checkpoint.TOKENIZER_JSON).toString(), null,
+            throw new NoSuchFileException(dir.resolve(Checkpoint.TOKENIZER_JSON).toString(), null,
                     "the model folder has neither tokenizer.json nor vocab.txt");
         }
         return file.getFileName().toString().endsWith(".json") ? WordPieceTokenizer.fromTokenizerJson(file)
-                : WordPieceTokenizer.fromVocabTxt(file, checkpoint.lowerCase());
+                : WordPieceTokenizer.fromVocabTxt(file, lowerCase);
+    }
+
+    /** The tokenizer.json or vocab.txt the tokenizer was read from (a temporary copy for the bundled MiniLM). */
+    public Path tokenizerFile() {
+        return tokenizerFile;
+    }
+
+    /** Whether the tokenizer lower-cases, as saved in tokenizer_config.json. */
+    public boolean lowerCase() {
+        return lowerCase;
+    }
+
+    /** True when the classifier was loaded from a quantized folder (it predicts but cannot be trained). */
+    public boolean isQuantized() {
+        return manifest.isQuantized();
     }
 
     private static void checkMaxLength(int maxLength, EncoderConfig config, String where) throws CheckpointFormatException {
@@ -180,6 +261,7 @@ public final class Classifier {
      * @param manifest this classifier's manifest with provenance and metrics added
      */
     public void save(Path dir, Manifest manifest) throws IOException {
+        SequenceClassifier model = model();
         if (!manifest.labels().equals(this.manifest.labels()) || !manifest.textTransform().equals(this.manifest.textTransform())
                 || manifest.maxLength() != this.manifest.maxLength()) {
             throw new IllegalArgumentException("the manifest to save (labels " + manifest.labels() + ", transform "
@@ -196,8 +278,31 @@ public final class Classifier {
         manifest.write(dir.resolve(Manifest.FILE));
     }
 
+    /**
+     * The trainable FP32 model; training it is seen by the next prediction.
+     *
+     * @throws IllegalStateException for an inference-only classifier ({@link #forInference})
+     */
     public SequenceClassifier model() {
+        if (model == null) {
+            throw new IllegalStateException("this " + config.family() + " classifier holds only an inference snapshot "
+                    + "(a quantized or frozen model), which cannot be trained or saved as FP32; load the FP32 folder");
+        }
         return model;
+    }
+
+    /** The model's configuration, for trainable and inference-only classifiers alike. */
+    public EncoderConfig config() {
+        return config;
+    }
+
+    /** The snapshot predictions run on, re-frozen first when the trainable model changed since the last one. */
+    public synchronized FrozenClassifier frozen() {
+        if (model != null && (frozen == null || frozenVersion != model.version())) {
+            frozenVersion = model.version();
+            frozen = model.freeze();
+        }
+        return frozen;
     }
 
     public WordPieceTokenizer tokenizer() {
@@ -247,7 +352,7 @@ public final class Classifier {
     public float[] probabilitiesOfPrepared(List<String> prepared) {
         int n = labels.size();
         TokenizedExamples examples = tokenize("input", prepared, new int[prepared.size()]);
-        float[] probs = BatchInference.logits(model, examples, DEFAULT_BATCH_SIZE); // [texts, labels]
+        float[] probs = BatchInference.logits(frozen(), examples, DEFAULT_BATCH_SIZE); // [texts, labels]
         for (int r = 0; r < prepared.size(); r++) {
             softmaxRow(probs, r * n, n);
         }
@@ -296,6 +401,6 @@ public final class Classifier {
 
     @Override
     public String toString() {
-        return model.config().family() + " classifier " + labels + " (" + transform.id() + ", max " + maxLength() + " tokens)";
+        return config.family() + " classifier " + labels + " (" + transform.id() + ", max " + maxLength() + " tokens)";
     }
 }

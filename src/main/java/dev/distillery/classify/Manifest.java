@@ -10,6 +10,7 @@ import dev.distillery.data.TextTransform;
 import dev.distillery.io.AtomicFiles;
 import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.io.HfConfig;
+import dev.distillery.quant.QuantizationInfo;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,17 +31,21 @@ import java.util.Map;
  *  "labels": ["0", "1"], "text_transform": "url-normalize", "max_length": 64,
  *  "provenance": {"command": "...", "created_utc": "...", "data": [{"role", "path", "size_bytes", "sha256"}],
  *                 "options": {"epochs": "3", ...}, "seed": 42, "jdk": "...", "os": "...", "cpu": "..."},
- *  "metrics": {"test": {"accuracy": 0.97, "f1": 0.96, ...}, "validation": {...}}}
+ *  "metrics": {"test": {"accuracy": 0.97, "f1": 0.96, ...}, "validation": {...}},
+ *  "quantization": {...}}
  * }</pre>
+ * {@code quantization} is present only for a quantized classifier (see {@link QuantizationInfo}); manifests
+ * without it load as before.
  *
  * @param labels        class names in logit order; must equal config.json's id2label
  * @param textTransform id of the {@link TextTransform} applied to every text before tokenizing
  * @param maxLength     tokens per text, special tokens included; longer texts are cut
  * @param provenance    how the model was made, or null when not recorded
  * @param metrics       scores by split name, then metric name
+ * @param quantization  how the weights are quantized, or null for an FP32 classifier
  */
 public record Manifest(int formatVersion, List<String> labels, String textTransform, int maxLength, Provenance provenance,
-                       Map<String, Map<String, Double>> metrics) {
+                       Map<String, Map<String, Double>> metrics, QuantizationInfo quantization) {
     public static final String FILE = "distillery.json";
     public static final String FORMAT = "distillery-classifier";
     public static final int FORMAT_VERSION = 1;
@@ -54,6 +59,12 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
         metrics = Collections.unmodifiableMap(copy);
     }
 
+    /** A manifest of an FP32 classifier. */
+    public Manifest(int formatVersion, List<String> labels, String textTransform, int maxLength, Provenance provenance,
+                    Map<String, Map<String, Double>> metrics) {
+        this(formatVersion, labels, textTransform, maxLength, provenance, metrics, null);
+    }
+
     public static Manifest of(List<String> labels, TextTransform transform, int maxLength) {
         return new Manifest(FORMAT_VERSION, labels, transform.id(), maxLength, null, Map.of());
     }
@@ -63,13 +74,22 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
     }
 
     public Manifest withProvenance(Provenance p) {
-        return new Manifest(formatVersion, labels, textTransform, maxLength, p, metrics);
+        return new Manifest(formatVersion, labels, textTransform, maxLength, p, metrics, quantization);
     }
 
     public Manifest withMetrics(String split, Map<String, Double> scores) {
         Map<String, Map<String, Double>> m = new LinkedHashMap<>(metrics);
         m.put(split, scores);
-        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, m);
+        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, m, quantization);
+    }
+
+    /** This manifest for the classifier quantized as {@code q} (null: FP32). */
+    public Manifest withQuantization(QuantizationInfo q) {
+        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, metrics, q);
+    }
+
+    public boolean isQuantized() {
+        return quantization != null;
     }
 
     public void write(Path file) throws IOException {
@@ -114,6 +134,9 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
                 }
             });
         });
+        if (quantization != null) {
+            o.set("quantization", quantization.toJson());
+        }
         return o;
     }
 
@@ -189,7 +212,9 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
             }
             metrics.put(split.getKey(), scores);
         }
-        return new Manifest(version, labels, transform, maxLength, provenance, metrics);
+        JsonNode q = root.get("quantization");
+        QuantizationInfo quantization = q == null || q.isNull() ? null : QuantizationInfo.fromJson(q, file);
+        return new Manifest(version, labels, transform, maxLength, provenance, metrics, quantization);
     }
 
     private static int requireInt(JsonNode root, String field, Path file) throws CheckpointFormatException {

@@ -2,16 +2,24 @@ package dev.distillery.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distillery.bench.Bench;
+import dev.distillery.bench.BenchQuantizer;
 import dev.distillery.bench.BenchResult;
 import dev.distillery.bench.BenchTexts;
 import dev.distillery.bench.Contestant;
+import dev.distillery.bench.MultiBench;
 import dev.distillery.bench.OrtPeer;
 import dev.distillery.embed.SentenceEncoder;
+import dev.distillery.kernel.LinearWeight;
 import dev.distillery.kernel.Parallel;
+import dev.distillery.kernel.RowTable;
 import dev.distillery.model.EncoderInput;
+import dev.distillery.model.FrozenEncoder;
+import dev.distillery.model.WeightSource;
+import dev.distillery.tensor.Tensor;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +38,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
-        description = "Measure encoder throughput and latency, side by side with ONNX Runtime on the same model.")
+        description = "Measure encoder throughput and latency, side by side with ONNX Runtime on the same model.",
+        footer = {"", "Examples:",
+                "  ./distillery bench --model minilm --seconds 30",
+                "  ./distillery bench --model minilm --schemes fp32,int8,q8_0,q4_0,nf4 --seconds 120"})
 public final class BenchCommand implements Callable<Integer> {
     /** Distinct batch-1 inputs cycled through in the latency phase. */
     private static final int LATENCY_TEXTS = 64;
@@ -68,6 +79,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
+    @Option(names = "--schemes", split = ",", paramLabel = "SCHEME[,SCHEME...]",
+            description = "Also time the encoder with its linear weights quantized (round to nearest) to each "
+                    + "of fp32, int8 (per channel), q8_0, q4_0, nf4, all interleaved in one run with ONNX Runtime; "
+                    + "prints one row per engine with quartile ranges and ratios.")
+    List<String> schemes;
+
     @Spec
     CommandSpec spec;
 
@@ -98,6 +115,10 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < Math.min(LATENCY_TEXTS, corpus.size()); i++) {
             singles.add(encoder.tokenizeExactly(List.of(corpus.get(i)), length));
         }
+        if (schemes != null) {
+            runSchemes(encoder, batches, singles, n);
+            return 0;
+        }
         Contestant distillery = input -> encoder.frozen().meanPooled(input);
         BenchResult result;
         Optional<byte[]> onnx = encoder.onnxModel();
@@ -110,6 +131,104 @@ public final class BenchCommand implements Callable<Integer> {
         }
         print(result, encoder.name());
         return 0;
+    }
+
+    /** One interleaved run of Distillery at every scheme and ONNX Runtime; see {@link MultiBench}. */
+    private void runSchemes(SentenceEncoder encoder, List<EncoderInput> batches, List<EncoderInput> singles, int n)
+            throws Exception {
+        Map<String, Contestant> engines = new LinkedHashMap<>();
+        Map<String, Long> bytes = new LinkedHashMap<>();
+        Map<String, Tensor> weights = encoder.encoder().weights();
+        String prefix = weights.containsKey("embeddings.word_embeddings.weight") ? ""
+                : encoder.config().isDistilBert() ? "distilbert." : "bert.";
+        for (String name : schemes) {
+            BenchQuantizer scheme = BenchQuantizer.parse(name.strip());
+            FrozenEncoder frozen = scheme == BenchQuantizer.FP32 ? encoder.frozen()
+                    : FrozenEncoder.fromWeights(encoder.config(), quantizedSource(weights, scheme), prefix);
+            engines.put(scheme.label(), frozen::meanPooled);
+            bytes.put(scheme.label(), frozen.bytes());
+        }
+        Optional<byte[]> onnx = encoder.onnxModel();
+        Map<String, MultiBench.Figures> figures;
+        if (onnx.isPresent()) {
+            try (OrtPeer ort = new OrtPeer(onnx.get(), n, ortSpin)) {
+                engines.put(ORT, ort::run);
+                figures = new MultiBench(engines, batches, singles, seconds).run();
+            }
+        } else {
+            figures = new MultiBench(engines, batches, singles, seconds).run();
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        MultiBench.Figures fp32 = figures.get(BenchQuantizer.FP32.label());
+        MultiBench.Figures ort = figures.get(ORT);
+        if (json) {
+            Map<String, Object> all = new LinkedHashMap<>();
+            all.put("model", encoder.name());
+            all.put("threads", n);
+            all.put("batch", batchSize);
+            all.put("seqLen", length);
+            figures.forEach((name, f) -> all.put(name, Map.of("seqPerSec", f.seqPerSec(), "seqPerSecQ1", f.seqPerSecQ1(),
+                    "seqPerSecQ3", f.seqPerSecQ3(), "latencyMs", f.latencyMs(), "latencyQ1Ms", f.latencyQ1Ms(),
+                    "latencyQ3Ms", f.latencyQ3Ms(), "weightBytes", bytes.getOrDefault(name, -1L))));
+            out.println(new ObjectMapper().writeValueAsString(all));
+            out.flush();
+            return;
+        }
+        out.printf(Locale.ROOT, "%s on %d threads; batch %d × %d tokens for throughput, 1 × %d for latency; "
+                + "all engines interleaved%n", encoder.name(), n, batchSize, length, length);
+        out.printf(Locale.ROOT, "%-6s %9s %19s %7s %7s %9s %17s %7s %7s%n", "", "weights", "seq/s (q1–q3)",
+                "/fp32", "/ORT", "latency", "ms (q1–q3)", "/fp32", "/ORT");
+        figures.forEach((name, f) -> out.printf(Locale.ROOT, "%-6s %9s %7.1f (%4.0f–%4.0f) %7s %7s %9.2f %17s %7s %7s%n",
+                name, bytes.containsKey(name) ? String.format(Locale.ROOT, "%.1f MB", bytes.get(name) / 1e6) : "-",
+                f.seqPerSec(), f.seqPerSecQ1(), f.seqPerSecQ3(),
+                ratio(f.seqPerSec(), fp32 == null ? null : fp32.seqPerSec()),
+                ratio(f.seqPerSec(), ort == null ? null : ort.seqPerSec()), f.latencyMs(),
+                String.format(Locale.ROOT, "(%.2f–%.2f)", f.latencyQ1Ms(), f.latencyQ3Ms()),
+                ratio(f.latencyMs(), fp32 == null ? null : fp32.latencyMs()),
+                ratio(f.latencyMs(), ort == null ? null : ort.latencyMs())));
+        out.printf(Locale.ROOT, "(%d throughput calls per engine; weights = encoder weights held in memory)%n",
+                figures.values().iterator().next().calls());
+        out.flush();
+    }
+
+    private static final String ORT = "ORT";
+
+    private static String ratio(double value, Double base) {
+        return base == null ? "-" : String.format(Locale.ROOT, "%.2f", value / base);
+    }
+
+    /** FP32 weights with every linear weight quantized by {@code scheme}, Q, K and V quantized as one matrix. */
+    private static WeightSource quantizedSource(Map<String, Tensor> weights, BenchQuantizer scheme) {
+        WeightSource plain = WeightSource.fp32(weights);
+        return new WeightSource() {
+            @Override
+            public LinearWeight linear(String name, int out, int in) {
+                Tensor t = weights.get(name);
+                if (t == null || !Arrays.equals(t.shape(), new int[] {out, in})) {
+                    return plain.linear(name, out, in); // throws, naming the tensor
+                }
+                return scheme.quantize(t.data(), out, in);
+            }
+
+            @Override
+            public LinearWeight stacked(List<String> names, int outEach, int in) {
+                float[] all = new float[names.size() * outEach * in];
+                for (int i = 0; i < names.size(); i++) {
+                    System.arraycopy(weights.get(names.get(i)).data(), 0, all, i * outEach * in, outEach * in);
+                }
+                return scheme.quantize(all, names.size() * outEach, in);
+            }
+
+            @Override
+            public float[] vector(String name, int length) {
+                return plain.vector(name, length);
+            }
+
+            @Override
+            public RowTable table(String name, int rows, int width) {
+                return plain.table(name, rows, width);
+            }
+        };
     }
 
     /**

@@ -1,11 +1,14 @@
 package dev.distillery.cli;
 
+import dev.distillery.classify.Manifest;
 import dev.distillery.io.Checkpoint;
 import dev.distillery.io.HfConfig;
 import dev.distillery.io.SafetensorsFile;
 import dev.distillery.io.TensorInfo;
 import dev.distillery.io.WeightNames;
 import dev.distillery.model.EncoderConfig;
+import dev.distillery.quant.QuantScheme;
+import dev.distillery.quant.QuantizationInfo;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -16,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -29,7 +33,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "inspect",
         mixinStandardHelpOptions = true,
-        description = "Show a checkpoint's config, parameter count, size on disk and tensors.")
+        description = "Show a checkpoint's config, parameter count, size on disk and tensors; for a quantized folder, "
+                + "its scheme and packed bytes.",
+        footer = {"", "Example:", "  ./distillery inspect /tmp/student-nf4"})
 public final class InspectCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PATH", description = "A Hugging Face checkpoint folder or a .safetensors file.")
     Path path;
@@ -53,9 +59,14 @@ public final class InspectCommand implements Callable<Integer> {
                 parameters += t.elementCount();
             }
             out.printf(Locale.ROOT, "%-12s %s%n", "Checkpoint", path);
+            QuantizationInfo quantization = folder ? quantizationOf(path) : null;
             if (config != null) {
                 printConfig(out, config);
-                out.printf(Locale.ROOT, "%-12s %s%n", "Weights", describeCheck(config, st));
+                if (quantization != null) {
+                    parameters = printQuantization(out, config, quantization);
+                } else {
+                    out.printf(Locale.ROOT, "%-12s %s%n", "Weights", describeCheck(config, st));
+                }
                 out.printf(Locale.ROOT, "%-12s %s%n", "Tokenizer", tokenizer(path));
             }
             if (!st.metadata().isEmpty()) {
@@ -79,6 +90,40 @@ public final class InspectCommand implements Callable<Integer> {
                 c.numLabels() == 0 ? "none (encoder only)" : c.numLabels() + " labels: " + String.join(", ", c.labels()));
         out.printf(Locale.ROOT, "%-12s hidden %s, attention %s, classifier %s; layer norm eps %s%n", "Dropout",
                 c.hiddenDropout(), c.attentionDropout(), c.classifierDropout(), c.layerNormEps());
+    }
+
+    /** The manifest's quantization object, or null for an FP32 folder or one without a manifest. */
+    private static QuantizationInfo quantizationOf(Path dir) throws IOException {
+        Path manifest = dir.resolve(Manifest.FILE);
+        return Files.isRegularFile(manifest) ? Manifest.read(manifest).quantization() : null;
+    }
+
+    /** Scheme, packed against FP32 bytes of the quantized weights, and what stayed FP32; returns the parameter count. */
+    private static long printQuantization(PrintWriter out, EncoderConfig config, QuantizationInfo q) {
+        Map<String, int[]> expected = WeightNames.expected(config);
+        long parameters = 0;
+        for (int[] shape : expected.values()) {
+            parameters += Arrays.stream(shape).asLongStream().reduce(1, (a, b) -> a * b);
+        }
+        long packed = 0;
+        long fp32 = 0;
+        Map<QuantScheme, Integer> counts = new TreeMap<>();
+        for (Map.Entry<String, QuantScheme> e : q.tensors().entrySet()) {
+            int[] shape = expected.get(e.getKey());
+            if (shape != null && shape.length == 2) {
+                packed += e.getValue().sizeBytes(shape[0], shape[1]);
+                fp32 += 4L * shape[0] * shape[1];
+                counts.merge(e.getValue(), 1, Integer::sum);
+            }
+        }
+        StringBuilder formats = new StringBuilder();
+        counts.forEach((s, n) -> formats.append(formats.isEmpty() ? "" : ", ").append(n).append(" as ").append(s.id()));
+        out.printf(Locale.ROOT, "%-12s %s: %s; %,d bytes packed for %,d as FP32 (%.3fx)%n", "Quantized", q.scheme().id(),
+                formats, packed, fp32, fp32 == 0 ? 0 : packed / (double) fp32);
+        out.printf(Locale.ROOT, "%-12s %d matrices FP32 (%s)%s%n", "", q.skipped().size(), String.join(", ", q.skipped()),
+                q.keptForAccuracy().isEmpty() ? "" : "; kept for accuracy: " + String.join(", ", q.keptForAccuracy()));
+        out.printf(Locale.ROOT, "%-12s %s%n", "Weights", "quantized layout (README, Quantized checkpoints); checked when loaded");
+        return parameters;
     }
 
     private static String describeCheck(EncoderConfig config, SafetensorsFile st) {

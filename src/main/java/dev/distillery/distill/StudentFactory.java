@@ -146,6 +146,7 @@ public final class StudentFactory {
                 throw new StudentConfigException("teacher tensor " + from + " has " + t.data().length
                         + " values, the student's " + name + " " + dst.length);
             }
+            p.touch();
         }
     }
 }

@@ -135,9 +135,7 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
                 }
                 weights.put(name, st.toTensor(stored));
             }
-            Path tokenizer = Files.isRegularFile(dir.resolve(TOKENIZER_JSON)) ? dir.resolve(TOKENIZER_JSON)
-                    : Files.isRegularFile(dir.resolve(VOCAB)) ? dir.resolve(VOCAB) : null;
-            return new Checkpoint(dir, config, weights, tokenizer, readLowerCase(dir.resolve(TOKENIZER_CONFIG)), ignored);
+            return new Checkpoint(dir, config, weights, tokenizerFileIn(dir), lowerCaseIn(dir), ignored);
         }
     }
 
@@ -158,6 +156,17 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
             shapes.put(canonical, t.shape());
         }
         return shapes;
+    }
+
+    /** {@code tokenizer.json} if the folder has one, else {@code vocab.txt}, else null. */
+    public static Path tokenizerFileIn(Path dir) {
+        return Files.isRegularFile(dir.resolve(TOKENIZER_JSON)) ? dir.resolve(TOKENIZER_JSON)
+                : Files.isRegularFile(dir.resolve(VOCAB)) ? dir.resolve(VOCAB) : null;
+    }
+
+    /** {@code do_lower_case} of the folder's {@code tokenizer_config.json}; true when absent. */
+    public static boolean lowerCaseIn(Path dir) throws IOException {
+        return readLowerCase(dir.resolve(TOKENIZER_CONFIG));
     }
 
     private static boolean readLowerCase(Path tokenizerConfig) throws IOException {
@@ -225,15 +234,25 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
         for (Map.Entry<String, Tensor> e : canonical.entrySet()) {
             stored.put(WeightNames.inLayout(config, e.getKey(), layout), TensorCodec.encode(e.getValue(), options.storage()));
         }
+        writeTokenizerFiles(dir, config, tokenizerFile, options.lowerCase());
+        SafetensorsWriter.write(dir.resolve(WEIGHTS), stored, Map.of("format", "pt"));
+        HfConfig.write(dir.resolve(CONFIG), config, options.torchDtype());
+    }
+
+    /**
+     * Creates {@code dir} and writes the tokenizer file (as {@code tokenizer.json} or {@code vocab.txt}),
+     * {@code tokenizer_config.json} and {@code special_tokens_map.json}, each atomically: the part of a
+     * checkpoint folder that does not depend on how the weights are stored.
+     */
+    public static void writeTokenizerFiles(Path dir, EncoderConfig config, Path tokenizerFile, boolean lowerCase)
+            throws IOException {
         Files.createDirectories(dir);
         if (tokenizerFile != null) {
             boolean json = tokenizerFile.getFileName().toString().endsWith(".json");
             AtomicFiles.copy(tokenizerFile, dir.resolve(json ? TOKENIZER_JSON : VOCAB));
         }
-        AtomicFiles.writeString(dir.resolve(TOKENIZER_CONFIG), HfConfig.pretty(tokenizerConfig(config, options.lowerCase())));
+        AtomicFiles.writeString(dir.resolve(TOKENIZER_CONFIG), HfConfig.pretty(tokenizerConfig(config, lowerCase)));
         AtomicFiles.writeString(dir.resolve(SPECIAL_TOKENS), HfConfig.pretty(specialTokens()));
-        SafetensorsWriter.write(dir.resolve(WEIGHTS), stored, Map.of("format", "pt"));
-        HfConfig.write(dir.resolve(CONFIG), config, options.torchDtype());
     }
 
     private static ObjectNode tokenizerConfig(EncoderConfig c, boolean lowerCase) {

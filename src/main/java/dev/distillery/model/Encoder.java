@@ -167,7 +167,7 @@ public final class Encoder {
         for (EncoderLayer layer : layers) {
             frozen.add(layer.freeze());
         }
-        return new FrozenEncoder(config, words.weight().data().clone(), positions.weight().data().clone(),
+        return FrozenEncoder.fp32(config, words.weight().data().clone(), positions.weight().data().clone(),
                 types != null ? types.weight().data().clone() : null,
                 embeddingNorm.parameters().get(0).data().clone(), embeddingNorm.parameters().get(1).data().clone(),
                 frozen);

@@ -1,6 +1,7 @@
 package dev.distillery.model;
 
 import dev.distillery.kernel.KernelProvider;
+import dev.distillery.kernel.LinearWeight;
 import dev.distillery.nn.Activations;
 import dev.distillery.nn.Dropout;
 import dev.distillery.nn.Linear;
@@ -108,6 +109,30 @@ public final class SequenceClassifier {
         return WeightBinder.bind(config.family() + " sequence classifier", parameters, weights, encoderPrefix(),
                 name -> name.startsWith("classifier.") || name.startsWith(pooler + "."),
                 name -> name.startsWith("cls.") || name.startsWith("vocab_"));
+    }
+
+    /**
+     * An inference-only snapshot of the current weights, FP32 and pre-packed; later training is
+     * not seen by it (compare {@link #version()} to know when to freeze again).
+     */
+    public FrozenClassifier freeze() {
+        return new FrozenClassifier(encoder.freeze(),
+                LinearWeight.fp32(headDense.weight().data(), headDense.out(), headDense.in()),
+                headDense.bias().data().clone(),
+                LinearWeight.fp32(classifier.weight().data(), classifier.out(), classifier.in()),
+                classifier.bias().data().clone());
+    }
+
+    /**
+     * A number that changes whenever a parameter is written through the usual paths (optimizer
+     * steps, weight loading; see {@link Parameter#touch()}): equal versions mean equal weights.
+     */
+    public long version() {
+        long sum = 0;
+        for (Parameter p : parameters) {
+            sum += p.version();
+        }
+        return sum;
     }
 
     /** Logits [batch, labels] in evaluation mode; stateless. */

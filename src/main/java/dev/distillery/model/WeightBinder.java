@@ -65,6 +65,7 @@ final class WeightBinder {
         for (Map.Entry<Parameter, Tensor> e : matched.entrySet()) {
             float[] src = e.getValue().data();
             System.arraycopy(src, 0, e.getKey().data(), 0, src.length);
+            e.getKey().touch();
         }
         return new LoadReport(keptInitial, ignored);
     }

@@ -2,15 +2,15 @@ package dev.distillery.nn;
 
 import dev.distillery.kernel.KernelProvider;
 import dev.distillery.kernel.Kernels;
-import dev.distillery.kernel.PackedMatrix;
+import dev.distillery.kernel.LinearWeight;
 import dev.distillery.kernel.Parallel;
 
 import java.util.List;
 
 /**
  * An {@link EncoderLayer} for inference only: the same post-LN layer over a copy of its weights,
- * with every projection packed once for {@link Kernels#matmulPacked} and Q, K, V fused into one
- * [hidden, 3·hidden] product.
+ * with every projection a {@link LinearWeight} (FP32 packed once for {@link Kernels#matmulPacked},
+ * or any low-bit format) and Q, K, V fused into one [hidden, 3·hidden] product.
  * <pre>
  *   q, k, v = split(x · [Wq; Wk; Wv]ᵀ + [bq; bk; bv])
  *   h = LN₁(x + bo + softmax(q·kᵀ/√d + mask)·v · Woᵀ)
@@ -19,7 +19,7 @@ import java.util.List;
  * Biases and residuals are written into the output first and the product is added onto them, so
  * no separate pass adds them; heads are read and written in place through leading dimensions, so
  * no split or merge copies are made. Results equal {@link EncoderLayer#forward} up to summation
- * order (a few ulps).
+ * order (a few ulps) for FP32 weights.
  *
  * <p>Immutable and thread-safe: all per-call memory is in the caller's {@link Workspace}.
  */
@@ -34,16 +34,16 @@ public final class FrozenEncoderLayer {
     private final int heads;
     private final int headSize;
     private final int ffn;
-    private final PackedMatrix qkv;          // [hidden, 3·hidden]
+    private final LinearWeight qkv;          // [3·hidden, hidden]
     private final float[] qkvBias;           // [3·hidden]
-    private final PackedMatrix attentionOut; // [hidden, hidden]
+    private final LinearWeight attentionOut; // [hidden, hidden]
     private final float[] attentionOutBias;  // [hidden]
     private final float[] norm1Gamma;        // [hidden]
     private final float[] norm1Beta;         // [hidden]
     private final float norm1Eps;
-    private final PackedMatrix intermediate; // [hidden, ffn]
+    private final LinearWeight intermediate; // [ffn, hidden]
     private final float[] intermediateBias;  // [ffn]
-    private final PackedMatrix output;       // [ffn, hidden]
+    private final LinearWeight output;       // [hidden, ffn]
     private final float[] outputBias;        // [hidden]
     private final float[] norm2Gamma;        // [hidden]
     private final float[] norm2Beta;         // [hidden]
@@ -73,37 +73,97 @@ public final class FrozenEncoderLayer {
         }
     }
 
+    /**
+     * The weights of one layer in any format; linear weights in PyTorch [out, in] layout, Q, K and
+     * V stacked into {@code qkv} [3·hidden, hidden] (see {@link LinearWeight#stack}). Arrays are
+     * used as given, not copied.
+     */
+    public record Weights(int heads,
+                          LinearWeight qkv, float[] qkvBias,
+                          LinearWeight attentionOut, float[] attentionOutBias,
+                          float[] norm1Gamma, float[] norm1Beta, float norm1Eps,
+                          LinearWeight intermediate, float[] intermediateBias,
+                          LinearWeight output, float[] outputBias,
+                          float[] norm2Gamma, float[] norm2Beta, float norm2Eps) {
+    }
+
+    /** A layer over {@code w}; throws when the shapes do not chain into one post-LN layer. */
+    public FrozenEncoderLayer(Weights w) {
+        this.hidden = w.attentionOut().out();
+        this.heads = w.heads();
+        this.ffn = w.intermediate().out();
+        if (heads <= 0 || hidden % heads != 0) {
+            throw new IllegalArgumentException("hidden width " + hidden + " does not split into " + heads + " heads");
+        }
+        this.headSize = hidden / heads;
+        check("qkv", w.qkv(), 3 * hidden, hidden, w.qkvBias());
+        check("attention output", w.attentionOut(), hidden, hidden, w.attentionOutBias());
+        check("intermediate", w.intermediate(), ffn, hidden, w.intermediateBias());
+        check("output", w.output(), hidden, ffn, w.outputBias());
+        for (float[] v : new float[][] {w.norm1Gamma(), w.norm1Beta(), w.norm2Gamma(), w.norm2Beta()}) {
+            if (v.length != hidden) {
+                throw new IllegalArgumentException("layer norm parameters must have " + hidden + " entries, got " + v.length);
+            }
+        }
+        qkv = w.qkv();
+        qkvBias = w.qkvBias();
+        attentionOut = w.attentionOut();
+        attentionOutBias = w.attentionOutBias();
+        norm1Gamma = w.norm1Gamma();
+        norm1Beta = w.norm1Beta();
+        norm1Eps = w.norm1Eps();
+        intermediate = w.intermediate();
+        intermediateBias = w.intermediateBias();
+        output = w.output();
+        outputBias = w.outputBias();
+        norm2Gamma = w.norm2Gamma();
+        norm2Beta = w.norm2Beta();
+        norm2Eps = w.norm2Eps();
+    }
+
+    private static void check(String what, LinearWeight weight, int out, int in, float[] bias) {
+        if (weight.out() != out || weight.in() != in || bias.length != out) {
+            throw new IllegalArgumentException("the " + what + " projection must be [" + out + "×" + in + "] with "
+                    + out + " biases, got [" + weight.out() + "×" + weight.in() + "] with " + bias.length);
+        }
+    }
+
+    /** An FP32 snapshot of the trainable modules, Q, K and V packed as one product. */
     FrozenEncoderLayer(SelfAttention attention, LayerNorm attentionNorm, Linear intermediate, Linear output,
                        LayerNorm outputNorm) {
-        Kernels k = KernelProvider.get();
+        this(fp32Weights(attention, attentionNorm, intermediate, output, outputNorm));
+    }
+
+    private static Weights fp32Weights(SelfAttention attention, LayerNorm attentionNorm, Linear intermediate,
+                                       Linear output, LayerNorm outputNorm) {
         List<Linear> p = attention.projections();
-        this.hidden = p.get(0).in();
-        this.heads = attention.heads();
-        this.headSize = hidden / heads;
-        this.ffn = intermediate.out();
+        int hidden = p.get(0).in();
         float[] w = new float[3 * hidden * hidden]; // [3·hidden, hidden], PyTorch [out, in] layout
-        qkvBias = new float[3 * hidden];
+        float[] qkvBias = new float[3 * hidden];
         for (int i = 0; i < 3; i++) {
             System.arraycopy(p.get(i).weight().data(), 0, w, i * hidden * hidden, hidden * hidden);
             System.arraycopy(p.get(i).bias().data(), 0, qkvBias, i * hidden, hidden);
         }
-        qkv = k.pack(w, 0, hidden, hidden, 3 * hidden, true);
-        attentionOut = pack(k, p.get(3));
-        attentionOutBias = p.get(3).bias().data().clone();
-        norm1Gamma = attentionNorm.parameters().get(0).data().clone();
-        norm1Beta = attentionNorm.parameters().get(1).data().clone();
-        norm1Eps = attentionNorm.eps();
-        this.intermediate = pack(k, intermediate);
-        intermediateBias = intermediate.bias().data().clone();
-        this.output = pack(k, output);
-        outputBias = output.bias().data().clone();
-        norm2Gamma = outputNorm.parameters().get(0).data().clone();
-        norm2Beta = outputNorm.parameters().get(1).data().clone();
-        norm2Eps = outputNorm.eps();
+        return new Weights(attention.heads(),
+                LinearWeight.fp32(w, 3 * hidden, hidden), qkvBias,
+                fp32(p.get(3)), p.get(3).bias().data().clone(),
+                attentionNorm.parameters().get(0).data().clone(), attentionNorm.parameters().get(1).data().clone(),
+                attentionNorm.eps(),
+                fp32(intermediate), intermediate.bias().data().clone(),
+                fp32(output), output.bias().data().clone(),
+                outputNorm.parameters().get(0).data().clone(), outputNorm.parameters().get(1).data().clone(),
+                outputNorm.eps());
     }
 
-    private static PackedMatrix pack(Kernels k, Linear l) {
-        return k.pack(l.weight().data(), 0, l.in(), l.in(), l.out(), true);
+    private static LinearWeight fp32(Linear l) {
+        return LinearWeight.fp32(l.weight().data(), l.out(), l.in());
+    }
+
+    /** Bytes of weights held: the linear weights as their formats keep them, plus FP32 biases and norms. */
+    public long bytes() {
+        long vectors = qkvBias.length + attentionOutBias.length + intermediateBias.length + outputBias.length
+                + 4L * hidden;
+        return qkv.bytes() + attentionOut.bytes() + intermediate.bytes() + output.bytes() + 4 * vectors;
     }
 
     /**
@@ -118,21 +178,21 @@ public final class FrozenEncoderLayer {
         float[] a = ws.residual;
         float[] inter = ws.inter;
         overRows(tokens, 3 * hidden, (from, to) -> fillRows(qkvOut, null, qkvBias, from, to));
-        k.matmulPacked(x, 0, hidden, qkv, qkvOut, 0, 3 * hidden, tokens, true);
+        qkv.multiplyAdd(x, 0, hidden, qkvOut, 0, 3 * hidden, tokens);
         attend(qkvOut, maskAdd, batch, seq, ws.context);
         overRows(tokens, hidden, (from, to) -> fillRows(a, x, attentionOutBias, from, to));
-        k.matmulPacked(ws.context, 0, hidden, attentionOut, a, 0, hidden, tokens, true);
+        attentionOut.multiplyAdd(ws.context, 0, hidden, a, 0, hidden, tokens);
         overRows(tokens, ffn, (from, to) -> {
             k.layerNormRows(a, from * hidden, norm1Gamma, norm1Beta, x, from * hidden, null, null,
                     to - from, hidden, norm1Eps);
             fillRows(inter, null, intermediateBias, from, to);
         });
-        k.matmulPacked(x, 0, hidden, intermediate, inter, 0, ffn, tokens, true);
+        intermediate.multiplyAdd(x, 0, hidden, inter, 0, ffn, tokens);
         overRows(tokens, ffn, (from, to) -> {
             k.gelu(inter, from * ffn, inter, from * ffn, (to - from) * ffn);
             fillRows(a, x, outputBias, from, to);
         });
-        k.matmulPacked(inter, 0, ffn, output, a, 0, hidden, tokens, true);
+        output.multiplyAdd(inter, 0, ffn, a, 0, hidden, tokens);
         overRows(tokens, hidden, (from, to) -> k.layerNormRows(a, from * hidden, norm2Gamma, norm2Beta,
                 x, from * hidden, null, null, to - from, hidden, norm2Eps));
     }

@@ -13,6 +13,8 @@ public final class Parameter {
     private final String name;
     private final Tensor value;
     private Tensor grad;
+    /** Bumped by whoever writes {@link #data()}, so frozen inference snapshots can tell they are stale. */
+    private volatile long version;
 
     public Parameter(String name, Tensor value) {
         this.name = name;
@@ -29,6 +31,20 @@ public final class Parameter {
 
     public float[] data() {
         return value.data();
+    }
+
+    /**
+     * Marks the value as changed: optimizers, weight loaders and anything else writing
+     * {@link #data()} call this after writing, so that snapshots such as a classifier's frozen
+     * copy are rebuilt instead of serving the old weights.
+     */
+    public void touch() {
+        version++;
+    }
+
+    /** How many times {@link #touch()} was called; a snapshot taken at one version is stale at another. */
+    public long version() {
+        return version;
     }
 
     /** The accumulated gradient, zero until a backward pass adds to it. */

@@ -143,6 +143,7 @@ public final class AdamW {
                 float denom = (float) Math.sqrt(v[j]) / bc2Sqrt + eps;
                 w[j] = w[j] + negStepSize * m[j] / denom;
             }
+            p.touch();
         }
     }
 

@@ -1,9 +1,12 @@
 package dev.distillery.train;
 
+import dev.distillery.model.EncoderInput;
+import dev.distillery.model.FrozenClassifier;
 import dev.distillery.model.SequenceClassifier;
 
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
@@ -14,19 +17,31 @@ public final class BatchInference {
     private BatchInference() {
     }
 
-    /** Logits {@code [examples, labels]}, row i belonging to example i. */
+    /**
+     * Logits {@code [examples, labels]}, row i belonging to example i, of the weights {@code model}
+     * holds now: computed on a frozen, pre-packed snapshot taken once for the whole set.
+     */
     public static float[] logits(SequenceClassifier model, TokenizedExamples examples, int batchSize) {
+        return logits(model.freeze(), examples, batchSize);
+    }
+
+    /** Logits {@code [examples, labels]} of an inference-only model, row i belonging to example i. */
+    public static float[] logits(FrozenClassifier model, TokenizedExamples examples, int batchSize) {
+        return logits(model::logits, model.config().numLabels(), examples, batchSize);
+    }
+
+    private static float[] logits(Function<EncoderInput, float[]> forward, int labels, TokenizedExamples examples,
+                                  int batchSize) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
-        int labels = model.config().numLabels();
         int[] lengths = examples.lengths();
         int[] order = IntStream.range(0, examples.size()).boxed()
                 .sorted(Comparator.comparingInt(i -> lengths[i])).mapToInt(Integer::intValue).toArray();
         float[] out = new float[examples.size() * labels];
         for (int from = 0; from < order.length; from += batchSize) {
             int[] rows = Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize));
-            float[] batch = model.logits(examples.pad(rows)); // [rows, labels]
+            float[] batch = forward.apply(examples.pad(rows)); // [rows, labels]
             for (int b = 0; b < rows.length; b++) {
                 System.arraycopy(batch, b * labels, out, rows[b] * labels, labels);
             }

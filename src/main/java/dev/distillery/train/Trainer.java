@@ -269,6 +269,7 @@ public final class Trainer {
         if (bestWeights != null) {
             Map<String, Tensor> w = model.weights();
             bestWeights.forEach((name, data) -> System.arraycopy(data, 0, w.get(name).data(), 0, data.length));
+            model.parameters().forEach(Parameter::touch);
         }
         return new TrainingResult(r.history, r.bestEpoch, r.bestScore, r.stoppedEarly, r.steps);
     }
