@@ -3,6 +3,8 @@ package dev.distillery.classify;
 import dev.distillery.data.Dataset;
 import dev.distillery.data.LabelMap;
 import dev.distillery.data.TextTransform;
+import dev.distillery.eval.Calibration;
+import dev.distillery.eval.TemperatureScaling;
 import dev.distillery.io.Checkpoint;
 import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.io.DType;
@@ -348,15 +350,46 @@ public final class Classifier {
         return probabilitiesOfPrepared(texts.stream().map(transform::apply).toList());
     }
 
-    /** Class probabilities of texts the transform was already applied to, {@code [texts, labels]}. */
+    /**
+     * Class probabilities of texts the transform was already applied to, {@code [texts, labels]}: the softmax of
+     * the logits divided by the manifest's calibration temperature (1 without one).
+     */
     public float[] probabilitiesOfPrepared(List<String> prepared) {
-        int n = labels.size();
+        float[] probs = logitsOfPrepared(prepared); // [texts, labels]
+        return TemperatureScaling.probabilities(probs, labels.size(), manifest.temperature());
+    }
+
+    /** Raw logits of prepared texts, {@code [texts, labels]}, before calibration and softmax. */
+    public float[] logitsOfPrepared(List<String> prepared) {
         TokenizedExamples examples = tokenize("input", prepared, new int[prepared.size()]);
-        float[] probs = BatchInference.logits(frozen(), examples, DEFAULT_BATCH_SIZE); // [texts, labels]
-        for (int r = 0; r < prepared.size(); r++) {
-            softmaxRow(probs, r * n, n);
+        return BatchInference.logits(frozen(), examples, DEFAULT_BATCH_SIZE);
+    }
+
+    /** This classifier with {@code c} in its manifest, so every prediction divides logits by its temperature. */
+    public Classifier withCalibration(Manifest.Calibration c) {
+        // a quantized classifier has only its frozen form; an FP32 one is frozen again on first use
+        return new Classifier(model, model == null ? frozen() : null, tokenizer, tokenizerFile, lowerCase, manifest.withCalibration(c));
+    }
+
+    /**
+     * This classifier with a temperature fitted on {@code heldOut} (never the training rows, whose logits are
+     * over-confident by construction): minimises the NLL there and records ECE and NLL before and after.
+     *
+     * @param fittedOn how to name the data in the manifest, e.g. {@code "validation: /data/validation.csv.gz"}
+     */
+    public Classifier calibrated(Dataset heldOut, String fittedOn) {
+        if (heldOut.size() == 0) {
+            throw new IllegalArgumentException(heldOut.name() + " has no rows to fit a temperature on");
         }
-        return probs;
+        int n = labels.size();
+        float[] logits = logitsOfPrepared(tokenizeCheck(heldOut).texts()); // [rows, labels]
+        int[] actual = heldOut.labels();
+        double t = TemperatureScaling.fit(logits, actual, n);
+        Manifest.Calibration c = new Manifest.Calibration(t, fittedOn, actual.length,
+                Calibration.ece(TemperatureScaling.probabilities(logits, n, 1), actual, n),
+                Calibration.ece(TemperatureScaling.probabilities(logits, n, t), actual, n),
+                TemperatureScaling.nll(logits, actual, n, 1), TemperatureScaling.nll(logits, actual, n, t));
+        return withCalibration(c);
     }
 
     /**
@@ -364,6 +397,12 @@ public final class Classifier {
      * (as a dataset read with it, or the bundled pre-normalised files, do).
      */
     public TokenizedExamples tokenize(Dataset data) {
+        tokenizeCheck(data);
+        return tokenize(data.name(), data.texts(), data.labels());
+    }
+
+    /** {@code data} when it was read with this classifier's transform and labels; otherwise a message naming both. */
+    private Dataset tokenizeCheck(Dataset data) {
         if (data.transform() != transform) {
             throw new IllegalArgumentException(data.name() + " was read with the text transform " + data.transform().id()
                     + " but the model expects " + transform.id());
@@ -371,7 +410,7 @@ public final class Classifier {
         if (!data.labelMap().equals(labels)) {
             throw new IllegalArgumentException(data.name() + " has labels " + data.labelMap() + " but the model " + labels);
         }
-        return tokenize(data.name(), data.texts(), data.labels());
+        return data;
     }
 
     private TokenizedExamples tokenize(String name, List<String> texts, int[] labelIndices) {
@@ -380,23 +419,6 @@ public final class Classifier {
             ids.add(tokenizer.encode(t, manifest.maxLength()).ids());
         }
         return new TokenizedExamples(name, ids.toArray(int[][]::new), null, labelIndices, labels.size(), tokenizer.padId());
-    }
-
-    /** softmax in place, subtracting the row maximum so large logits do not overflow. */
-    private static void softmaxRow(float[] x, int off, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, x[off + i]);
-        }
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            double e = StrictMath.exp(x[off + i] - max);
-            x[off + i] = (float) e;
-            sum += e;
-        }
-        for (int i = 0; i < n; i++) {
-            x[off + i] = (float) (x[off + i] / sum);
-        }
     }
 
     @Override

@@ -32,8 +32,11 @@ import java.util.Map;
  *  "provenance": {"command": "...", "created_utc": "...", "data": [{"role", "path", "size_bytes", "sha256"}],
  *                 "options": {"epochs": "3", ...}, "seed": 42, "jdk": "...", "os": "...", "cpu": "..."},
  *  "metrics": {"test": {"accuracy": 0.97, "f1": 0.96, ...}, "validation": {...}},
+ *  "calibration": {"temperature": 1.7, "fitted_on": "validation: /data/validation.csv.gz (975 rows)", "examples": 975,
+ *                  "ece_before": 0.08, "ece_after": 0.02, "nll_before": 0.31, "nll_after": 0.24},
  *  "quantization": {...}}
  * }</pre>
+ * {@code calibration} is optional: manifests written before it existed load as uncalibrated (T = 1).
  * {@code quantization} is present only for a quantized classifier (see {@link QuantizationInfo}); manifests
  * without it load as before.
  *
@@ -42,10 +45,11 @@ import java.util.Map;
  * @param maxLength     tokens per text, special tokens included; longer texts are cut
  * @param provenance    how the model was made, or null when not recorded
  * @param metrics       scores by split name, then metric name
+ * @param calibration   the temperature applied to logits before the softmax, or null for none (T = 1)
  * @param quantization  how the weights are quantized, or null for an FP32 classifier
  */
 public record Manifest(int formatVersion, List<String> labels, String textTransform, int maxLength, Provenance provenance,
-                       Map<String, Map<String, Double>> metrics, QuantizationInfo quantization) {
+                       Map<String, Map<String, Double>> metrics, Calibration calibration, QuantizationInfo quantization) {
     public static final String FILE = "distillery.json";
     public static final String FORMAT = "distillery-classifier";
     public static final int FORMAT_VERSION = 1;
@@ -59,14 +63,43 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
         metrics = Collections.unmodifiableMap(copy);
     }
 
-    /** A manifest of an FP32 classifier. */
+    /** A manifest of an FP32 classifier without calibration, as every manifest was before either existed. */
     public Manifest(int formatVersion, List<String> labels, String textTransform, int maxLength, Provenance provenance,
                     Map<String, Map<String, Double>> metrics) {
-        this(formatVersion, labels, textTransform, maxLength, provenance, metrics, null);
+        this(formatVersion, labels, textTransform, maxLength, provenance, metrics, null, null);
+    }
+
+    /**
+     * Temperature scaling fitted on held-out data (see {@link dev.distillery.eval.TemperatureScaling}).
+     *
+     * @param temperature divides every logit before the softmax; &gt; 0
+     * @param fittedOn    which data it was fitted on, e.g. {@code "validation: /data/validation.csv.gz (975 rows)"}
+     * @param examples    rows of that data
+     * @param eceBefore   ECE (15 bins) on that data with T = 1
+     * @param eceAfter    ECE on that data with {@code temperature}
+     * @param nllBefore   mean negative log-likelihood with T = 1, in nats
+     * @param nllAfter    the same with {@code temperature}
+     */
+    public record Calibration(double temperature, String fittedOn, long examples, double eceBefore, double eceAfter,
+                              double nllBefore, double nllAfter) {
+        public Calibration {
+            if (!(temperature > 0) || !Double.isFinite(temperature)) {
+                throw new IllegalArgumentException("a calibration temperature must be positive and finite, got " + temperature);
+            }
+        }
     }
 
     public static Manifest of(List<String> labels, TextTransform transform, int maxLength) {
-        return new Manifest(FORMAT_VERSION, labels, transform.id(), maxLength, null, Map.of());
+        return new Manifest(FORMAT_VERSION, labels, transform.id(), maxLength, null, Map.of(), null, null);
+    }
+
+    /** The temperature prediction divides logits by: the calibration's, or 1 without one. */
+    public double temperature() {
+        return calibration == null ? 1 : calibration.temperature();
+    }
+
+    public Manifest withCalibration(Calibration c) {
+        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, metrics, c, quantization);
     }
 
     public TextTransform transform() {
@@ -74,18 +107,18 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
     }
 
     public Manifest withProvenance(Provenance p) {
-        return new Manifest(formatVersion, labels, textTransform, maxLength, p, metrics, quantization);
+        return new Manifest(formatVersion, labels, textTransform, maxLength, p, metrics, calibration, quantization);
     }
 
     public Manifest withMetrics(String split, Map<String, Double> scores) {
         Map<String, Map<String, Double>> m = new LinkedHashMap<>(metrics);
         m.put(split, scores);
-        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, m, quantization);
+        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, m, calibration, quantization);
     }
 
     /** This manifest for the classifier quantized as {@code q} (null: FP32). */
     public Manifest withQuantization(QuantizationInfo q) {
-        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, metrics, q);
+        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, metrics, calibration, q);
     }
 
     public boolean isQuantized() {
@@ -137,7 +170,25 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
         if (quantization != null) {
             o.set("quantization", quantization.toJson());
         }
+        if (calibration != null) {
+            ObjectNode c = o.putObject("calibration");
+            c.put("temperature", calibration.temperature());
+            c.put("fitted_on", calibration.fittedOn());
+            c.put("examples", calibration.examples());
+            putFinite(c, "ece_before", calibration.eceBefore());
+            putFinite(c, "ece_after", calibration.eceAfter());
+            putFinite(c, "nll_before", calibration.nllBefore());
+            putFinite(c, "nll_after", calibration.nllAfter());
+        }
         return o;
+    }
+
+    private static void putFinite(ObjectNode o, String name, double value) {
+        if (Double.isFinite(value)) {
+            o.put(name, value);
+        } else {
+            o.putNull(name);
+        }
     }
 
     /**
@@ -212,9 +263,26 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
             }
             metrics.put(split.getKey(), scores);
         }
+        Calibration calibration = null;
+        JsonNode c = root.get("calibration");
+        if (c != null && !c.isNull()) {
+            JsonNode t = c.get("temperature");
+            if (!c.isObject() || t == null || !t.isNumber() || !(t.doubleValue() > 0) || !Double.isFinite(t.doubleValue())) {
+                throw new CheckpointFormatException(file + ": \"calibration\" must be an object whose \"temperature\" is a"
+                        + " positive number, found " + c);
+            }
+            calibration = new Calibration(t.doubleValue(), c.path("fitted_on").asText(""), c.path("examples").asLong(),
+                    numberOrNaN(c, "ece_before"), numberOrNaN(c, "ece_after"), numberOrNaN(c, "nll_before"),
+                    numberOrNaN(c, "nll_after"));
+        }
         JsonNode q = root.get("quantization");
         QuantizationInfo quantization = q == null || q.isNull() ? null : QuantizationInfo.fromJson(q, file);
-        return new Manifest(version, labels, transform, maxLength, provenance, metrics, quantization);
+        return new Manifest(version, labels, transform, maxLength, provenance, metrics, calibration, quantization);
+    }
+
+    private static double numberOrNaN(JsonNode o, String field) {
+        JsonNode n = o.get(field);
+        return n != null && n.isNumber() ? n.doubleValue() : Double.NaN;
     }
 
     private static int requireInt(JsonNode root, String field, Path file) throws CheckpointFormatException {

@@ -99,7 +99,9 @@ public final class Distillation {
                 .checkpointDir(checkpoints)
                 .listener(clock)
                 .distill(spec, train, validation);
-        Classifier student = teacher.withModel(distilled.student(), distilled.tokenizer(), options.maxLength());
+        Classifier student = TeacherTraining.calibrate(
+                teacher.withModel(distilled.student(), distilled.tokenizer(), options.maxLength()), validation,
+                files.validation(), log);
 
         Evaluation teacherTest = test.size() == 0 ? null : Evaluation.of(teacher, test);
         Evaluation studentTest = test.size() == 0 ? null : Evaluation.of(student, test);

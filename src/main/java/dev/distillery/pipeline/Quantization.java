@@ -155,7 +155,7 @@ public final class Quantization {
         Manifest manifest = fp32.manifest().withQuantization(info).withProvenance(Provenance.ofThisPlatform(o.command(),
                 data == null ? List.of() : data.files, describe(o, fp32), 0));
         manifest = new Manifest(manifest.formatVersion(), manifest.labels(), manifest.textTransform(), manifest.maxLength(),
-                manifest.provenance(), Map.of(), info); // the FP32 model's scores do not describe this one
+                manifest.provenance(), Map.of(), manifest.calibration(), info); // the FP32 model's scores do not describe this one
         if (qValidation != null) {
             manifest = manifest.withMetrics("validation", qValidation.summary()).withMetrics("fp32_validation", fp32Validation.summary());
         }

@@ -27,6 +27,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -92,6 +93,7 @@ public final class TeacherTraining {
                 LossFunction.crossEntropy(weights)).checkpointDir(checkpoints).listener(clock);
         TrainingResult training = o.resume() ? trainer.resume() : trainer.fit();
 
+        classifier = calibrate(classifier, validation, files.validation(), log);
         Evaluation validationScores = validation.size() == 0 ? null : Evaluation.of(classifier, validation);
         Evaluation testScores = test.size() == 0 ? null : Evaluation.of(classifier, test);
         List<DataFile> data = choice.describe();
@@ -107,6 +109,24 @@ public final class TeacherTraining {
         deleteTree(checkpoints);
         return new TeacherResult(classifier, manifest, training, validationScores, testScores, train.size(), clock.steps,
                 clock.stepNanos / 1e9);
+    }
+
+    /**
+     * {@code c} with a temperature fitted on the validation rows, or {@code c} unchanged when there are none
+     * (fitting on training rows would calibrate to their over-confidence).
+     */
+    static Classifier calibrate(Classifier c, Dataset validation, Path validationFile, PrintStream log) {
+        if (validation.size() == 0) {
+            log.println("calibration: no validation rows, so no temperature is fitted (T = 1)");
+            return c;
+        }
+        String where = validationFile == null ? validation.name() : validationFile.toAbsolutePath().normalize().toString();
+        Classifier calibrated = c.calibrated(validation, "validation: " + where
+                + " (" + validation.size() + " rows)");
+        Manifest.Calibration k = calibrated.manifest().calibration();
+        log.printf(Locale.ROOT, "calibration: temperature %.4f fitted on %d validation rows; ECE %.4f -> %.4f, NLL %.4f -> %.4f%n",
+                k.temperature(), k.examples(), k.eceBefore(), k.eceAfter(), k.nllBefore(), k.nllAfter());
+        return calibrated;
     }
 
     /** The same rows marked as carrying {@code t}: used for files that were written already transformed. */

@@ -1,5 +1,6 @@
 /**
- * What the user sees in the terminal while and after work runs: progress bars and aligned tables.
- * Nothing here computes results; callers hand in numbers and records from {@code eval} and {@code train}.
+ * What the user sees of results: progress bars, aligned terminal tables, and charts drawn as inline SVG
+ * for self-contained HTML pages. Nothing here computes results; callers hand in numbers and records
+ * from {@code eval}, {@code train} and {@code verify}.
  */
 package dev.distillery.report;

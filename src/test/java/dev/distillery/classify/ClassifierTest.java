@@ -59,6 +59,28 @@ class ClassifierTest {
     }
 
     @Test
+    void savedTemperatureDividesTheLogitsOfEveryPrediction() throws Exception {
+        Classifier c = fresh(5);
+        List<String> prepared = TEXTS.stream().map(TextTransform.URL_NORMALIZE::apply).toList();
+        float[] logits = c.logitsOfPrepared(prepared); // [texts, 2]
+        Manifest.Calibration k = new Manifest.Calibration(2.5, "test", 5, 0.2, 0.1, 0.7, 0.6);
+        Path out = dir.resolve("calibrated");
+        c.withCalibration(k).save(out, c.manifest().withCalibration(k));
+        Classifier loaded = Classifier.load(out);
+        assertEquals(k, loaded.manifest().calibration());
+        float[] p = loaded.probabilities(TEXTS);
+        for (int r = 0; r < TEXTS.size(); r++) {
+            double a = logits[r * 2] / 2.5;
+            double b = logits[r * 2 + 1] / 2.5;
+            // float softmax against a double one: a few float ulps of values in (0, 1]
+            assertEquals(1 / (1 + Math.exp(b - a)), p[r * 2], 1e-6, "text " + r);
+            assertEquals(p[r * 2 + 1], loaded.predict(TEXTS.get(r)).probabilities()[1], 0f, "predict agrees with the batch");
+        }
+        // the uncalibrated classifier still gives the plain softmax
+        assertEquals(1 / (1 + Math.exp(logits[1] - logits[0])), c.probabilities(TEXTS)[0], 1e-6);
+    }
+
+    @Test
     void predictionIsThreadSafe() throws Exception {
         Classifier c = fresh(5);
         List<Prediction> expected = c.predictBatch(TEXTS);

@@ -47,6 +47,31 @@ class ManifestTest {
     }
 
     @Test
+    void calibrationRoundTripsAndIsOptional() throws Exception {
+        Path file = dir.resolve(Manifest.FILE);
+        Manifest plain = Manifest.of(List.of("0", "1"), TextTransform.NONE, 16);
+        Manifest.Calibration k = new Manifest.Calibration(1.7320508075688772, "validation: v.csv (10 rows)", 10, 0.12,
+                0.03, 0.41, 0.33);
+        plain.withCalibration(k).write(file);
+        Manifest back = Manifest.read(file);
+        // Jackson writes doubles in their shortest round-tripping form, so the temperature comes back exactly
+        assertEquals(k, back.calibration());
+        assertEquals(1.7320508075688772, back.temperature(), 0);
+
+        // a manifest written before calibration existed has no "calibration" field and predicts with T = 1
+        Files.writeString(file, "{\"format\": \"distillery-classifier\", \"format_version\": 1, \"labels\": [\"a\", \"b\"],"
+                + " \"text_transform\": \"none\", \"max_length\": 8, \"metrics\": {}}");
+        Manifest old = Manifest.read(file);
+        assertEquals(null, old.calibration());
+        assertEquals(1, old.temperature(), 0);
+
+        Files.writeString(file, "{\"format\": \"distillery-classifier\", \"format_version\": 1, \"labels\": [\"a\", \"b\"],"
+                + " \"text_transform\": \"none\", \"max_length\": 8, \"calibration\": {\"temperature\": -1}}");
+        CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> Manifest.read(file));
+        assertTrue(e.getMessage().contains("temperature"), e.getMessage());
+    }
+
+    @Test
     void refusesOtherVersionsAndBrokenFiles() throws Exception {
         Path file = dir.resolve(Manifest.FILE);
         Files.writeString(file, "{\"format\": \"distillery-classifier\", \"format_version\": 2, \"labels\": [\"a\"],"

@@ -148,6 +148,31 @@ class TeacherCommandsTest {
     }
 
     @Test
+    void calibrateRefitsTheSameTemperatureFromTheRecordedValidationFile() throws Exception {
+        Manifest original = Manifest.read(model.resolve(Manifest.FILE));
+        assertTrue(original.calibration() != null && original.calibration().fittedOn().startsWith("validation: "
+                + validation.toAbsolutePath().normalize()), "train-teacher fits a temperature: " + original.calibration());
+        Path copy = tmp.resolve("copy");
+        Files.createDirectories(copy);
+        try (var files = Files.list(model)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        // start from an uncalibrated manifest, as a model made before calibration existed
+        original.withCalibration(null).write(copy.resolve(Manifest.FILE));
+
+        Result r = run("calibrate", "--model", copy.toString());
+
+        assertEquals(0, r.exitCode(), r.err());
+        Manifest back = Manifest.read(copy.resolve(Manifest.FILE));
+        // same rows, same weights, same deterministic search: the very same temperature and scores
+        assertEquals(original.calibration(), back.calibration());
+        assertEquals(original.metrics().get("test"), back.metrics().get("test"), "test metrics re-scored with T");
+        assertTrue(r.out().contains("temperature"), r.out());
+    }
+
+    @Test
     void predictionAppliesTheRecordedUrlNormalisation() throws Exception {
         Path input = tmp.resolve("urls.txt");
         Files.write(input, List.of("HTTPS://www.paypal-login.bank.com/", "paypal-login.bank.com", "http://wiki.org/docs"),
