@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         description = "Distil, quantize and verify transformer security classifiers in pure Java.",
         subcommands = {CommandLine.HelpCommand.class, InspectCommand.class, EmbedCommand.class, BenchCommand.class,
                 TrainTeacherCommand.class, EvaluateCommand.class, PredictCommand.class, DistillCommand.class,
-                RunCommand.class, DemoCommand.class, QuantizeCommand.class, CalibrateCommand.class, ReportCommand.class})
+                RunCommand.class, DemoCommand.class, QuantizeCommand.class, CalibrateCommand.class, ReportCommand.class,
+                PruneCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

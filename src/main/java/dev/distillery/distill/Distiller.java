@@ -54,6 +54,7 @@ public final class Distiller {
     private Path cacheFile;
     private Path checkpointDir;
     private TrainingListener listener = TrainingListener.NONE;
+    private java.util.function.Function<SequenceClassifier, TrainingListener> studentHook;
 
     public Distiller(Teacher teacher, DistillOptions options) {
         this.teacher = teacher;
@@ -77,10 +78,46 @@ public final class Distiller {
     }
 
     /**
+     * A listener made for the student once it exists, called before {@link #listener} on every
+     * event: how gradual pruning ({@code prune.SparsityHook}) masks the student after each optimizer step.
+     */
+    public Distiller studentHook(java.util.function.Function<SequenceClassifier, TrainingListener> hook) {
+        this.studentHook = hook;
+        return this;
+    }
+
+    /**
      * @param validation scored after each epoch to keep the best student; may be null or empty
      * @throws IOException when the teacher-logits cache cannot be read or written
      */
     public DistillResult distill(StudentSpec spec, Dataset train, Dataset validation) throws IOException {
+        return distill(spec, null, train, validation);
+    }
+
+    /**
+     * Trains {@code student} as it is, already initialised (a pruned model recovering from its
+     * unpruned self, say), instead of building one from a spec. It must use the teacher's
+     * tokenizer, so the vocabulary is not trimmed: the options must say so.
+     *
+     * @throws IllegalArgumentException when the options trim the vocabulary or the student's vocabulary
+     *                                  or labels differ from the teacher's
+     */
+    public DistillResult distillInitialised(SequenceClassifier student, Dataset train, Dataset validation)
+            throws IOException {
+        if (options.trimVocabulary()) {
+            throw new IllegalArgumentException("an initialised student keeps its vocabulary; turn vocabulary trimming off");
+        }
+        if (student.config().vocabSize() != teacher.tokenizer().vocabSize()
+                || !student.config().labels().equals(teacher.model().config().labels())) {
+            throw new IllegalArgumentException("the student's vocabulary of " + student.config().vocabSize()
+                    + " pieces and labels " + student.config().labels() + " must be the teacher tokenizer's "
+                    + teacher.tokenizer().vocabSize() + " and the teacher's " + teacher.model().config().labels());
+        }
+        return distill(null, student, train, validation);
+    }
+
+    private DistillResult distill(StudentSpec spec, SequenceClassifier initialised, Dataset train, Dataset validation)
+            throws IOException {
         SequenceClassifier teacherModel = teacher.model();
         int numLabels = teacherModel.config().numLabels();
         if (train.labelMap().size() != numLabels) {
@@ -122,7 +159,7 @@ public final class Distiller {
         TokenizedExamples studentValidation = validation == null || validation.size() == 0 ? null
                 : tokenize(tokenizer, validation, numLabels);
 
-        SequenceClassifier student = StudentFactory.create(teacherModel, spec, options.init(),
+        SequenceClassifier student = initialised != null ? initialised : StudentFactory.create(teacherModel, spec, options.init(),
                 trim == null ? null : trim.keptIds(), options.train().seed());
         SoftTargetLoss loss = new SoftTargetLoss(logits, options.divergence(), options.temperature(),
                 soft ? options.alpha() : 0);
@@ -136,7 +173,7 @@ public final class Distiller {
         }
         Trainer trainer = new Trainer(student, studentTrain, studentValidation, options.train(), loss,
                 AuxiliarySum.of(auxiliary))
-                .listener(listener);
+                .listener(studentHook == null ? listener : TrainingListener.both(studentHook.apply(student), listener));
         if (checkpointDir != null) {
             trainer.checkpointDir(checkpointDir);
         }

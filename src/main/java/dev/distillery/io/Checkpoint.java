@@ -110,8 +110,15 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
         return config.withLabels(labels);
     }
 
-    /** Reads a checkpoint folder; see the class comment for what it must contain. */
+    /**
+     * Reads a checkpoint folder; see the class comment for what it must contain. A folder whose
+     * weights were stored sparsely ({@link SparseWeights#FILE} instead of {@code model.safetensors})
+     * is read densified.
+     */
     public static Checkpoint read(Path dir) throws IOException {
+        if (Files.isDirectory(dir) && !Files.exists(dir.resolve(WEIGHTS)) && Files.isRegularFile(dir.resolve(SparseWeights.FILE))) {
+            return readSparse(dir, dir.resolve(SparseWeights.FILE));
+        }
         Path weightsFile = weightsFile(dir);
         Path configFile = dir.resolve(CONFIG);
         EncoderConfig config = HfConfig.read(configFile);
@@ -137,6 +144,37 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
             }
             return new Checkpoint(dir, config, weights, tokenizerFileIn(dir), lowerCaseIn(dir), ignored);
         }
+    }
+
+    private static Checkpoint readSparse(Path dir, Path weightsFile) throws IOException {
+        Path configFile = dir.resolve(CONFIG);
+        EncoderConfig config = HfConfig.read(configFile);
+        Map<String, Tensor> stored = SparseWeights.read(weightsFile);
+        Map<String, Tensor> byCanonical = new LinkedHashMap<>();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : stored.entrySet()) {
+            String canonical = WeightNames.canonical(config, e.getKey());
+            if (WeightNames.isNonPersistentBuffer(canonical)) {
+                continue;
+            }
+            if (byCanonical.put(canonical, e.getValue()) != null) {
+                throw new CheckpointFormatException(weightsFile + " holds two tensors named '" + canonical + "'");
+            }
+            shapes.put(canonical, java.util.Arrays.stream(e.getValue().shape()).asLongStream().toArray());
+        }
+        config = reconcileLabels(config, configFile, shapes);
+        WeightNames.Check check = WeightNames.check(config, shapes);
+        if (!check.usable()) {
+            throw new CheckpointFormatException(weightsFile + " does not match " + configFile + ": " + check.describe());
+        }
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        for (String name : WeightNames.expected(config).keySet()) {
+            weights.put(name, byCanonical.get(name));
+        }
+        Path tokenizer = Files.isRegularFile(dir.resolve(TOKENIZER_JSON)) ? dir.resolve(TOKENIZER_JSON)
+                : Files.isRegularFile(dir.resolve(VOCAB)) ? dir.resolve(VOCAB) : null;
+        return new Checkpoint(dir, config, weights, tokenizer, readLowerCase(dir.resolve(TOKENIZER_CONFIG)),
+                check.unexpected());
     }
 
     /** Shapes by canonical name; {@code fileNames} receives each canonical name's spelling in the file. */

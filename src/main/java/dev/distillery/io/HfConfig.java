@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -70,6 +71,7 @@ public final class HfConfig {
             throw new CheckpointFormatException(file + " has no \"model_type\"; expected \"bert\" or \"distilbert\"");
         }
         List<String> labels = labels(f, json);
+        SortedMap<Integer, List<Integer>> prunedHeads = prunedHeads(json, file);
         EncoderConfig config;
         switch (modelType) {
             case "bert" -> {
@@ -90,7 +92,7 @@ public final class HfConfig {
                         f.positiveInt("intermediate_size", 3072), f.positiveInt("max_position_embeddings", 512),
                         f.nonNegativeInt("type_vocab_size", 2), f.number("layer_norm_eps", 1e-12f), hiddenDropout,
                         f.number("attention_probs_dropout_prob", 0.1f),
-                        classifierDropout == null ? hiddenDropout : classifierDropout, labels);
+                        classifierDropout == null ? hiddenDropout : classifierDropout, labels, prunedHeads);
             }
             case "distilbert" -> {
                 String act = f.string("activation", "gelu");
@@ -107,7 +109,7 @@ public final class HfConfig {
                         f.nonNegativeInt("n_layers", 6), f.positiveInt("n_heads", 12), f.positiveInt("hidden_dim", 3072),
                         f.positiveInt("max_position_embeddings", 512), 0, DISTILBERT_LAYER_NORM_EPS,
                         f.number("dropout", 0.1f), f.number("attention_dropout", 0.1f),
-                        f.number("seq_classif_dropout", 0.2f), labels);
+                        f.number("seq_classif_dropout", 0.2f), labels, prunedHeads);
             }
             default -> throw new CheckpointFormatException(file + ": model_type \"" + modelType
                     + "\" is not supported; expected \"bert\" or \"distilbert\"");
@@ -117,13 +119,56 @@ public final class HfConfig {
 
     private static EncoderConfig build(String file, String family, int vocab, int hidden, int layers, int heads, int ff,
             int positions, int typeVocab, float eps, float hiddenDropout, float attentionDropout, float classifierDropout,
-            List<String> labels) throws CheckpointFormatException {
+            List<String> labels, SortedMap<Integer, List<Integer>> prunedHeads) throws CheckpointFormatException {
         try {
             return new EncoderConfig(family, vocab, hidden, layers, heads, ff, positions, typeVocab, eps, hiddenDropout,
-                    attentionDropout, classifierDropout, labels);
+                    attentionDropout, classifierDropout, labels, prunedHeads);
         } catch (IllegalArgumentException e) {
             throw new CheckpointFormatException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * transformers' {@code pruned_heads}: an object from layer index (a decimal string, as
+     * {@code json.dumps} writes int keys) to the removed heads' indices; absent or null means none.
+     * Ranges are checked by {@link EncoderConfig}.
+     */
+    private static SortedMap<Integer, List<Integer>> prunedHeads(ObjectNode json, String file)
+            throws CheckpointFormatException {
+        SortedMap<Integer, List<Integer>> out = new TreeMap<>();
+        JsonNode node = json.get("pruned_heads");
+        if (node == null || node.isNull()) {
+            return out;
+        }
+        if (!node.isObject()) {
+            throw new CheckpointFormatException(file + ": field \"pruned_heads\" must be an object from layer index to a list "
+                    + "of head indices, found " + node);
+        }
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            int layer;
+            try {
+                layer = Integer.parseInt(e.getKey());
+            } catch (NumberFormatException ex) {
+                throw new CheckpointFormatException(file + ": pruned_heads key \"" + e.getKey()
+                        + "\" is not a layer index", ex);
+            }
+            if (!e.getValue().isArray()) {
+                throw new CheckpointFormatException(file + ": pruned_heads of layer " + layer
+                        + " must be a list of head indices, found " + e.getValue());
+            }
+            List<Integer> heads = new ArrayList<>();
+            for (JsonNode h : e.getValue()) {
+                if (!h.isIntegralNumber() || !h.canConvertToInt()) {
+                    throw new CheckpointFormatException(file + ": pruned_heads of layer " + layer
+                            + " holds " + h + ", not a head index");
+                }
+                heads.add(h.intValue());
+            }
+            if (out.put(layer, heads) != null) {
+                throw new CheckpointFormatException(file + ": pruned_heads names layer " + layer + " twice");
+            }
+        }
+        return out;
     }
 
     private static List<String> labels(Fields f, ObjectNode json) throws CheckpointFormatException {
@@ -286,6 +331,13 @@ public final class HfConfig {
                 id2label.put(Integer.toString(i), c.labels().get(i));
                 label2id.put(c.labels().get(i), i);
             }
+        }
+        if (!c.prunedHeads().isEmpty()) {
+            ObjectNode pruned = o.putObject("pruned_heads");
+            c.prunedHeads().forEach((layer, heads) -> {
+                ArrayNode list = pruned.putArray(Integer.toString(layer));
+                heads.forEach(list::add);
+            });
         }
         o.put("torch_dtype", torchDtype);
         o.put("transformers_version", TRANSFORMERS_VERSION);

@@ -43,6 +43,7 @@ public final class WeightNames {
     /**
      * Canonical names to shapes, in the order PyTorch registers them. Head tensors are included
      * when the config has labels (BERT's pooler is part of the encoder, as in {@code BertModel}).
+     * A layer with pruned heads has narrower attention projections ({@link EncoderConfig#attentionWidth}).
      */
     public static Map<String, int[]> expected(EncoderConfig c) {
         Map<String, int[]> m = new LinkedHashMap<>();
@@ -55,10 +56,11 @@ public final class WeightNames {
             layerNorm(m, p + "embeddings.LayerNorm", h);
             for (int i = 0; i < c.numLayers(); i++) {
                 String l = p + "transformer.layer." + i + ".";
-                linear(m, l + "attention.q_lin", h, h);
-                linear(m, l + "attention.k_lin", h, h);
-                linear(m, l + "attention.v_lin", h, h);
-                linear(m, l + "attention.out_lin", h, h);
+                int a = c.attentionWidth(i);
+                linear(m, l + "attention.q_lin", a, h);
+                linear(m, l + "attention.k_lin", a, h);
+                linear(m, l + "attention.v_lin", a, h);
+                linear(m, l + "attention.out_lin", h, a);
                 layerNorm(m, l + "sa_layer_norm", h);
                 linear(m, l + "ffn.lin1", ff, h);
                 linear(m, l + "ffn.lin2", h, ff);
@@ -73,10 +75,11 @@ public final class WeightNames {
             layerNorm(m, p + "embeddings.LayerNorm", h);
             for (int i = 0; i < c.numLayers(); i++) {
                 String l = p + "encoder.layer." + i + ".";
-                linear(m, l + "attention.self.query", h, h);
-                linear(m, l + "attention.self.key", h, h);
-                linear(m, l + "attention.self.value", h, h);
-                linear(m, l + "attention.output.dense", h, h);
+                int a = c.attentionWidth(i);
+                linear(m, l + "attention.self.query", a, h);
+                linear(m, l + "attention.self.key", a, h);
+                linear(m, l + "attention.self.value", a, h);
+                linear(m, l + "attention.output.dense", h, a);
                 layerNorm(m, l + "attention.output.LayerNorm", h);
                 linear(m, l + "intermediate.dense", ff, h);
                 linear(m, l + "output.dense", h, ff);

@@ -72,8 +72,8 @@ public final class Encoder {
         embeddingNorm = new LayerNorm(emb + "LayerNorm", h, config.layerNormEps());
         layers = new ArrayList<>();
         for (int i = 0; i < config.numLayers(); i++) {
-            layers.add(distil ? distilLayer(prefix + "transformer.layer." + i + ".", rng)
-                    : bertLayer(prefix + "encoder.layer." + i + ".", rng));
+            layers.add(distil ? distilLayer(prefix + "transformer.layer." + i + ".", i, rng)
+                    : bertLayer(prefix + "encoder.layer." + i + ".", i, rng));
         }
         List<Parameter> all = new ArrayList<>(words.parameters());
         all.addAll(positions.parameters());
@@ -92,14 +92,15 @@ public final class Encoder {
         return new Encoder(config, new SplittableRandom(seed), "");
     }
 
-    private EncoderLayer bertLayer(String p, SplittableRandom rng) {
+    private EncoderLayer bertLayer(String p, int index, SplittableRandom rng) {
         int h = config.hiddenSize();
+        int inner = config.attentionWidth(index); // below hidden when heads were pruned
         SelfAttention attention = new SelfAttention(
-                new Linear(p + "attention.self.query", h, h, rng),
-                new Linear(p + "attention.self.key", h, h, rng),
-                new Linear(p + "attention.self.value", h, h, rng),
-                new Linear(p + "attention.output.dense", h, h, rng),
-                config.numHeads(), config.attentionDropout());
+                new Linear(p + "attention.self.query", h, inner, rng),
+                new Linear(p + "attention.self.key", h, inner, rng),
+                new Linear(p + "attention.self.value", h, inner, rng),
+                new Linear(p + "attention.output.dense", inner, h, rng),
+                config.headsInLayer(index), config.attentionDropout());
         return new EncoderLayer(attention,
                 new LayerNorm(p + "attention.output.LayerNorm", h, config.layerNormEps()),
                 new Linear(p + "intermediate.dense", h, config.intermediateSize(), rng),
@@ -108,14 +109,15 @@ public final class Encoder {
                 config.hiddenDropout(), config.hiddenDropout());
     }
 
-    private EncoderLayer distilLayer(String p, SplittableRandom rng) {
+    private EncoderLayer distilLayer(String p, int index, SplittableRandom rng) {
         int h = config.hiddenSize();
+        int inner = config.attentionWidth(index); // below hidden when heads were pruned
         SelfAttention attention = new SelfAttention(
-                new Linear(p + "attention.q_lin", h, h, rng),
-                new Linear(p + "attention.k_lin", h, h, rng),
-                new Linear(p + "attention.v_lin", h, h, rng),
-                new Linear(p + "attention.out_lin", h, h, rng),
-                config.numHeads(), config.attentionDropout());
+                new Linear(p + "attention.q_lin", h, inner, rng),
+                new Linear(p + "attention.k_lin", h, inner, rng),
+                new Linear(p + "attention.v_lin", h, inner, rng),
+                new Linear(p + "attention.out_lin", inner, h, rng),
+                config.headsInLayer(index), config.attentionDropout());
         // DistilBERT's TransformerBlock has no dropout between attention and its LayerNorm.
         return new EncoderLayer(attention,
                 new LayerNorm(p + "sa_layer_norm", h, config.layerNormEps()),

@@ -1,13 +1,24 @@
 package dev.distillery.model;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * The shape of a BERT-family encoder and its classification head, as in a Hugging Face
  * {@code config.json}. {@code family} is {@code "bert"} or {@code "distilbert"}; DistilBERT has no
  * token-type embeddings ({@code typeVocabSize == 0}) and no pooler.
  *
+ * <p>{@code prunedHeads} is Hugging Face's {@code pruned_heads}: layer → indices (in the original
+ * numbering of {@code numHeads}) of heads removed from that layer. Head size stays
+ * {@code hiddenSize / numHeads}, so a layer with r heads left has Q, K, V of [r·headSize, hidden]
+ * and an output projection of [hidden, r·headSize], the remaining heads in their original order.
+ *
  * @param labels class names in logit order; empty for an encoder without a classification head
+ * @param prunedHeads layer → sorted removed head indices; layers without pruned heads are absent
  */
 public record EncoderConfig(
         String family,
@@ -22,10 +33,12 @@ public record EncoderConfig(
         float hiddenDropout,
         float attentionDropout,
         float classifierDropout,
-        List<String> labels) {
+        List<String> labels,
+        SortedMap<Integer, List<Integer>> prunedHeads) {
 
     public EncoderConfig {
         labels = List.copyOf(labels);
+        prunedHeads = checkedPrunedHeads(prunedHeads, numLayers, numHeads);
         if (!family.equals("bert") && !family.equals("distilbert")) {
             throw new IllegalArgumentException("unknown model family '" + family + "': expected bert or distilbert");
         }
@@ -36,6 +49,67 @@ public record EncoderConfig(
         if (vocabSize <= 0 || numLayers < 0 || intermediateSize <= 0 || maxPositions <= 0 || typeVocabSize < 0) {
             throw new IllegalArgumentException("invalid encoder size: " + this);
         }
+    }
+
+    /** A config with every head present. */
+    public EncoderConfig(String family, int vocabSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
+                         int maxPositions, int typeVocabSize, float layerNormEps, float hiddenDropout,
+                         float attentionDropout, float classifierDropout, List<String> labels) {
+        this(family, vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, maxPositions, typeVocabSize,
+                layerNormEps, hiddenDropout, attentionDropout, classifierDropout, labels, Collections.emptySortedMap());
+    }
+
+    private static SortedMap<Integer, List<Integer>> checkedPrunedHeads(Map<Integer, List<Integer>> pruned, int layers,
+                                                                        int heads) {
+        SortedMap<Integer, List<Integer>> out = new TreeMap<>();
+        if (pruned == null) {
+            return Collections.unmodifiableSortedMap(out);
+        }
+        for (Map.Entry<Integer, List<Integer>> e : pruned.entrySet()) {
+            int layer = e.getKey();
+            if (layer < 0 || layer >= layers) {
+                throw new IllegalArgumentException("pruned heads name layer " + layer + " but the encoder has " + layers
+                        + " layers");
+            }
+            List<Integer> sorted = new ArrayList<>(new java.util.TreeSet<>(e.getValue()));
+            if (sorted.size() != e.getValue().size()) {
+                throw new IllegalArgumentException("pruned heads of layer " + layer + " repeat a head: " + e.getValue());
+            }
+            if (!sorted.isEmpty() && (sorted.getFirst() < 0 || sorted.getLast() >= heads)) {
+                throw new IllegalArgumentException("pruned heads of layer " + layer + " " + e.getValue()
+                        + " must be head indices in [0, " + heads + ")");
+            }
+            if (sorted.size() >= heads) {
+                throw new IllegalArgumentException("pruned heads of layer " + layer + " remove all " + heads
+                        + " heads; at least one must remain");
+            }
+            if (!sorted.isEmpty()) {
+                out.put(layer, List.copyOf(sorted));
+            }
+        }
+        return Collections.unmodifiableSortedMap(out);
+    }
+
+    /** Heads left in {@code layer} after {@link #prunedHeads}. */
+    public int headsInLayer(int layer) {
+        return numHeads - prunedHeads.getOrDefault(layer, List.of()).size();
+    }
+
+    /** Width of {@code layer}'s attention: Q, K, V outputs and the output projection's input. */
+    public int attentionWidth(int layer) {
+        return headsInLayer(layer) * headSize();
+    }
+
+    /** Original indices of the heads left in {@code layer}, ascending (the order their weights are stored in). */
+    public List<Integer> keptHeads(int layer) {
+        List<Integer> pruned = prunedHeads.getOrDefault(layer, List.of());
+        List<Integer> kept = new ArrayList<>();
+        for (int h = 0; h < numHeads; h++) {
+            if (!pruned.contains(h)) {
+                kept.add(h);
+            }
+        }
+        return kept;
     }
 
     public int headSize() {
@@ -52,6 +126,14 @@ public record EncoderConfig(
 
     public EncoderConfig withLabels(List<String> newLabels) {
         return new EncoderConfig(family, vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, maxPositions,
-                typeVocabSize, layerNormEps, hiddenDropout, attentionDropout, classifierDropout, newLabels);
+                typeVocabSize, layerNormEps, hiddenDropout, attentionDropout, classifierDropout, newLabels, prunedHeads);
+    }
+
+    /** This config with other sizes (layers, FFN width, vocabulary) and pruned heads, everything else kept. */
+    public EncoderConfig withShape(int newVocabSize, int newLayers, int newIntermediateSize,
+                                   Map<Integer, List<Integer>> newPrunedHeads) {
+        return new EncoderConfig(family, newVocabSize, hiddenSize, newLayers, numHeads, newIntermediateSize, maxPositions,
+                typeVocabSize, layerNormEps, hiddenDropout, attentionDropout, classifierDropout, labels,
+                new TreeMap<>(newPrunedHeads));
     }
 }

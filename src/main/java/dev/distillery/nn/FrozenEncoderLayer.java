@@ -31,12 +31,13 @@ public final class FrozenEncoderLayer {
     private static final long PARALLEL_ELEMENTS = 1 << 17;
 
     private final int hidden;
+    private final int inner; // heads·headSize, below hidden once heads are pruned
     private final int heads;
     private final int headSize;
     private final int ffn;
-    private final LinearWeight qkv;          // [3·hidden, hidden]
-    private final float[] qkvBias;           // [3·hidden]
-    private final LinearWeight attentionOut; // [hidden, hidden]
+    private final LinearWeight qkv;          // [3·inner, hidden]
+    private final float[] qkvBias;           // [3·inner]
+    private final LinearWeight attentionOut; // [hidden, inner]
     private final float[] attentionOutBias;  // [hidden]
     private final float[] norm1Gamma;        // [hidden]
     private final float[] norm1Beta;         // [hidden]
@@ -54,17 +55,19 @@ public final class FrozenEncoderLayer {
      * 64 tokens they hold 50 MB that would otherwise be allocated and zeroed on every layer.
      */
     public static final class Workspace {
-        float[] qkv = new float[0];      // [tokens, 3·hidden]
-        float[] context = new float[0];  // [tokens, hidden]
+        float[] qkv = new float[0];      // [tokens, 3·inner]
+        float[] context = new float[0];  // [tokens, inner]
         float[] residual = new float[0]; // [tokens, hidden]
         float[] inter = new float[0];    // [tokens, ffn]
 
-        void ensure(int tokens, int hidden, int ffn) {
-            if (qkv.length < tokens * 3 * hidden) {
-                qkv = new float[tokens * 3 * hidden];
+        void ensure(int tokens, int hidden, int inner, int ffn) {
+            if (qkv.length < tokens * 3 * inner) {
+                qkv = new float[tokens * 3 * inner];
             }
-            if (context.length < tokens * hidden) {
-                context = new float[tokens * hidden];
+            if (context.length < tokens * inner) {
+                context = new float[tokens * inner];
+            }
+            if (residual.length < tokens * hidden) {
                 residual = new float[tokens * hidden];
             }
             if (inter.length < tokens * ffn) {
@@ -75,7 +78,7 @@ public final class FrozenEncoderLayer {
 
     /**
      * The weights of one layer in any format; linear weights in PyTorch [out, in] layout, Q, K and
-     * V stacked into {@code qkv} [3·hidden, hidden] (see {@link LinearWeight#stack}). Arrays are
+     * V stacked into {@code qkv} [3·inner, hidden] (inner = heads · head size, below hidden once heads are pruned) (see {@link LinearWeight#stack}). Arrays are
      * used as given, not copied.
      */
     public record Weights(int heads,
@@ -90,14 +93,16 @@ public final class FrozenEncoderLayer {
     /** A layer over {@code w}; throws when the shapes do not chain into one post-LN layer. */
     public FrozenEncoderLayer(Weights w) {
         this.hidden = w.attentionOut().out();
+        this.inner = w.qkv().out() / 3;
         this.heads = w.heads();
         this.ffn = w.intermediate().out();
-        if (heads <= 0 || hidden % heads != 0) {
-            throw new IllegalArgumentException("hidden width " + hidden + " does not split into " + heads + " heads");
+        if (heads <= 0 || inner % heads != 0 || w.qkv().out() % 3 != 0) {
+            throw new IllegalArgumentException("the Q, K, V projection [" + w.qkv().out() + "×" + w.qkv().in()
+                    + "] does not split into 3 × " + heads + " heads");
         }
-        this.headSize = hidden / heads;
-        check("qkv", w.qkv(), 3 * hidden, hidden, w.qkvBias());
-        check("attention output", w.attentionOut(), hidden, hidden, w.attentionOutBias());
+        this.headSize = inner / heads;
+        check("qkv", w.qkv(), 3 * inner, hidden, w.qkvBias());
+        check("attention output", w.attentionOut(), hidden, inner, w.attentionOutBias());
         check("intermediate", w.intermediate(), ffn, hidden, w.intermediateBias());
         check("output", w.output(), hidden, ffn, w.outputBias());
         for (float[] v : new float[][] {w.norm1Gamma(), w.norm1Beta(), w.norm2Gamma(), w.norm2Beta()}) {
@@ -138,14 +143,15 @@ public final class FrozenEncoderLayer {
                                        Linear output, LayerNorm outputNorm) {
         List<Linear> p = attention.projections();
         int hidden = p.get(0).in();
-        float[] w = new float[3 * hidden * hidden]; // [3·hidden, hidden], PyTorch [out, in] layout
-        float[] qkvBias = new float[3 * hidden];
+        int inner = p.get(0).out();
+        float[] w = new float[3 * inner * hidden]; // [3·inner, hidden], PyTorch [out, in] layout
+        float[] qkvBias = new float[3 * inner];
         for (int i = 0; i < 3; i++) {
-            System.arraycopy(p.get(i).weight().data(), 0, w, i * hidden * hidden, hidden * hidden);
-            System.arraycopy(p.get(i).bias().data(), 0, qkvBias, i * hidden, hidden);
+            System.arraycopy(p.get(i).weight().data(), 0, w, i * inner * hidden, inner * hidden);
+            System.arraycopy(p.get(i).bias().data(), 0, qkvBias, i * inner, inner);
         }
         return new Weights(attention.heads(),
-                LinearWeight.fp32(w, 3 * hidden, hidden), qkvBias,
+                LinearWeight.fp32(w, 3 * inner, hidden), qkvBias,
                 fp32(p.get(3)), p.get(3).bias().data().clone(),
                 attentionNorm.parameters().get(0).data().clone(), attentionNorm.parameters().get(1).data().clone(),
                 attentionNorm.eps(),
@@ -172,16 +178,16 @@ public final class FrozenEncoderLayer {
      */
     public void forward(float[] x, float[] maskAdd, int batch, int seq, Workspace ws) {
         int tokens = batch * seq;
-        ws.ensure(tokens, hidden, ffn);
+        ws.ensure(tokens, hidden, inner, ffn);
         Kernels k = KernelProvider.get();
         float[] qkvOut = ws.qkv;
         float[] a = ws.residual;
         float[] inter = ws.inter;
-        overRows(tokens, 3 * hidden, (from, to) -> fillRows(qkvOut, null, qkvBias, from, to));
-        qkv.multiplyAdd(x, 0, hidden, qkvOut, 0, 3 * hidden, tokens);
+        overRows(tokens, 3 * inner, (from, to) -> fillRows(qkvOut, null, qkvBias, from, to));
+        qkv.multiplyAdd(x, 0, hidden, qkvOut, 0, 3 * inner, tokens);
         attend(qkvOut, maskAdd, batch, seq, ws.context);
         overRows(tokens, hidden, (from, to) -> fillRows(a, x, attentionOutBias, from, to));
-        attentionOut.multiplyAdd(ws.context, 0, hidden, a, 0, hidden, tokens);
+        attentionOut.multiplyAdd(ws.context, 0, inner, a, 0, hidden, tokens);
         overRows(tokens, ffn, (from, to) -> {
             k.layerNormRows(a, from * hidden, norm1Gamma, norm1Beta, x, from * hidden, null, null,
                     to - from, hidden, norm1Eps);
@@ -225,13 +231,13 @@ public final class FrozenEncoderLayer {
     }
 
     /**
-     * context [tokens, hidden] = softmax(q·kᵀ/√d + mask)·v per (sequence, head), reading q, k
-     * and v straight out of the fused projection [tokens, 3·hidden]. The pairs are split across
+     * context [tokens, inner] = softmax(q·kᵀ/√d + mask)·v per (sequence, head), reading q, k
+     * and v straight out of the fused projection [tokens, 3·inner]. The pairs are split across
      * the pool: one sequence of 12 heads is already two threads' worth of small products, each
      * run by {@link Kernels#matmulSmall} on operands that fit in L1.
      */
     private void attend(float[] qkvOut, float[] maskAdd, int batch, int seq, float[] context) {
-        int ld = 3 * hidden;
+        int ld = 3 * inner;
         float sqrtHeadSize = (float) Math.sqrt(headSize);
         Parallel.forRange(batch * heads, (from, to) -> {
             Kernels k = KernelProvider.get();
@@ -246,7 +252,7 @@ public final class FrozenEncoderLayer {
                 int b = blk / heads;
                 int h = blk % heads;
                 int q0 = b * seq * ld + h * headSize;
-                int k0 = q0 + hidden;
+                int k0 = q0 + inner;
                 for (int t = 0; t < seq; t++) {
                     for (int d = 0; d < headSize; d++) {
                         kt[d * seq + t] = qkvOut[k0 + t * ld + d];
@@ -262,8 +268,8 @@ public final class FrozenEncoderLayer {
                     }
                 }
                 k.softmaxRows(scores, 0, seq, seq);
-                k.matmulSmall(scores, 0, seq, qkvOut, q0 + 2 * hidden, ld, context,
-                        b * seq * hidden + h * headSize, hidden, seq, headSize, seq, false);
+                k.matmulSmall(scores, 0, seq, qkvOut, q0 + 2 * inner, ld, context,
+                        b * seq * inner + h * headSize, inner, seq, headSize, seq, false);
             }
         });
     }

@@ -29,7 +29,7 @@ public final class SelfAttention {
     private final Linear value;
     private final Linear output;
     private final int heads;
-    private final int hidden;
+    private final int inner; // heads·headSize: the hidden size, or less once heads are pruned
     private final int headSize;
     private final float dropout;
 
@@ -50,13 +50,14 @@ public final class SelfAttention {
         this.value = value;
         this.output = output;
         this.heads = heads;
-        this.hidden = query.in();
-        this.headSize = hidden / heads;
+        int hidden = query.in();
+        this.inner = query.out();
+        this.headSize = inner / heads;
         this.dropout = dropout;
-        if (hidden % heads != 0 || key.in() != hidden || value.in() != hidden || query.out() != hidden
-                || output.in() != hidden) {
-            throw new IllegalArgumentException("attention projections must all be " + hidden + "×" + hidden
-                    + " and split into " + heads + " heads");
+        if (inner % heads != 0 || key.in() != hidden || value.in() != hidden || key.out() != inner
+                || value.out() != inner || output.in() != inner || output.out() != hidden) {
+            throw new IllegalArgumentException("attention projections must map " + hidden + " to " + inner
+                    + " (Q, K, V) and back (output), " + inner + " splitting into " + heads + " heads");
         }
     }
 
@@ -127,7 +128,7 @@ public final class SelfAttention {
         float[] contextH = new float[blocks * blockQ];
         batched(false, false, blocks, probsDropped, blockS, seq, vh, blockQ, headSize,
                 contextH, blockQ, headSize, seq, headSize, seq);
-        float[] context = mergeHeads(contextH, batch, seq); // [batch·seq, hidden]
+        float[] context = mergeHeads(contextH, batch, seq); // [batch·seq, heads·headSize]
         float[] y = output.forward(context, tokens);
         return new Trace(x, qh, kh, vh, probs, dropMask, probsDropped, context, y, batch, seq);
     }
@@ -204,7 +205,7 @@ public final class SelfAttention {
         float[] out = new float[x.length];
         for (int b = 0; b < batch; b++) {
             for (int s = 0; s < seq; s++) {
-                int src = (b * seq + s) * hidden;
+                int src = (b * seq + s) * inner;
                 for (int h = 0; h < heads; h++) {
                     System.arraycopy(x, src + h * headSize, out, ((b * heads + h) * seq + s) * headSize, headSize);
                 }
@@ -218,7 +219,7 @@ public final class SelfAttention {
         float[] out = new float[x.length];
         for (int b = 0; b < batch; b++) {
             for (int s = 0; s < seq; s++) {
-                int dst = (b * seq + s) * hidden;
+                int dst = (b * seq + s) * inner;
                 for (int h = 0; h < heads; h++) {
                     System.arraycopy(x, ((b * heads + h) * seq + s) * headSize, out, dst + h * headSize, headSize);
                 }

@@ -24,4 +24,33 @@ public interface TrainingListener {
     /** After validation and the epoch-end checkpoint. */
     default void epochDone(EpochSummary summary) {
     }
+
+    /** Both listeners, {@code first} called first on every event. */
+    static TrainingListener both(TrainingListener first, TrainingListener second) {
+        return new TrainingListener() {
+            @Override
+            public void epochStarted(int epoch, int epochs, int batches, int firstBatch, int examples) {
+                first.epochStarted(epoch, epochs, batches, firstBatch, examples);
+                second.epochStarted(epoch, epochs, batches, firstBatch, examples);
+            }
+
+            @Override
+            public void batchDone(int epoch, int batch, int examples, float loss) {
+                first.batchDone(epoch, batch, examples, loss);
+                second.batchDone(epoch, batch, examples, loss);
+            }
+
+            @Override
+            public void stepDone(long step, double learningRate, float gradNorm) {
+                first.stepDone(step, learningRate, gradNorm);
+                second.stepDone(step, learningRate, gradNorm);
+            }
+
+            @Override
+            public void epochDone(EpochSummary summary) {
+                first.epochDone(summary);
+                second.epochDone(summary);
+            }
+        };
+    }
 }
