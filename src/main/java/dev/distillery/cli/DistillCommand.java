@@ -6,6 +6,8 @@ import dev.distillery.distill.StudentInit;
 import dev.distillery.pipeline.Distillation;
 import dev.distillery.pipeline.DistillationOptions;
 import dev.distillery.pipeline.DistillationResult;
+import dev.distillery.robust.AdversarialAugmentation;
+import dev.distillery.robust.AttackOptions;
 import dev.distillery.train.ConsoleProgress;
 import dev.distillery.train.TrainOptions;
 import dev.distillery.train.TrainingListener;
@@ -74,6 +76,18 @@ public final class DistillCommand implements Callable<Integer> {
             description = "Teacher-labelled URL variants per training row. Default: ${DEFAULT-VALUE}.")
     int augment;
 
+    @Option(names = "--adversarial",
+            description = "Attack phishing training URLs against the teacher and train on the successful adversarial URLs too.")
+    boolean adversarial;
+
+    @Option(names = "--adversarial-urls", defaultValue = "200", paramLabel = "N",
+            description = "Phishing training URLs to attack with --adversarial. Default: ${DEFAULT-VALUE}.")
+    int adversarialUrls;
+
+    @Option(names = "--adversarial-budget", defaultValue = "100", paramLabel = "N",
+            description = "Teacher queries per attacked URL with --adversarial. Default: ${DEFAULT-VALUE}.")
+    int adversarialBudget;
+
     @Option(names = "--hard-labels-only",
             description = "The ablation: the same student trained on the dataset's labels only, without the teacher's outputs.")
     boolean hardLabelsOnly;
@@ -134,13 +148,15 @@ public final class DistillCommand implements Callable<Integer> {
         // originalArgs belong to the root command, so they start with "distill"
         String command = "distillery " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         DistillationOptions options = new DistillationOptions(teacher, splits.data, splits.train, splits.validation, splits.test, layers, hidden,
-                heads, ffn, maxLength, maxTrainRows, distill, out, command);
+                heads, ffn, maxLength, maxTrainRows, distill, out, command, adversarial
+                ? new AdversarialAugmentation(adversarialUrls, AttackOptions.defaults().withQueryBudget(adversarialBudget)) : null);
         DistillationResult r = Distillation.run(options, progress, System.err);
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println(r.comparison());
-        stdout.printf(Locale.ROOT, "saved %s to %s: %d training rows (%d augmented), vocabulary %d of %d pieces, "
+        stdout.printf(Locale.ROOT, "saved %s to %s: %d training rows (%d augmented, %d adversarial), vocabulary %d of %d pieces, "
                         + "%d optimizer steps in %.1f s (%.3f s/step)%n",
                 r.student(), out, r.distill().trainExamples(), r.distill().augmentedTexts().size(),
+                r.distill().adversarialTexts().size(),
                 r.student().tokenizer().vocabSize(), r.teacher().tokenizer().vocabSize(), r.stepsRun(), r.trainSeconds(),
                 r.secondsPerStep());
         stdout.flush();

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         subcommands = {CommandLine.HelpCommand.class, InspectCommand.class, EmbedCommand.class, BenchCommand.class,
                 TrainTeacherCommand.class, EvaluateCommand.class, PredictCommand.class, DistillCommand.class,
                 RunCommand.class, DemoCommand.class, QuantizeCommand.class, CalibrateCommand.class, ReportCommand.class,
-                PruneCommand.class})
+                PruneCommand.class, AttackCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -2,6 +2,11 @@ package dev.distillery.distill;
 
 import dev.distillery.data.Dataset;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.robust.AdversarialAugmentation;
+import dev.distillery.robust.AttackOptions;
+import dev.distillery.robust.AttackResult;
+import dev.distillery.robust.Robustness;
+import dev.distillery.robust.Scorer;
 import dev.distillery.tokenize.WordPieceTokenizer;
 import dev.distillery.train.AuxiliaryLoss;
 import dev.distillery.train.TokenizedExamples;
@@ -12,7 +17,12 @@ import dev.distillery.train.TrainingResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 
 /**
  * Trains a student to imitate a teacher: the one entry point of distillation.
@@ -29,7 +39,9 @@ import java.util.List;
  * variants take the teacher's argmax as their hard label; (3) the vocabulary is trimmed to the
  * pieces of those texts; (4) the student is built ({@link StudentFactory}); (5) the {@link Trainer}
  * runs with {@link SoftTargetLoss} and, when weighted, {@link HiddenStateLoss} and {@link AttentionLoss}. The hard-label
- * ablation takes the same path with α = 0 and without augmentation or the teacher's outputs.
+ * ablation takes the same path with α = 0 and without augmentation or the teacher's outputs. With
+ * {@link #adversarial}, step (1) also attacks phishing training URLs against the teacher and adds the
+ * successful adversarial URLs, labelled phishing, with the teacher's logits on their clean sources.
  */
 public final class Distiller {
     /** A fine-tuned teacher and the tokenizer its ids come from. */
@@ -43,10 +55,11 @@ public final class Distiller {
      * @param teacherLogits    teacher logits over the training rows (originals then variants), null for the ablation
      * @param trainExamples    training rows the student saw: the dataset's, then the variants
      * @param augmentedTexts   the teacher-labelled variants added
+     * @param adversarialTexts the adversarial URLs added labelled positive ({@link #adversarial}), after the variants
      */
     public record DistillResult(SequenceClassifier student, WordPieceTokenizer tokenizer, TrainingResult training,
                                 VocabularyTrim trim, TeacherLogits teacherLogits, int trainExamples,
-                                List<String> augmentedTexts) {
+                                List<String> augmentedTexts, List<String> adversarialTexts) {
     }
 
     private final Teacher teacher;
@@ -55,6 +68,7 @@ public final class Distiller {
     private Path checkpointDir;
     private TrainingListener listener = TrainingListener.NONE;
     private java.util.function.Function<SequenceClassifier, TrainingListener> studentHook;
+    private AdversarialAugmentation adversarial;
 
     public Distiller(Teacher teacher, DistillOptions options) {
         this.teacher = teacher;
@@ -69,6 +83,12 @@ public final class Distiller {
 
     public Distiller checkpointDir(Path dir) {
         this.checkpointDir = dir;
+        return this;
+    }
+
+    /** Adds adversarial URLs found against the teacher to the training rows; null (the default) for none. */
+    public Distiller adversarial(AdversarialAugmentation a) {
+        this.adversarial = a;
         return this;
     }
 
@@ -130,6 +150,11 @@ public final class Distiller {
                 : List.of();
         List<String> texts = new ArrayList<>(train.texts());
         texts.addAll(variants);
+        int positive = options.train().positiveClass() >= 0 ? options.train().positiveClass() : numLabels - 1;
+        List<AttackResult> attacks = soft && adversarial != null ? attackTeacher(train, positive) : List.of();
+        List<String> adversarialTexts = attacks.stream().map(AttackResult::adversarial).toList();
+        int logitRows = texts.size();
+        texts.addAll(adversarialTexts);
 
         int[][] teacherIds = new int[texts.size()][];
         for (int i = 0; i < teacherIds.length; i++) {
@@ -140,15 +165,20 @@ public final class Distiller {
         int[] labels = new int[texts.size()];
         int[] given = train.labels();
         System.arraycopy(given, 0, labels, 0, given.length);
+        Arrays.fill(labels, logitRows, texts.size(), positive);
         if (soft) {
-            // labels play no part in the teacher's logits, so the cache is keyed on the inputs alone
-            TokenizedExamples inputs = new TokenizedExamples("teacher inputs of " + train.name(), teacherIds, null,
-                    new int[texts.size()], numLabels, teacherPad);
+            // labels play no part in the teacher's logits, so the cache is keyed on the inputs alone; adversarial rows
+            // take their source's logits below, so they stay out of the cache and it serves runs with and without them
+            TokenizedExamples inputs = new TokenizedExamples("teacher inputs of " + train.name(),
+                    Arrays.copyOf(teacherIds, logitRows), null, new int[logitRows], numLabels, teacherPad);
             logits = cacheFile != null
                     ? TeacherLogits.cached(cacheFile, teacherModel, inputs, options.teacherBatchSize())
                     : TeacherLogits.compute(teacherModel, inputs, options.teacherBatchSize());
             int[] predicted = logits.argmax();
             System.arraycopy(predicted, given.length, labels, given.length, variants.size());
+            if (!attacks.isEmpty()) {
+                logits = withSourceRows(logits, attacks, train.texts());
+            }
         }
         TokenizedExamples teacherTrain = new TokenizedExamples(train.name(), teacherIds, null, labels, numLabels,
                 teacherPad);
@@ -178,7 +208,39 @@ public final class Distiller {
             trainer.checkpointDir(checkpointDir);
         }
         TrainingResult result = trainer.fit();
-        return new DistillResult(student, tokenizer, result, trim, logits, texts.size(), List.copyOf(variants));
+        return new DistillResult(student, tokenizer, result, trim, logits, texts.size(), List.copyOf(variants),
+                adversarialTexts);
+    }
+
+    /**
+     * The successful attacks on a seeded sample of the positive training rows, against the teacher; inputs are
+     * truncated as the student will see them.
+     */
+    private List<AttackResult> attackTeacher(Dataset train, int positive) {
+        List<Integer> rows = new ArrayList<>();
+        for (int i = 0; i < train.size(); i++) {
+            if (train.label(i) == positive) {
+                rows.add(i);
+            }
+        }
+        Collections.shuffle(rows, new Random(options.train().seed()));
+        List<String> sample = rows.subList(0, Math.min(adversarial.urls(), rows.size())).stream().map(train::text).toList();
+        Scorer scorer = Scorer.of(teacher.model(), teacher.tokenizer(), options.maxLength(), positive, train.transform());
+        AttackOptions attack = adversarial.attack().withSeed(options.train().seed());
+        return Robustness.attack(scorer, sample, attack).stream().filter(AttackResult::success).toList();
+    }
+
+    /** {@code logits} followed by one row per attack: the teacher's logits on the clean URL it started from. */
+    private static TeacherLogits withSourceRows(TeacherLogits logits, List<AttackResult> attacks, List<String> trainTexts) {
+        Map<String, Integer> rowOf = new HashMap<>();
+        for (int i = trainTexts.size() - 1; i >= 0; i--) {
+            rowOf.put(trainTexts.get(i), i);
+        }
+        int[] sources = attacks.stream().mapToInt(a -> rowOf.get(a.original())).toArray();
+        float[] extra = logits.rows(sources); // [attacks, labels]
+        float[] all = Arrays.copyOf(logits.logits(), logits.logits().length + extra.length);
+        System.arraycopy(extra, 0, all, logits.logits().length, extra.length);
+        return new TeacherLogits(all, logits.size() + sources.length, logits.numLabels(), logits.dataFingerprint());
     }
 
     private TokenizedExamples tokenize(WordPieceTokenizer tokenizer, Dataset data, int numLabels) {

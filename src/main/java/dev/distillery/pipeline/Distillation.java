@@ -97,6 +97,7 @@ public final class Distillation {
         Distiller.DistillResult distilled = new Distiller(new Distiller.Teacher(teacher.model(), teacher.tokenizer()), options)
                 .teacherLogitsCache(checkpoints.resolve("teacher-logits.bin"))
                 .checkpointDir(checkpoints)
+                .adversarial(o.adversarial())
                 .listener(clock)
                 .distill(spec, train, validation);
         Classifier student = TeacherTraining.calibrate(
@@ -168,6 +169,11 @@ public final class Distillation {
         m.put("max_train_rows", String.valueOf(o.maxTrainRows()));
         m.put("train_rows_used", String.valueOf(trainRows));
         m.put("augmented_rows", String.valueOf(r.augmentedTexts().size()));
+        if (o.adversarial() != null) {
+            m.put("adversarial_urls_attacked", String.valueOf(o.adversarial().urls()));
+            m.put("adversarial_query_budget", String.valueOf(o.adversarial().attack().queryBudget()));
+            m.put("adversarial_rows", String.valueOf(r.adversarialTexts().size()));
+        }
         m.put("epochs", String.valueOf(d.train().epochs()));
         m.put("batch_size", String.valueOf(d.train().batchSize()));
         m.put("learning_rate", String.valueOf(d.train().learningRate()));

@@ -1,6 +1,7 @@
 package dev.distillery.pipeline;
 
 import dev.distillery.distill.DistillOptions;
+import dev.distillery.robust.AdversarialAugmentation;
 
 import java.nio.file.Path;
 
@@ -22,10 +23,11 @@ import java.nio.file.Path;
  *                      replaced by {@code maxLength}
  * @param out           student folder to write; the teacher-logits cache and checkpoints go to {@code out/.checkpoints}
  * @param command       the command line, for the manifest
+ * @param adversarial   adversarial URLs found against the teacher added to training, or null for none
  */
 public record DistillationOptions(Path teacher, Path dataDir, Path train, Path validation, Path test, int layers,
                                   int hiddenSize, int heads, int ffnSize, int maxLength, int maxTrainRows, DistillOptions distill,
-                                  Path out, String command) {
+                                  Path out, String command, AdversarialAugmentation adversarial) {
     public DistillationOptions {
         if (layers < 0 || hiddenSize < 0 || heads < 0 || ffnSize < 0) {
             throw new IllegalArgumentException("student layers " + layers + ", hidden size " + hiddenSize + ", heads "
@@ -43,5 +45,13 @@ public record DistillationOptions(Path teacher, Path dataDir, Path train, Path v
         if (train == null && (validation != null || test != null)) {
             throw new IllegalArgumentException("validation and test files need a train file");
         }
+    }
+
+    /** Without adversarial augmentation. */
+    public DistillationOptions(Path teacher, Path dataDir, Path train, Path validation, Path test, int layers,
+                               int hiddenSize, int heads, int ffnSize, int maxLength, int maxTrainRows, DistillOptions distill,
+                               Path out, String command) {
+        this(teacher, dataDir, train, validation, test, layers, hiddenSize, heads, ffnSize, maxLength, maxTrainRows, distill,
+                out, command, null);
     }
 }
