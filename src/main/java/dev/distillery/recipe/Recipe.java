@@ -4,7 +4,14 @@ import dev.distillery.distill.DistillOptions;
 import dev.distillery.distill.Divergence;
 import dev.distillery.distill.StudentInit;
 import dev.distillery.pipeline.DistillationOptions;
+import dev.distillery.pipeline.PruningOptions;
+import dev.distillery.pipeline.QuantizationOptions;
 import dev.distillery.pipeline.TeacherOptions;
+import dev.distillery.prune.LayerChoice;
+import dev.distillery.prune.SparsityScope;
+import dev.distillery.quant.QuantScheme;
+import dev.distillery.robust.AdversarialAugmentation;
+import dev.distillery.robust.AttackOptions;
 import dev.distillery.train.TrainOptions;
 
 import java.nio.file.Path;
@@ -122,7 +129,39 @@ public record Recipe(String source, Map<String, Object> values, Set<String> give
         return new DistillationOptions(teacher, path("data.dir"), path("data.train"), path("data.validation"),
                 path("data.test"), smallInteger("student.layers"), smallInteger("student.hidden"),
                 smallInteger("student.heads"), smallInteger("student.ffn"), smallInteger("distillation.max_length"),
-                smallInteger("distillation.max_train_rows"), distill, out, command);
+                smallInteger("distillation.max_train_rows"), distill, out, command, !flag("distillation.adversarial") ? null
+                : new AdversarialAugmentation(smallInteger("distillation.adversarial_urls"),
+                        AttackOptions.defaults().withQueryBudget(smallInteger("distillation.adversarial_budget"))));
+    }
+
+    /** What {@code quantize} would be given to quantize {@code model} as {@code scheme}. */
+    public QuantizationOptions quantizationOptions(Path model, String scheme, Path out, String command) {
+        boolean evaluate = flag("quantization.evaluate");
+        boolean budget = has("quantization.max_f1_drop");
+        // the validation split is needed for a budget; scoring needs both splits
+        boolean files = evaluate || budget;
+        Path dir = files ? path("data.dir") : null;
+        Path validation = files && dir == null ? path("data.validation") : null;
+        Path test = files && dir == null ? path("data.test") : null;
+        String keep = text("quantization.keep_as");
+        return new QuantizationOptions(model, QuantScheme.fromId(scheme), list("quantization.skip"), dir, validation, test,
+                evaluate, budget ? number("quantization.max_f1_drop") : Double.NaN,
+                keep.equals("fp32") ? null : QuantScheme.fromId(keep), out, command);
+    }
+
+    /** What {@code prune} would be given to prune {@code model}, recovering from {@code teacher} (null: itself). */
+    public PruningOptions pruningOptions(Path model, Path teacher, Path out, String command) {
+        TrainOptions training = TrainOptions.defaults().withBatchSize(smallInteger("pruning.batch_size"))
+                .withLearningRate(number("pruning.learning_rate")).withSeed(integer("pruning.seed"));
+        DistillOptions distill = DistillOptions.defaults().withTrain(training).withTemperature(number("pruning.temperature"))
+                .withAlpha(number("pruning.alpha"));
+        return new PruningOptions(model, teacher, path("data.dir"), path("data.train"), path("data.validation"),
+                path("data.test"), number("pruning.heads"), number("pruning.ffn"), smallInteger("pruning.layers"),
+                text("pruning.layer_choice").equals("spread") ? LayerChoice.SPREAD : LayerChoice.IMPORTANCE,
+                number("pruning.sparsity"), text("pruning.sparsity_scope").equals("global") ? SparsityScope.GLOBAL
+                : SparsityScope.LAYER, flag("pruning.gradual"), flag("pruning.store_sparse"),
+                smallInteger("pruning.importance_rows"), smallInteger("pruning.recover_epochs"),
+                smallInteger("pruning.max_train_rows"), smallInteger("pruning.latency_runs"), distill, out, command);
     }
 
     private static String check(String path) {

@@ -9,11 +9,20 @@ import dev.distillery.data.SplitFiles;
 import dev.distillery.io.AtomicFiles;
 import dev.distillery.pipeline.Distillation;
 import dev.distillery.pipeline.DistillationResult;
+import dev.distillery.pipeline.Pruning;
+import dev.distillery.pipeline.PruningResult;
+import dev.distillery.pipeline.Quantization;
+import dev.distillery.pipeline.QuantizationResult;
 import dev.distillery.pipeline.TeacherResult;
 import dev.distillery.pipeline.TeacherTraining;
 import dev.distillery.report.Table;
 import dev.distillery.train.Trainer;
+import dev.distillery.robust.AttackOptions;
 import dev.distillery.train.TrainingListener;
+import dev.distillery.verify.EfficiencyOptions;
+import dev.distillery.verify.ReportWriter;
+import dev.distillery.verify.Verification;
+import dev.distillery.verify.VerificationOptions;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -107,9 +116,12 @@ public final class RecipeRun {
      * @param summary the summary.json, or null when verification is off
      */
     public record Result(Path out, List<StepOutcome> steps, Map<String, Path> models, Path report, Path summary) {
-        /** One row per model: size on disk and the test scores its manifest records. */
+        /**
+         * One row per model: from summary.json when the run verified its models (scores, latency, robustness),
+         * else size on disk and the test scores each manifest records.
+         */
         public Table table() throws IOException {
-            return ModelTable.of(models);
+            return summary != null && Files.isRegularFile(summary) ? SummaryTable.read(summary) : ModelTable.of(models);
         }
     }
 
@@ -194,8 +206,8 @@ public final class RecipeRun {
         log.printf("finished in %s: %d step(s) run, %d cached%n",
                 duration(outcomes.stream().mapToDouble(StepOutcome::seconds).sum()), ran, outcomes.size() - ran);
         boolean verified = recipe.flag("verification.enabled");
-        return new Result(out, outcomes, models, verified ? out.resolve("report.html") : null,
-                verified ? out.resolve("summary.json") : null);
+        return new Result(out, outcomes, models, verified ? out.resolve(ReportWriter.HTML) : null,
+                verified ? out.resolve(ReportWriter.JSON) : null);
     }
 
     /** The steps this recipe asks for, in order. */
@@ -203,6 +215,17 @@ public final class RecipeRun {
         List<Step> steps = new ArrayList<>();
         steps.add(teacherStep());
         steps.add(new Step("student", studentTitle(), this::studentKey, this::distil, true));
+        for (String scheme : recipe.list("quantization.schemes")) {
+            steps.add(quantizeStep(scheme));
+        }
+        if (recipe.flag("pruning.enabled")) {
+            steps.add(pruneStep());
+        }
+        if (recipe.flag("verification.enabled")) {
+            List<String> models = steps.stream().filter(Step::model).map(Step::name).toList();
+            steps.add(new Step("report", "verify " + String.join(", ", models) + " and write the report",
+                    () -> verifyKey(models), (work, resuming) -> verify(models, work), false));
+        }
         return steps;
     }
 
@@ -216,7 +239,8 @@ public final class RecipeRun {
             return false;
         }
         JsonNode done = JSON.readTree(marker.toFile());
-        boolean present = !s.model() || Files.isRegularFile(modelDir(s.name()).resolve(Manifest.FILE));
+        boolean present = s.model() ? Files.isRegularFile(modelDir(s.name()).resolve(Manifest.FILE))
+                : Files.isRegularFile(out.resolve(ReportWriter.JSON)) && Files.isRegularFile(out.resolve(ReportWriter.HTML));
         return present && key.equals(done.path("key").asText());
     }
 
@@ -237,6 +261,15 @@ public final class RecipeRun {
             deleteTree(target);
             Files.createDirectories(target.getParent());
             move(work, target);
+        } else {
+            // report files land beside models/, each replaced in one rename
+            try (Stream<Path> files = Files.list(work)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    Files.move(f, out.resolve(f.getFileName().toString()), StandardCopyOption.REPLACE_EXISTING,
+                            StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+            deleteTree(work);
         }
         Files.deleteIfExists(workKey);
         ObjectNode done = JSON.createObjectNode();
@@ -319,6 +352,74 @@ public final class RecipeRun {
         DistillationResult r = Distillation.run(recipe.distillationOptions(modelDir("teacher"), work,
                 command + " (student step)"), progress, log);
         log.print(r.comparison());
+    }
+
+    // ---- quantized students --------------------------------------------------------------------
+
+    private Step quantizeStep(String scheme) {
+        return new Step("student-" + scheme, "quantize the student to " + scheme, () -> new StepKey("quantize")
+                .put("student", keys.get("student")).put("scheme", scheme).putAll(recipe.sectionValues("quantization"))
+                .hex(), (work, resuming) -> {
+                    QuantizationResult r = Quantization.run(recipe.quantizationOptions(modelDir("student"), scheme, work,
+                            command + " (student-" + scheme + " step)"), log);
+                    log.print(r.summary());
+                }, true);
+    }
+
+    // ---- pruning -------------------------------------------------------------------------------
+
+    private Step pruneStep() {
+        String source = recipe.text("pruning.source");
+        boolean fromTeacher = recipe.flag("pruning.recover_from_teacher");
+        return new Step(source + "-pruned", String.format(Locale.ROOT, "prune the %s (heads %s, FFN %s, %d layers, sparsity %s)",
+                source, Field.number(recipe.number("pruning.heads")), Field.number(recipe.number("pruning.ffn")),
+                recipe.integer("pruning.layers"), Field.number(recipe.number("pruning.sparsity"))), () -> {
+                    StepKey k = new StepKey("prune").put("source", keys.get(source)).put("teacher", keys.get("teacher"));
+                    dataKey(k);
+                    return k.putAll(recipe.sectionValues("pruning")).hex();
+                }, (work, resuming) -> {
+                    PruningResult r = Pruning.run(recipe.pruningOptions(modelDir(source), fromTeacher ? modelDir("teacher") : null,
+                            work, command + " (" + source + "-pruned step)"), progress, log);
+                    log.print(r.comparison());
+                }, true);
+    }
+
+    // ---- verification and report ---------------------------------------------------------------
+
+    private String verifyKey(List<String> models) throws IOException {
+        StepKey k = new StepKey("report");
+        for (String m : models) {
+            k.put("model." + m, keys.get(m));
+        }
+        k.put("data.text_column", String.valueOf(recipe.text("data.text_column")))
+                .put("data.label_column", recipe.text("data.label_column")).file("test", testFile());
+        for (Field f : RecipeSchema.section("verification")) {
+            if (!f.path().equals("verification.data")) {
+                k.put(f.path(), String.valueOf(recipe.values().get(f.path())));
+            }
+        }
+        return k.hex();
+    }
+
+    private Path testFile() {
+        return recipe.path("verification.data") != null ? recipe.path("verification.data") : splitFiles().test();
+    }
+
+    /** Measures the teacher (the reference) and every other model on the test file; writes the report into work. */
+    private void verify(List<String> models, Path work) throws IOException {
+        List<Path> others = models.stream().filter(m -> !m.equals("teacher")).map(this::modelDir).toList();
+        EfficiencyOptions d = EfficiencyOptions.defaults();
+        VerificationOptions o = VerificationOptions.of(others, testFile()).withTeacher(modelDir("teacher"))
+                .withColumns(recipe.text("data.text_column"), recipe.text("data.label_column"))
+                .withEfficiency(recipe.flag("verification.timing") ? new EfficiencyOptions(true, d.warmupRuns(),
+                        recipe.smallInteger("verification.latency_runs"), d.throughputBatches(), d.batchSize())
+                        : EfficiencyOptions.sizeOnly())
+                .withMaxListed(recipe.smallInteger("verification.listed"));
+        o = recipe.flag("verification.robustness")
+                ? o.withProbe(new UrlAttackProbe(recipe.smallInteger("verification.attack_urls"),
+                        AttackOptions.defaults().withQueryBudget(recipe.smallInteger("verification.attack_budget"))))
+                : o.withoutRobustness("turned off in the recipe (verification.robustness: false)");
+        ReportWriter.write(Verification.run(o, log), work);
     }
 
     // ---- shared --------------------------------------------------------------------------------

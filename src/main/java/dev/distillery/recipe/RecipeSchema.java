@@ -2,7 +2,10 @@ package dev.distillery.recipe;
 
 import dev.distillery.recipe.Field.Kind;
 
+import dev.distillery.quant.QuantScheme;
+
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +22,7 @@ public final class RecipeSchema {
             "pruning", "verification", "outputs");
 
     /** The commands whose every option has a recipe field (a test walks their picocli options). */
-    public static final List<String> COMMANDS = List.of("train-teacher", "distill");
+    public static final List<String> COMMANDS = List.of("train-teacher", "distill", "quantize", "prune", "report");
 
     /**
      * Options without a field, because every command has them or the run decides them itself; keyed by
@@ -30,7 +33,11 @@ public final class RecipeSchema {
             "--version", "run has its own --version",
             "--verbose", "run has its own --verbose",
             "--resume", "automatic: an interrupted step resumes from its checkpoints",
-            "--out", "automatic: each step writes OUT/models/NAME (OUT is outputs.dir or run --out)");
+            "--out", "automatic: each step writes OUT/models/NAME (OUT is outputs.dir or run --out)",
+            "quantize --model", "automatic: the student (models/student)",
+            "quantize --train", "quantize reads no training file",
+            "report --models", "automatic: every model the run made",
+            "report --teacher", "automatic: models/teacher is the reference");
 
     /** Whether {@code option} of {@code command} needs no field; see {@link #IMPLICIT}. */
     public static boolean implicit(String command, String option) {
@@ -91,17 +98,21 @@ public final class RecipeSchema {
         f.add(Field.of("", "name", Kind.TEXT, null).doc("A name for the run, shown in the report."));
 
         f.add(Field.of("data", "dir", Kind.FOLDER, null).cli("train-teacher", "--data").cli("distill", "--data")
+                .cli("quantize", "--data").cli("prune", "--data")
                 .doc("Folder with train, validation and test files (.csv, .tsv or .jsonl, optionally .gz). "
                         + "Without dir or train: the bundled phishing-urls splits."));
         f.add(Field.of("data", "train", Kind.FILE, null).cli("train-teacher", "--train").cli("distill", "--train")
+                .cli("prune", "--train")
                 .doc("Training file (instead of dir)."));
         f.add(Field.of("data", "validation", Kind.FILE, null).cli("train-teacher", "--validation").cli("distill", "--validation")
+                .cli("quantize", "--validation").cli("prune", "--validation")
                 .doc("Validation file, scored after each epoch."));
         f.add(Field.of("data", "test", Kind.FILE, null).cli("train-teacher", "--test").cli("distill", "--test")
+                .cli("quantize", "--test").cli("prune", "--test")
                 .doc("Test file on which every model is compared."));
-        f.add(Field.of("data", "text_column", Kind.TEXT, null).cli("train-teacher", "--text-column")
+        f.add(Field.of("data", "text_column", Kind.TEXT, null).cli("train-teacher", "--text-column").cli("report", "--text-column")
                 .doc("Text column; absent: url, else text."));
-        f.add(Field.of("data", "label_column", Kind.TEXT, "label").cli("train-teacher", "--label-column").doc("Label column."));
+        f.add(Field.of("data", "label_column", Kind.TEXT, "label").cli("train-teacher", "--label-column").cli("report", "--label-column").doc("Label column."));
         f.add(flag("data", "normalize_urls", false).cli("train-teacher", "--normalize-urls")
                 .doc("Strip scheme, one www. and one trailing / while reading, and at prediction time."));
 
@@ -152,45 +163,67 @@ public final class RecipeSchema {
         f.add(integer("distillation", "max_train_rows", 0).cli("distill", "--max-train-rows")
                 .doc("Distil on a seeded random subset of this many rows; 0 for all."));
         f.add(Field.of("distillation", "seed", Kind.INTEGER, 42L).cli("distill", "--seed"));
+        f.add(flag("distillation", "adversarial", false).cli("distill", "--adversarial")
+                .doc("Attack phishing training URLs against the teacher and train on the successful ones too."));
+        f.add(integer("distillation", "adversarial_urls", 200).range(1, MAX_INT).cli("distill", "--adversarial-urls")
+                .doc("Phishing training URLs to attack."));
+        f.add(integer("distillation", "adversarial_budget", 100).range(1, MAX_INT).cli("distill", "--adversarial-budget")
+                .doc("Teacher queries per attacked URL."));
 
-        f.add(Field.of("quantization", "schemes", Kind.CHOICE_LIST, List.of("int8", "nf4-dq"))
-                .choices("int8", "int8-channel", "q8_0", "q4_0", "nf4", "nf4-dq", "fp16", "bf16")
+        String[] schemes = Arrays.stream(QuantScheme.values()).map(QuantScheme::id).toArray(String[]::new);
+        f.add(Field.of("quantization", "schemes", Kind.CHOICE_LIST, List.of("int8", "nf4-dq")).choices(schemes)
+                .cli("quantize", "--scheme")
                 .doc("Post-training quantized copies of the student, each saved as models/student-SCHEME; [] for none."));
+        f.add(Field.of("quantization", "skip", Kind.TEXT_LIST, List.of()).cli("quantize", "--skip")
+                .doc("Leave weights FP32 whose name contains a pattern or matches it as a glob."));
+        f.add(flag("quantization", "evaluate", false).cli("quantize", "--evaluate")
+                .doc("Score FP32 and quantized on the validation and test splits into the manifest."));
+        f.add(Field.of("quantization", "max_f1_drop", Kind.NUMBER, null).range(0, 0.99).cli("quantize", "--max-f1-drop")
+                .doc("Mixed precision: keep the most F1-sensitive weights at keep_as until the validation F1 drop is at "
+                        + "most this; absent for none."));
+        List<String> keep = new ArrayList<>(List.of("fp32"));
+        keep.addAll(List.of(schemes));
+        f.add(Field.of("quantization", "keep_as", Kind.CHOICE, "fp32").choices(keep.toArray(String[]::new))
+                .cli("quantize", "--keep-as").doc("Format of the weights kept for accuracy."));
 
         f.add(flag("pruning", "enabled", false).doc("Prune a model into models/SOURCE-pruned."));
-        f.add(Field.of("pruning", "source", Kind.CHOICE, "student").choices("student", "teacher")
+        f.add(Field.of("pruning", "source", Kind.CHOICE, "student").choices("student", "teacher").cli("prune", "--model")
                 .doc("The model to prune."));
-        f.add(flag("pruning", "recover_from_teacher", false)
+        f.add(flag("pruning", "recover_from_teacher", false).cli("prune", "--teacher")
                 .doc("Recover by distilling from models/teacher rather than from the unpruned model (needs the same "
                         + "tokenizer: a student with distillation.trim_vocabulary false)."));
-        f.add(number("pruning", "heads", 0).range(0, 0.99).doc("Fraction of each layer's attention heads to remove."));
-        f.add(number("pruning", "ffn", 0).range(0, 0.99).doc("Fraction of feed-forward neurons to remove."));
-        f.add(integer("pruning", "layers", 0).doc("Whole layers to remove."));
-        f.add(Field.of("pruning", "layer_choice", Kind.CHOICE, "importance").choices("importance", "spread")
+        f.add(number("pruning", "heads", 0).range(0, 0.99).cli("prune", "--heads").doc("Fraction of each layer's attention heads to remove."));
+        f.add(number("pruning", "ffn", 0).range(0, 0.99).cli("prune", "--ffn").doc("Fraction of feed-forward neurons to remove."));
+        f.add(integer("pruning", "layers", 0).cli("prune", "--layers").doc("Whole layers to remove."));
+        f.add(Field.of("pruning", "layer_choice", Kind.CHOICE, "importance").choices("importance", "spread").cli("prune", "--layer-choice")
                 .doc("Drop the layers whose removal costs least, or keep an evenly spread subset."));
-        f.add(number("pruning", "sparsity", 0).range(0, 0.99)
+        f.add(number("pruning", "sparsity", 0).range(0, 0.99).cli("prune", "--sparsity")
                 .doc("Fraction of the encoder layers' linear weights to zero by magnitude."));
-        f.add(Field.of("pruning", "sparsity_scope", Kind.CHOICE, "layer").choices("layer", "global")
+        f.add(Field.of("pruning", "sparsity_scope", Kind.CHOICE, "layer").choices("layer", "global").cli("prune", "--sparsity-scope")
                 .doc("Rank weights within each matrix or across all of them."));
-        f.add(flag("pruning", "gradual", false).doc("Reach the sparsity on a cubic schedule during recovery."));
-        f.add(flag("pruning", "store_sparse", false).doc("Save the weights as model.sparse.safetensors when smaller."));
-        f.add(integer("pruning", "importance_rows", 512).range(1, MAX_INT).doc("Training rows on which importance is measured."));
-        f.add(integer("pruning", "recover_epochs", 0).doc("Epochs of distillation after pruning; 0 for none."));
-        f.add(integer("pruning", "max_train_rows", 0).doc("Recover on a seeded random subset of this many rows; 0 for all."));
-        f.add(integer("pruning", "batch_size", 32).range(1, MAX_INT));
-        f.add(number("pruning", "learning_rate", 5e-5));
-        f.add(number("pruning", "temperature", 2).range(0.01, 100));
-        f.add(number("pruning", "alpha", 0.5).range(0, 1));
-        f.add(integer("pruning", "latency_runs", 200).doc("Timed batch-1 passes in the before/after comparison; 0 to skip."));
-        f.add(Field.of("pruning", "seed", Kind.INTEGER, 42L));
+        f.add(flag("pruning", "gradual", false).cli("prune", "--gradual").doc("Reach the sparsity on a cubic schedule during recovery."));
+        f.add(flag("pruning", "store_sparse", false).cli("prune", "--store-sparse").doc("Save the weights as model.sparse.safetensors when smaller."));
+        f.add(integer("pruning", "importance_rows", 512).range(1, MAX_INT).cli("prune", "--importance-rows").doc("Training rows on which importance is measured."));
+        f.add(integer("pruning", "recover_epochs", 0).cli("prune", "--recover-epochs").doc("Epochs of distillation after pruning; 0 for none."));
+        f.add(integer("pruning", "max_train_rows", 0).cli("prune", "--max-train-rows").doc("Recover on a seeded random subset of this many rows; 0 for all."));
+        f.add(integer("pruning", "batch_size", 32).range(1, MAX_INT).cli("prune", "--batch-size"));
+        f.add(number("pruning", "learning_rate", 5e-5).cli("prune", "--lr"));
+        f.add(number("pruning", "temperature", 2).range(0.01, 100).cli("prune", "--temperature"));
+        f.add(number("pruning", "alpha", 0.5).range(0, 1).cli("prune", "--alpha"));
+        f.add(integer("pruning", "latency_runs", 200).cli("prune", "--latency-runs").doc("Timed batch-1 passes in the before/after comparison; 0 to skip."));
+        f.add(Field.of("pruning", "seed", Kind.INTEGER, 42L).cli("prune", "--seed"));
 
         f.add(flag("verification", "enabled", true)
                 .doc("Measure every model on the test split and write summary.json and report.html."));
-        f.add(Field.of("verification", "data", Kind.FILE, null).doc("Labelled file to verify on; absent: the test split."));
-        f.add(flag("verification", "robustness", true).doc("Run the adversarial URL attack on every model."));
-        f.add(flag("verification", "timing", true).doc("Measure latency, throughput and heap."));
-        f.add(integer("verification", "latency_runs", 200).range(1, MAX_INT).doc("Timed single-text predictions per model."));
-        f.add(integer("verification", "listed", 25).doc("Disagreements listed per direction in the report."));
+        f.add(Field.of("verification", "data", Kind.FILE, null).cli("report", "--data").doc("Labelled file to verify on; absent: the test split."));
+        f.add(flag("verification", "robustness", true).cliInverted("report", "--no-robustness").doc("Run the adversarial URL attack on every model."));
+        f.add(flag("verification", "timing", true).cliInverted("report", "--no-timing").doc("Measure latency, throughput and heap."));
+        f.add(integer("verification", "latency_runs", 200).range(1, MAX_INT).cli("report", "--latency-runs").doc("Timed single-text predictions per model."));
+        f.add(integer("verification", "attack_urls", 200).range(1, MAX_INT)
+                .doc("Phishing URLs of the test split attacked per model (the attack command's --limit)."));
+        f.add(integer("verification", "attack_budget", 200).range(1, MAX_INT)
+                .doc("Model queries per attacked URL (the attack command's --budget)."));
+        f.add(integer("verification", "listed", 25).cli("report", "--list").doc("Disagreements listed per direction in the report."));
 
         f.add(Field.of("outputs", "dir", Kind.OUTPUT_FOLDER, null)
                 .doc("Output folder (run --out overrides it): summary.json, report.html, models/NAME/."));
