@@ -8,6 +8,7 @@ import dev.distillery.eval.Calibration;
 import dev.distillery.eval.CalibrationReport;
 import dev.distillery.eval.ClassMetrics;
 import dev.distillery.eval.TemperatureScaling;
+import dev.distillery.model.SequenceClassifier;
 import dev.distillery.pipeline.LabelledFile;
 import dev.distillery.train.BatchInference;
 
@@ -151,7 +152,9 @@ public final class Verification {
         if (data.size() == 0) {
             throw new IllegalArgumentException(o.data() + " has no labelled rows to verify on");
         }
-        long parameters = model.model().parameters().stream().mapToLong(p -> p.data().length).sum();
+        // a quantized folder holds only packed weights: count the parameters of the FP32 model of the same shape
+        long parameters = (model.isQuantized() ? SequenceClassifier.create(model.config(), 0) : model.model())
+                .parameters().stream().mapToLong(p -> p.data().length).sum();
         Efficiency efficiency = efficiency(model, data, parameters, folderBytes(dir), heap, o.efficiency());
         if (efficiency.measured()) {
             log.printf(Locale.ROOT, "  latency p50 %.2f ms, throughput %.1f texts/s at batch %d%n", efficiency.latencyP50Millis(),

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distillery.classify.Classifier;
 import dev.distillery.classify.Manifest;
 import dev.distillery.classify.TinyTeacher;
@@ -18,6 +20,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,8 +54,8 @@ class RecipeRunTest {
                           patience: 0, checkpoint_every: 2}
                 student: {layers: 1}
                 distillation: {epochs: %s, batch_size: 8, learning_rate: 1.0e-3, augment: 1, seed: 7}
-                quantization: {schemes: []}
-                verification: {enabled: false}
+                quantization: {schemes: [int8, nf4-dq]}
+                verification: {timing: false, attack_urls: 4, attack_budget: 12}
                 outputs: {cache: %s}
                 """.formatted(distillEpochs, cache);
     }
@@ -81,19 +84,36 @@ class RecipeRunTest {
 
     @Test
     void everyModelIsAClassifierFolderUnderModels() throws Exception {
-        assertEquals(List.of("teacher", "student"), List.copyOf(first.result().models().keySet()));
-        for (String name : List.of("teacher", "student")) {
+        List<String> names = List.of("teacher", "student", "student-int8", "student-nf4-dq");
+        assertEquals(names, List.copyOf(first.result().models().keySet()));
+        for (String name : names) {
             Path dir = out.resolve("models").resolve(name);
             assertEquals(dir, first.result().models().get(name));
             Classifier c = Classifier.load(dir);
-            assertTrue(Manifest.read(dir.resolve(Manifest.FILE)).metrics().containsKey("test"), name);
+            assertEquals(name.startsWith("student-"), c.isQuantized(), name);
             assertTrue(c.labels().names().contains(c.predict("https://paypal-login.bank.com/").label()));
             assertFalse(Files.exists(dir.resolve(".checkpoints")), name + " keeps no checkpoints");
         }
         assertEquals(1, Classifier.load(out.resolve("models/student")).model().config().numLayers());
         assertFalse(Files.exists(out.resolve(".run/work/teacher")), "work folders are moved into models/");
-        String table = first.result().table().render();
-        assertTrue(table.contains("teacher") && table.contains("student") && table.contains("ROC-AUC"), table);
+    }
+
+    @Test
+    void theReportComparesEveryModelAndTheTableComesFromIt() throws Exception {
+        assertEquals(out.resolve("summary.json"), first.result().summary());
+        assertTrue(Files.isRegularFile(out.resolve("report.html")));
+        JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+        List<String> reported = new ArrayList<>();
+        summary.path("models").forEach(m -> reported.add(m.path("name").asText()));
+        assertEquals(List.of("teacher", "student", "student-int8", "student-nf4-dq"), reported);
+        assertTrue(summary.path("models").get(1).path("robustness").isObject(), summary.toPrettyString());
+        String table = second.result().table().render();
+        for (String name : reported) {
+            assertTrue(table.contains(name), table);
+        }
+        // the cached run prints the accuracy summary.json holds, to the table's four decimals
+        double accuracy = summary.path("models").get(0).path("metrics").path("accuracy").asDouble();
+        assertTrue(table.contains(String.format(java.util.Locale.ROOT, "%.4f", accuracy)), table);
     }
 
     @Test
@@ -102,7 +122,7 @@ class RecipeRunTest {
         assertTrue(second.result().steps().stream().allMatch(RecipeRun.StepOutcome::skipped), second.log());
         assertEquals(first.result().steps().stream().map(RecipeRun.StepOutcome::key).toList(),
                 second.result().steps().stream().map(RecipeRun.StepOutcome::key).toList());
-        assertTrue(second.log().contains("[1/2] teacher") && second.log().contains("skipped"), second.log());
+        assertTrue(second.log().contains("[1/5] teacher") && second.log().contains("skipped"), second.log());
         // both pipelines log their data splits first thing
         assertFalse(second.log().contains("data: "), "nothing runs in the second run:\n" + second.log());
         assertTrue(first.log().contains("data: "), first.log());
@@ -117,7 +137,8 @@ class RecipeRunTest {
         Run changed = run(recipe(shared.resolve("cache"), "2"), other, new TrainingListener() { });
         List<RecipeRun.StepOutcome> steps = changed.result().steps();
         assertTrue(steps.get(0).skipped(), changed.log());
-        assertFalse(steps.get(1).skipped(), changed.log());
+        // the student and everything made from it: the quantized students and the report
+        assertTrue(steps.subList(1, steps.size()).stream().noneMatch(RecipeRun.StepOutcome::skipped), changed.log());
         assertNotEquals(first.result().steps().get(1).key(), steps.get(1).key());
         assertEquals("2", Manifest.read(other.resolve("models/student/distillery.json")).provenance().options().get("epochs"));
     }
@@ -171,6 +192,7 @@ class RecipeRunTest {
         Run resumed = run(text, o, new TrainingListener() { });
         assertTrue(resumed.log().contains("resuming: the teacher's logits"), resumed.log());
         assertTrue(resumed.result().steps().get(0).skipped() && !resumed.result().steps().get(1).skipped(), resumed.log());
+        assertEquals(5, resumed.result().steps().size());
         assertSameWeights(out.resolve("models/student"), o.resolve("models/student"));
     }
 
