@@ -197,6 +197,22 @@ class RecipeRunTest {
     }
 
     @Test
+    void pruningMakesAFolderOfItsOwnWithHalfTheHeads() throws Exception {
+        String text = recipe(shared.resolve("cache"), "1")
+                .replace("quantization: {schemes: [int8, nf4-dq]}", "quantization: {schemes: []}")
+                .replace("verification: {timing: false, attack_urls: 4, attack_budget: 12}",
+                        "verification: {enabled: false}\npruning: {enabled: true, heads: 0.5, importance_rows: 16, latency_runs: 0}");
+        Run pruned = run(text, tmp.resolve("pruned"), new TrainingListener() { });
+        assertEquals(List.of("teacher", "student", "student-pruned"), List.copyOf(pruned.result().models().keySet()));
+        Classifier before = Classifier.load(tmp.resolve("pruned/models/student"));
+        Classifier after = Classifier.load(tmp.resolve("pruned/models/student-pruned"));
+        long parameters = before.model().parameters().stream().mapToLong(p -> p.data().length).sum();
+        long kept = after.model().parameters().stream().mapToLong(p -> p.data().length).sum();
+        // one of the two heads goes, and with it its rows of Q, K, V and columns of the attention output
+        assertTrue(kept < parameters, kept + " of " + parameters);
+    }
+
+    @Test
     void aRecipeWithoutAnOutputFolderFailsBeforeAnyWork() {
         Recipe r = RecipeReader.parse("quantization: {schemes: []}", false, "r.yaml", tmp);
         RecipeException e = assertThrows(RecipeException.class,
