@@ -1,8 +1,10 @@
 package dev.distillery.cli;
 
 import dev.distillery.data.ReadOptions;
+import dev.distillery.robust.AttackOptions;
 import dev.distillery.verify.EfficiencyOptions;
 import dev.distillery.verify.ReportWriter;
+import dev.distillery.verify.UrlAttack;
 import dev.distillery.verify.Verification;
 import dev.distillery.verify.VerificationOptions;
 import dev.distillery.verify.VerificationResult;
@@ -51,6 +53,17 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--no-robustness", description = "Skip the adversarial attack (the slowest part).")
     boolean noRobustness;
 
+    @Option(names = "--attack-rows", defaultValue = "100", paramLabel = "N",
+            description = "Phishing rows to attack per model (the first ones of the file); 0 for all. Default: ${DEFAULT-VALUE}.")
+    int attackRows;
+
+    @Option(names = "--attack-budget", defaultValue = "100", paramLabel = "N",
+            description = "Model queries per attacked URL, the clean one included. Default: ${DEFAULT-VALUE}.")
+    int attackBudget;
+
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Seeds the attack's edits. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
     @Option(names = "--no-timing", description = "Skip latency, throughput and heap; report size and parameters only.")
     boolean noTiming;
 
@@ -71,8 +84,9 @@ public final class ReportCommand implements Callable<Integer> {
         EfficiencyOptions efficiency = noTiming ? EfficiencyOptions.sizeOnly()
                 : new EfficiencyOptions(true, d.warmupRuns(), latencyRuns, d.throughputBatches(), d.batchSize());
         VerificationOptions options = VerificationOptions.of(models, data).withTeacher(teacher)
-                .withColumns(textColumn, labelColumn).withEfficiency(efficiency).withMaxListed(listed)
-                .withoutRobustness(noRobustness ? "turned off with --no-robustness" : "no adversarial attack in this build");
+                .withColumns(textColumn, labelColumn).withEfficiency(efficiency).withMaxListed(listed);
+        options = noRobustness ? options.withoutRobustness("turned off with --no-robustness")
+                : options.withProbe(new UrlAttack(AttackOptions.defaults().withQueryBudget(attackBudget).withSeed(seed), attackRows));
         VerificationResult r = Verification.run(options, System.err);
         ReportWriter.write(r, out);
         PrintWriter stdout = spec.commandLine().getOut();

@@ -21,6 +21,7 @@ import dev.distillery.robust.AttackOptions;
 import dev.distillery.train.TrainingListener;
 import dev.distillery.verify.EfficiencyOptions;
 import dev.distillery.verify.ReportWriter;
+import dev.distillery.verify.UrlAttack;
 import dev.distillery.verify.Verification;
 import dev.distillery.verify.VerificationOptions;
 
@@ -416,8 +417,8 @@ public final class RecipeRun {
                         : EfficiencyOptions.sizeOnly())
                 .withMaxListed(recipe.smallInteger("verification.listed"));
         o = recipe.flag("verification.robustness")
-                ? o.withProbe(new UrlAttackProbe(recipe.smallInteger("verification.attack_urls"),
-                        AttackOptions.defaults().withQueryBudget(recipe.smallInteger("verification.attack_budget"))))
+                ? o.withProbe(new UrlAttack(AttackOptions.defaults().withQueryBudget(recipe.smallInteger("verification.attack_budget"))
+                        .withSeed(recipe.integer("verification.seed")), recipe.smallInteger("verification.attack_urls")))
                 : o.withoutRobustness("turned off in the recipe (verification.robustness: false)");
         ReportWriter.write(Verification.run(o, log), work);
     }

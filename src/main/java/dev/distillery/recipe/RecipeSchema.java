@@ -219,10 +219,11 @@ public final class RecipeSchema {
         f.add(flag("verification", "robustness", true).cliInverted("report", "--no-robustness").doc("Run the adversarial URL attack on every model."));
         f.add(flag("verification", "timing", true).cliInverted("report", "--no-timing").doc("Measure latency, throughput and heap."));
         f.add(integer("verification", "latency_runs", 200).range(1, MAX_INT).cli("report", "--latency-runs").doc("Timed single-text predictions per model."));
-        f.add(integer("verification", "attack_urls", 200).range(1, MAX_INT)
-                .doc("Phishing URLs of the test split attacked per model (the attack command's --limit)."));
-        f.add(integer("verification", "attack_budget", 200).range(1, MAX_INT)
-                .doc("Model queries per attacked URL (the attack command's --budget)."));
+        f.add(integer("verification", "attack_urls", 100).cli("report", "--attack-rows")
+                .doc("Phishing rows of the test data attacked per model (the first ones); 0 for all."));
+        f.add(integer("verification", "attack_budget", 100).range(1, MAX_INT).cli("report", "--attack-budget")
+                .doc("Model queries per attacked URL, the clean one included."));
+        f.add(Field.of("verification", "seed", Kind.INTEGER, 42L).cli("report", "--seed").doc("Seeds the attack's edits."));
         f.add(integer("verification", "listed", 25).cli("report", "--list").doc("Disagreements listed per direction in the report."));
 
         f.add(Field.of("outputs", "dir", Kind.OUTPUT_FOLDER, null)

@@ -163,12 +163,12 @@ public final class Charts {
      */
     public static String groupedBars(String title, String yLabel, List<String> categories, List<Series> series) {
         double group = Math.max(70, 26.0 * series.size() + 22);
-        double w = Math.max(320, LEFT + RIGHT + group * categories.size());
+        double w = Math.max(460, LEFT + RIGHT + group * categories.size()); // 460 leaves room for a three-series legend
         double h = 280;
         Svg svg = new Svg(w, h, title);
         svg.text(w / 2, 18, title, 13, "middle", "#222", true, 0);
         Axis x = Axis.linear(0, categories.size(), LEFT, w - RIGHT, false);
-        Axis y = Axis.linear(0, 1, h - BOTTOM, TOP + 16, false);
+        Axis y = Axis.linear(0, 1, h - BOTTOM, TOP + 28, false); // room for the value printed above a full bar
         for (double t : y.ticks()) {
             svg.line(x.from, y.map(t), x.to, y.map(t), GRID, 1, false);
             svg.text(x.from - 6, y.map(t) + 4, Axis.format(t), 10, "end", AXIS, false, 0);

@@ -58,8 +58,8 @@ class ReportInBrowserTest {
             JsonNode value = browser.send("Runtime.evaluate", json.createObjectNode().put("expression", CHART_PROBE)
                     .put("returnByValue", true)).path("result").path("value");
             JsonNode charts = json.readTree(value.asText());
-            // two Pareto charts, then a reliability diagram and a confusion matrix for each of the two models
-            assertEquals(6, charts.size(), "charts on the page: " + charts);
+            // two Pareto charts, a reliability diagram and a confusion matrix for each of the two models, robustness bars
+            assertEquals(7, charts.size(), "charts on the page: " + charts);
             for (JsonNode c : charts) {
                 assertTrue(c.get("width").asDouble() > 0 && c.get("height").asDouble() > 0, "chart has no size: " + c);
                 assertTrue(c.get("marks").asInt() > 0, "chart draws nothing: " + c);

@@ -7,9 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distillery.classify.Classifier;
+import dev.distillery.data.Dataset;
 import dev.distillery.eval.ConfusionMatrix;
+import dev.distillery.pipeline.LabelledFile;
+import dev.distillery.robust.RobustnessResult;
+import dev.distillery.robust.Scorer;
 import dev.distillery.train.BatchInference;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -88,8 +94,10 @@ class VerificationTest {
             assertEquals(expected.test().binary().f1(), m.get("metrics").get("f1").asDouble(), 0);
             assertEquals(expected.test().calibration().ece(), m.get("metrics").get("ece").asDouble(), 0);
             assertTrue(m.get("latencyMs").isNull(), "not measured is null, never a made-up number");
-            assertTrue(m.get("robustness").isNull());
-            assertTrue(m.get("robustnessNote").asText().contains("not asked for"));
+            JsonNode rb = m.get("robustness");
+            assertEquals(expected.robustness().robustAccuracy(), rb.get("robustAccuracy").asDouble(), 0);
+            assertEquals(expected.robustness().meanQueries(), rb.get("meanQueries").asDouble(), 0);
+            assertTrue(rb.has("attackSuccessRate"));
         }
         assertEquals(r.comparisons().getFirst().referenceOnlyCaught(),
                 root.get("comparisons").get(0).get("referenceOnlyCaught").asLong());
@@ -102,9 +110,35 @@ class VerificationTest {
         String html = Files.readString(TinyReport.reportDir().resolve(ReportWriter.HTML));
         assertFalse(html.contains("<script"), "no scripts");
         assertFalse(html.matches("(?s).*(src|href)=\"(https?:)?//.*"), "no external resources");
-        // 2 Pareto charts + a reliability diagram and a confusion matrix per model
-        assertEquals(2 + 2 * 2, html.split("<figure class=\"chart\"><svg", -1).length - 1);
-        assertTrue(html.contains("Not measured: not asked for in this test"));
+        // 2 Pareto charts, a reliability diagram and a confusion matrix per model, the robustness bars
+        assertEquals(2 + 2 * 2 + 1, html.split("<figure class=\"chart\"><svg", -1).length - 1);
+        assertTrue(html.contains("Greedy black-box attack"), "the robustness table says how it was measured");
+    }
+
+    @Test
+    void robustnessIsTheAttackOnTheFirstPhishingRows() throws Exception {
+        VerificationResult r = TinyReport.result();
+        for (ModelReport m : r.models()) {
+            Classifier c = Classifier.load(m.dir());
+            Dataset test = LabelledFile.read(TinyReport.root().resolve("data/test.csv"), c, null, "label");
+            List<String> urls = new ArrayList<>();
+            for (int i = 0; i < test.size() && urls.size() < TinyReport.ATTACK_ROWS; i++) {
+                if (test.labelMap().name(test.label(i)).equals("phishing")) {
+                    urls.add(test.text(i));
+                }
+            }
+            RobustnessResult direct = dev.distillery.robust.Robustness.evaluate(Scorer.of(c), urls, TinyReport.ATTACK);
+            Robustness reported = m.robustness();
+            // the attack is seeded per URL and the model deterministic, so the report repeats it exactly
+            assertEquals(direct.urls(), reported.attacked());
+            assertEquals(direct.robustAccuracy(), reported.robustAccuracy(), 0);
+            assertEquals(direct.attackSuccessRate(), reported.attackSuccessRate(), 0);
+            assertEquals(direct.meanQueries(), reported.meanQueries(), 0);
+            assertTrue(reported.robustAccuracy() <= reported.cleanAccuracy(), "an attack cannot add right answers");
+            for (Robustness.Example x : reported.examples()) {
+                assertTrue(x.before() >= 0.5 && x.after() < 0.5, "a success crosses the threshold: " + x);
+            }
+        }
     }
 
     @Test
