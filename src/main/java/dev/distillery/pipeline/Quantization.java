@@ -24,6 +24,7 @@ import dev.distillery.tensor.Tensor;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -104,7 +105,10 @@ public final class Quantization {
                     Classifier one = mixed(fp32, weights, Map.of(name, all.get(name)), Set.of(), null);
                     float[] p = one.probabilitiesOfPrepared(data.validation.texts());
                     Evaluation e = Evaluation.of(data.validation.name(), fp32.labels().names(), data.validation.labels(), p);
-                    sensitivities.add(new QuantizationResult.Sensitivity(name, base - f1(e), kl(reference, p, fp32.labels().size())));
+                    QuantizationResult.Sensitivity x = new QuantizationResult.Sensitivity(name, base - f1(e),
+                            kl(reference, p, fp32.labels().size()));
+                    log.printf(Locale.ROOT, "  %s alone: F1 drop %.4f, KL %.3g%n", name, x.f1Drop(), x.kl());
+                    sensitivities.add(x);
                 }
                 sensitivities.sort(Comparator.comparingDouble(QuantizationResult.Sensitivity::f1Drop)
                         .thenComparingDouble(QuantizationResult.Sensitivity::kl).reversed());
@@ -168,14 +172,16 @@ public final class Quantization {
             weightBefore += l.bytesBefore();
             weightAfter += l.bytesAfter();
         }
+        // the manifest comes last but its size is known now, so the saved report can state the folder's final size
+        long folderAfter = folderBytes(o.out()) + HfConfig.pretty(manifest.toJson()).getBytes(StandardCharsets.UTF_8).length;
         QuantizationResult result = new QuantizationResult(o.out(), info, layers, weightBefore, weightAfter,
-                folderBytes(o.model()), 0, qValidation == null ? null : new QuantizationResult.Comparison(fp32Validation, qValidation),
+                folderBytes(o.model()), folderAfter, qValidation == null ? null : new QuantizationResult.Comparison(fp32Validation, qValidation),
                 qTest == null ? null : new QuantizationResult.Comparison(fp32Test, qTest), sensitivities, manifest, null);
         AtomicFiles.writeString(o.out().resolve(QuantizationResult.REPORT_JSON), HfConfig.pretty(result.toJson()));
         AtomicFiles.writeString(o.out().resolve(QuantizationResult.REPORT_MD), result.markdown());
         manifest.write(o.out().resolve(Manifest.FILE));
         return new QuantizationResult(o.out(), info, layers, weightBefore, weightAfter, result.folderBytesBefore(),
-                folderBytes(o.out()), result.validation(), result.test(), sensitivities, manifest, Classifier.load(o.out()));
+                result.folderBytesAfter(), result.validation(), result.test(), sensitivities, manifest, Classifier.load(o.out()));
     }
 
     /** The F1 a run is judged by: of the positive class for two labels, else macro F1. */

@@ -76,6 +76,14 @@ class QuantizeCommandTest {
         long after = report.at("/total/weight_bytes_after").asLong();
         long before = report.at("/total/weight_bytes_before").asLong();
         assertTrue(after < before / 2, "4-bit matrices: " + after + " of " + before);
+        long onDisk = 0;
+        try (var files = Files.list(out)) {
+            for (Path f : files.toList()) {
+                String n = f.getFileName().toString();
+                onDisk += n.startsWith("quantization.") ? 0 : Files.size(f);
+            }
+        }
+        assertEquals(onDisk, report.at("/total/folder_bytes_after").asLong(), "the report states the folder's final size");
         for (JsonNode layer : report.get("layers")) {
             if (layer.get("format").asText().equals("nf4-dq")) {
                 assertTrue(layer.get("sqnr_db").asDouble() > 10, layer.toString());
