@@ -136,4 +136,18 @@ public record EncoderConfig(
                 typeVocabSize, layerNormEps, hiddenDropout, attentionDropout, classifierDropout, labels,
                 new TreeMap<>(newPrunedHeads));
     }
+
+    /**
+     * The record's usual form, with {@code prunedHeads} only when some are: training checkpoints
+     * store this string to recognise their model, and those of unpruned models predate the field.
+     */
+    @Override
+    public String toString() {
+        return "EncoderConfig[family=" + family + ", vocabSize=" + vocabSize + ", hiddenSize=" + hiddenSize
+                + ", numLayers=" + numLayers + ", numHeads=" + numHeads + ", intermediateSize=" + intermediateSize
+                + ", maxPositions=" + maxPositions + ", typeVocabSize=" + typeVocabSize + ", layerNormEps=" + layerNormEps
+                + ", hiddenDropout=" + hiddenDropout + ", attentionDropout=" + attentionDropout + ", classifierDropout="
+                + classifierDropout + ", labels=" + labels + (prunedHeads.isEmpty() ? "" : ", prunedHeads=" + prunedHeads)
+                + "]";
+    }
 }
