@@ -53,7 +53,7 @@ public final class Distiller {
      * @param tokenizer        the student's tokenizer (trimmed when asked)
      * @param trim             the vocabulary trim, or null when the vocabulary was kept whole
      * @param teacherLogits    teacher logits over the training rows (originals then variants), null for the ablation
-     * @param trainExamples    training rows the student saw: the dataset's, then the variants
+     * @param trainExamples    training rows the student saw: the dataset's, the variants, then the adversarial URLs
      * @param augmentedTexts   the teacher-labelled variants added
      * @param adversarialTexts the adversarial URLs added labelled positive ({@link #adversarial}), after the variants
      */
@@ -86,7 +86,10 @@ public final class Distiller {
         return this;
     }
 
-    /** Adds adversarial URLs found against the teacher to the training rows; null (the default) for none. */
+    /**
+     * Adds adversarial URLs found against the teacher to the training rows; null (the default) for none. The
+     * hard-label ablation ignores it, as it ignores augmentation.
+     */
     public Distiller adversarial(AdversarialAugmentation a) {
         this.adversarial = a;
         return this;
