@@ -13,8 +13,8 @@ import picocli.CommandLine.Command;
         description = "Distil, quantize and verify transformer security classifiers in pure Java.",
         subcommands = {CommandLine.HelpCommand.class, InspectCommand.class, EmbedCommand.class, BenchCommand.class,
                 TrainTeacherCommand.class, EvaluateCommand.class, PredictCommand.class, DistillCommand.class,
-                CalibrateCommand.class, ReportCommand.class, AttackCommand.class, PruneCommand.class, QuantizeCommand.class,
-                ServeCommand.class, LoadTestCommand.class})
+                DemoCommand.class, RunCommand.class, QuantizeCommand.class, PruneCommand.class, CalibrateCommand.class,
+                ReportCommand.class, AttackCommand.class, ServeCommand.class, LoadTestCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -1,10 +1,12 @@
 package dev.distillery.cli;
 
+import dev.distillery.recipe.RecipeException;
 import picocli.CommandLine;
 
 /**
  * Turns an exception from a command into one sentence on stderr and exit code 1; the stack
- * trace only with {@code --verbose} or {@code -Ddistillery.verbose=true}.
+ * trace only with {@code --verbose} or {@code -Ddistillery.verbose=true}. A recipe that fails its
+ * checks is exit code 2, like a bad option: a recipe is the command line written down.
  */
 final class UserErrors implements CommandLine.IExecutionExceptionHandler {
     @Override
@@ -15,6 +17,6 @@ final class UserErrors implements CommandLine.IExecutionExceptionHandler {
         if (verbose) {
             e.printStackTrace(cli.getErr());
         }
-        return 1;
+        return e instanceof RecipeException ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
     }
 }
