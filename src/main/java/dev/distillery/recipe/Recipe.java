@@ -117,19 +117,22 @@ public record Recipe(String source, Map<String, Object> values, Set<String> give
     public DistillationOptions distillationOptions(Path teacher, Path out, String command) {
         TrainOptions training = TrainOptions.defaults().withEpochs(smallInteger("distillation.epochs"))
                 .withBatchSize(smallInteger("distillation.batch_size"))
-                .withLearningRate(number("distillation.learning_rate")).withSeed(integer("distillation.seed"));
+                .withLearningRate(number("distillation.learning_rate")).withSeed(integer("distillation.seed"))
+                .withCheckpointEverySteps(smallInteger("distillation.checkpoint_every"));
         DistillOptions distill = DistillOptions.defaults().withTrain(training)
                 .withInit(text("student.init").equals("random") ? StudentInit.RANDOM : StudentInit.FROM_TEACHER)
                 .withDivergence(text("distillation.loss").equals("reverse-kl") ? Divergence.REVERSE_KL : Divergence.FORWARD_KL)
                 .withTemperature(number("distillation.temperature")).withAlpha(number("distillation.alpha"))
                 .withHiddenWeight(number("distillation.hidden_weight"))
+                .withAttentionWeight(number("distillation.attention_weight"))
                 .withAugmentPerExample(smallInteger("distillation.augment"))
                 .withHardLabelsOnly(flag("distillation.hard_labels_only"))
                 .withTrimVocabulary(flag("distillation.trim_vocabulary"));
         return new DistillationOptions(teacher, path("data.dir"), path("data.train"), path("data.validation"),
                 path("data.test"), smallInteger("student.layers"), smallInteger("student.hidden"),
                 smallInteger("student.heads"), smallInteger("student.ffn"), smallInteger("distillation.max_length"),
-                smallInteger("distillation.max_train_rows"), distill, out, command, !flag("distillation.adversarial") ? null
+                smallInteger("distillation.max_train_rows"), distill, out, command, text("data.text_column"),
+                text("data.label_column"), false, text("distillation.qat"), !flag("distillation.adversarial") ? null
                 : new AdversarialAugmentation(smallInteger("distillation.adversarial_urls"),
                         AttackOptions.defaults().withQueryBudget(smallInteger("distillation.adversarial_budget"))));
     }

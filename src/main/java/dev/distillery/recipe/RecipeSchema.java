@@ -110,9 +110,11 @@ public final class RecipeSchema {
         f.add(Field.of("data", "test", Kind.FILE, null).cli("train-teacher", "--test").cli("distill", "--test")
                 .cli("quantize", "--test").cli("prune", "--test")
                 .doc("Test file on which every model is compared."));
-        f.add(Field.of("data", "text_column", Kind.TEXT, null).cli("train-teacher", "--text-column").cli("report", "--text-column")
+        f.add(Field.of("data", "text_column", Kind.TEXT, null).cli("train-teacher", "--text-column").cli("distill", "--text-column")
+                .cli("report", "--text-column")
                 .doc("Text column; absent: url, else text."));
-        f.add(Field.of("data", "label_column", Kind.TEXT, "label").cli("train-teacher", "--label-column").cli("report", "--label-column").doc("Label column."));
+        f.add(Field.of("data", "label_column", Kind.TEXT, "label").cli("train-teacher", "--label-column")
+                .cli("distill", "--label-column").cli("report", "--label-column").doc("Label column."));
         f.add(flag("data", "normalize_urls", false).cli("train-teacher", "--normalize-urls")
                 .doc("Strip scheme, one www. and one trailing / while reading, and at prediction time."));
 
@@ -143,6 +145,7 @@ public final class RecipeSchema {
         f.add(Field.of("student", "init", Kind.CHOICE, "from-teacher").choices("from-teacher", "random")
                 .cli("distill", "--init").doc("Copy embeddings, spread layers and head from the teacher, or start at random."));
 
+        String[] schemes = Arrays.stream(QuantScheme.values()).map(QuantScheme::id).toArray(String[]::new);
         f.add(Field.of("distillation", "loss", Kind.CHOICE, "forward-kl").choices("forward-kl", "reverse-kl")
                 .cli("distill", "--loss").doc("KL direction between teacher and student."));
         f.add(number("distillation", "temperature", 2).range(0.01, 100).cli("distill", "--temperature"));
@@ -150,6 +153,8 @@ public final class RecipeSchema {
                 .doc("Weight of the soft-target loss; the rest goes to cross-entropy on the labels."));
         f.add(number("distillation", "hidden_weight", 0).cli("distill", "--hidden-weight")
                 .doc("Weight of the hidden-state MSE to the teacher; 0 turns it off."));
+        f.add(number("distillation", "attention_weight", 0).cli("distill", "--attention-weight")
+                .doc("Weight of the attention-map loss to the teacher; 0 turns it off."));
         f.add(integer("distillation", "augment", 0).cli("distill", "--augment")
                 .doc("Teacher-labelled URL variants per training row."));
         f.add(flag("distillation", "hard_labels_only", false).cli("distill", "--hard-labels-only")
@@ -163,6 +168,10 @@ public final class RecipeSchema {
         f.add(integer("distillation", "max_train_rows", 0).cli("distill", "--max-train-rows")
                 .doc("Distil on a seeded random subset of this many rows; 0 for all."));
         f.add(Field.of("distillation", "seed", Kind.INTEGER, 42L).cli("distill", "--seed"));
+        f.add(integer("distillation", "checkpoint_every", 100).cli("distill", "--checkpoint-every")
+                .doc("Checkpoint every this many optimizer steps, so an interrupted run resumes."));
+        f.add(Field.of("distillation", "qat", Kind.CHOICE, null).choices(schemes).cli("distill", "--qat")
+                .doc("Quantization-aware training: train the student through fake quantization to this scheme."));
         f.add(flag("distillation", "adversarial", false).cli("distill", "--adversarial")
                 .doc("Attack phishing training URLs against the teacher and train on the successful ones too."));
         f.add(integer("distillation", "adversarial_urls", 200).range(1, MAX_INT).cli("distill", "--adversarial-urls")
@@ -170,7 +179,6 @@ public final class RecipeSchema {
         f.add(integer("distillation", "adversarial_budget", 100).range(1, MAX_INT).cli("distill", "--adversarial-budget")
                 .doc("Teacher queries per attacked URL."));
 
-        String[] schemes = Arrays.stream(QuantScheme.values()).map(QuantScheme::id).toArray(String[]::new);
         f.add(Field.of("quantization", "schemes", Kind.CHOICE_LIST, List.of("int8", "nf4-dq")).choices(schemes)
                 .cli("quantize", "--scheme")
                 .doc("Post-training quantized copies of the student, each saved as models/student-SCHEME; [] for none."));
