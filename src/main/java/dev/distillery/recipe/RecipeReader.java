@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -63,9 +64,12 @@ public final class RecipeReader {
 
     /** Reads and checks a recipe file; relative paths in it are resolved against its folder. */
     public static Recipe read(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new RecipeException(file.toString(), "", "is a folder, not a recipe file");
+        }
         if (!Files.isRegularFile(file)) {
-            throw new RecipeException(file.toString(), "", Files.isDirectory(file) ? "is a folder, not a recipe file"
-                    : "no such recipe file");
+            // a missing input file is a failure (exit 1) for every command; only a recipe's content is a usage error
+            throw new NoSuchFileException(file.toString(), null, "no such recipe file");
         }
         String text = Files.readString(file, StandardCharsets.UTF_8);
         boolean json = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json");

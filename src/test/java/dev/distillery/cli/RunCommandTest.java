@@ -24,7 +24,7 @@ class RunCommandTest {
         assertEquals("error: " + recipe + ": student.layers: expected an integer ≥ 0, got \"three\"", r.err().strip());
 
         Result missing = TeacherCommandsTest.run("run", dir.resolve("absent.yaml").toString());
-        assertEquals(2, missing.exitCode());
+        assertEquals(1, missing.exitCode(), "a missing file is a failure, as for every command");
         assertEquals(1, missing.err().strip().lines().count(), missing.err());
     }
 

@@ -178,9 +178,12 @@ class RecipeReaderTest {
     }
 
     @Test
-    void aMissingRecipeFileIsARecipeError() {
-        RecipeException e = assertThrows(RecipeException.class, () -> RecipeReader.read(dir.resolve("absent.yaml")));
-        assertTrue(e.getMessage().endsWith("no such recipe file"), e.getMessage());
+    void aMissingRecipeFileIsNamed() {
+        // a missing file, unlike a bad field, is a failure of the run (exit 1), as for every command's inputs
+        java.nio.file.NoSuchFileException e = assertThrows(java.nio.file.NoSuchFileException.class,
+                () -> RecipeReader.read(dir.resolve("absent.yaml")));
+        assertEquals(dir.resolve("absent.yaml").toString(), e.getFile());
+        assertEquals("no such recipe file", e.getReason());
     }
 
     @Test
