@@ -83,6 +83,11 @@ public final class SequenceClassifier {
         return parameters;
     }
 
+    /** Parameters in all, each weight and bias counted once. */
+    public long parameterCount() {
+        return parameters.stream().mapToLong(p -> p.data().length).sum();
+    }
+
     /** Name → live parameter tensor (not copies), in HF order. */
     public Map<String, Tensor> weights() {
         return WeightBinder.export(parameters);

@@ -18,7 +18,6 @@ import dev.distillery.distill.StudentConfigException;
 import dev.distillery.distill.StudentInit;
 import dev.distillery.distill.StudentSpec;
 import dev.distillery.model.EncoderConfig;
-import dev.distillery.model.SequenceClassifier;
 import dev.distillery.quant.QuantScheme;
 import dev.distillery.train.CheckpointException;
 import dev.distillery.train.Trainer;
@@ -97,7 +96,7 @@ public final class Distillation {
         }
         log.printf("data: %s%n      %s%n      %s%n", train, validation, test);
         log.printf("teacher: %s from %s, %d layers, %d parameters%nstudent: %d layers, hidden %d, %d heads, FFN %d, init %s%s%n",
-                teacher, o.teacher(), teacher.model().config().numLayers(), parameters(teacher.model()), spec.layers(),
+                teacher, o.teacher(), teacher.model().config().numLayers(), teacher.model().parameterCount(), spec.layers(),
                 spec.hiddenSize(), spec.heads(), spec.ffnSize(), options.init().name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 options.hardLabelsOnly() ? ", hard labels only" : "");
 
@@ -149,7 +148,7 @@ public final class Distillation {
         student.save(o.out(), manifest);
         TeacherTraining.deleteTree(checkpoints);
         return new DistillationResult(teacher, student, manifest, distilled, teacherTest, studentTest,
-                folderBytes(o.teacher()), folderBytes(o.out()), parameters(teacher.model()), parameters(student.model()),
+                folderBytes(o.teacher()), folderBytes(o.out()), teacher.model().parameterCount(), student.model().parameterCount(),
                 clock.steps, clock.stepNanos / 1e9, quantizedTest);
     }
 
@@ -159,10 +158,6 @@ public final class Distillation {
         return new StudentSpec(teacher.family(), layers, o.hiddenSize() > 0 ? o.hiddenSize() : teacher.hiddenSize(),
                 o.heads() > 0 ? o.heads() : teacher.numHeads(), o.ffnSize() > 0 ? o.ffnSize() : teacher.intermediateSize(),
                 teacher.maxPositions());
-    }
-
-    private static long parameters(SequenceClassifier model) {
-        return model.parameters().stream().mapToLong(p -> p.data().length).sum();
     }
 
     /** Bytes of the regular files directly in {@code dir} (a classifier folder has no sub-folders). */

@@ -218,7 +218,7 @@ public final class Pruning {
 
     private static PruningResult.Figures figures(Classifier c, long bytes, double latencyMicros, Evaluation validation,
                                                  Evaluation test) {
-        long params = c.model().parameters().stream().mapToLong(p -> p.data().length).sum();
+        long params = c.model().parameterCount();
         return new PruningResult.Figures(params, bytes, latencyMicros, f1(validation), f1(test));
     }
 

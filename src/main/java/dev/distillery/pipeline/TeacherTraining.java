@@ -82,7 +82,7 @@ public final class TeacherTraining {
         TokenizedExamples validationExamples = validation.size() == 0 ? null : classifier.tokenize(validation);
         float[] weights = o.classWeights() ? inverseFrequency(train.labelCounts()) : null;
         log.printf("model: %s from %s, %d parameters; %d steps per epoch%s%n", classifier, o.baseModel(),
-                classifier.model().parameters().stream().mapToLong(p -> p.data().length).sum(),
+                classifier.model().parameterCount(),
                 options.stepsPerEpoch(trainExamples.size()),
                 weights == null ? "" : ", class weights " + Arrays.toString(weights));
 
