@@ -13,10 +13,11 @@ import jdk.incubator.vector.VectorSpecies;
  * streams {@link #KC} rows of one A sliver and one B panel, then adds the tile into C.
  *
  * <p>Block sizes: the kernel's sums run over KC = 128 rows, which fixes the rounding of every C
- * element (results do not depend on KB or MC). Packing KB = 384 rows per block instead of 128
- * (the panel, 72 KiB, now streams from L2 rather than sitting in L1) was measured 4–16% faster
- * on [2048×384]·[384×1536] and within ±2% on [2048×1536]·[1536×384]: fewer, longer contiguous
- * streams and a third of the A packing passes.
+ * element (results do not depend on KB or MC). Blocks are KB = 384 rows deep (fewer, longer
+ * packing streams and a third of the A packing passes of KB = 128), but the kernel walks them one
+ * KC chunk at a time across all slivers of the block, so the chunk of the B panel in use (KC·NR
+ * floats, 24 KiB) stays in L1; walking each sliver through the whole 72 KiB panel instead streamed
+ * B from L2 and measured 5–10% slower on [2048×384]·[384×1536] (bin/bench-gemm, one core).
  * The packed A block (MC·KB floats, 288 KiB) stays in L2.
  */
 final class VectorGemm {
@@ -174,24 +175,26 @@ final class VectorGemm {
             for (int jr = j0; jr < j1; jr += NR) {
                 int nr = Math.min(NR, n - jr);
                 int bIdx = bBlock + jr * kb;
-                for (int ir = 0; ir < mc; ir += MR) {
-                    int mr = Math.min(MR, mc - ir);
-                    int cIdx = cOff + (i0 + ir) * ldc + jr;
-                    if (p0 == 0 && !accumulate) {
-                        // Clearing the tile lets the micro-kernel always add (a store-or-add branch
-                        // inside it made C2 deoptimise the hot loop); done here, the tile is in L1.
-                        if (mr == MR && nr == NR) {
-                            clearTile(c, cIdx, ldc);
-                        } else {
-                            for (int r = 0; r < mr; r++) {
-                                Arrays.fill(c, cIdx + r * ldc, cIdx + r * ldc + nr, 0f);
+                // KC chunks outside the sliver loop: one chunk of the panel (KC·NR floats, 24 KiB)
+                // then serves every sliver of the block from L1 instead of the whole KB-deep
+                // panel (72 KiB) streaming from L2 once per sliver. Each element of C still sums
+                // the same KC-long runs in the same order.
+                for (int s = 0; s < kb; s += KC) {
+                    int kq = Math.min(KC, kb - s);
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        int mr = Math.min(MR, mc - ir);
+                        int cIdx = cOff + (i0 + ir) * ldc + jr;
+                        if (p0 == 0 && s == 0 && !accumulate) {
+                            // Clearing the tile lets the micro-kernel always add (a store-or-add
+                            // branch inside it made C2 deoptimise the hot loop).
+                            if (mr == MR && nr == NR) {
+                                clearTile(c, cIdx, ldc);
+                            } else {
+                                for (int r = 0; r < mr; r++) {
+                                    Arrays.fill(c, cIdx + r * ldc, cIdx + r * ldc + nr, 0f);
+                                }
                             }
                         }
-                    }
-                    // One kernel call per KC rows: each adds its partial sum into C, so every
-                    // element of C sums the same KC-long runs in the same order whatever KB is.
-                    for (int s = 0; s < kb; s += KC) {
-                        int kq = Math.min(KC, kb - s);
                         int aIdx = ir * kb + s * MR;
                         if (mr == MR && nr == NR) {
                             kernel(pa, aIdx, pb, bIdx + s * NR, kq, c, cIdx, ldc);
