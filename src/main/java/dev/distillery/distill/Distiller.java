@@ -2,12 +2,12 @@ package dev.distillery.distill;
 
 import dev.distillery.data.Dataset;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.quant.QuantScheme;
 import dev.distillery.robust.AdversarialAugmentation;
 import dev.distillery.robust.AttackOptions;
 import dev.distillery.robust.AttackResult;
 import dev.distillery.robust.Robustness;
 import dev.distillery.robust.Scorer;
-import dev.distillery.tensor.Tensor;
 import dev.distillery.tokenize.WordPieceTokenizer;
 import dev.distillery.train.AuxiliaryLoss;
 import dev.distillery.train.TokenizedExamples;
@@ -24,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.UnaryOperator;
 
 /**
  * Trains a student to imitate a teacher: the one entry point of distillation.
@@ -72,7 +71,7 @@ public final class Distiller {
     private AdversarialAugmentation adversarial;
     private java.util.function.Function<SequenceClassifier, TrainingListener> studentHook;
     private boolean resume;
-    private UnaryOperator<Tensor> fakeQuantization; // null: plain FP32 training
+    private QuantScheme fakeQuantization; // null: plain FP32 training
 
     public Distiller(Teacher teacher, DistillOptions options) {
         this.teacher = teacher;
@@ -124,12 +123,12 @@ public final class Distiller {
     }
 
     /**
-     * Train the student through fake quantization ({@link FakeQuantization} of
-     * {@link FakeQuantization#LINEAR_WEIGHTS}) with {@code roundTrip} = dequantize ∘ quantize of a
-     * scheme; null trains in plain FP32. Validation then scores the fake-quantized student too.
+     * Train the student through fake quantization to {@code scheme} ({@link FakeQuantization} of the
+     * weights {@link FakeQuantization#packedBy} the scheme); null trains in plain FP32. Validation then
+     * scores the fake-quantized student too.
      */
-    public Distiller fakeQuantization(UnaryOperator<Tensor> roundTrip) {
-        this.fakeQuantization = roundTrip;
+    public Distiller fakeQuantization(QuantScheme scheme) {
+        this.fakeQuantization = scheme;
         return this;
     }
 
@@ -240,7 +239,8 @@ public final class Distiller {
             trainer.checkpointDir(checkpointDir);
         }
         if (fakeQuantization != null) {
-            trainer.weightProxy(new FakeQuantization(student, FakeQuantization.LINEAR_WEIGHTS, fakeQuantization));
+            trainer.weightProxy(new FakeQuantization(student, FakeQuantization.packedBy(fakeQuantization),
+                    FakeQuantization.roundTrip(fakeQuantization)));
         }
         TrainingResult result = resume ? trainer.resume() : trainer.fit();
         return new DistillResult(student, tokenizer, result, trim, logits, texts.size(), List.copyOf(variants),

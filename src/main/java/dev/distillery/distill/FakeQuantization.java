@@ -3,6 +3,7 @@ package dev.distillery.distill;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.nn.Parameter;
 import dev.distillery.quant.QuantScheme;
+import dev.distillery.quant.WeightSelection;
 import dev.distillery.tensor.Tensor;
 import dev.distillery.train.WeightProxy;
 
@@ -19,18 +20,19 @@ import java.util.function.UnaryOperator;
  * the trained masters afterwards gives exactly the weights the student was trained and validated with.
  * <pre>{@code
  * new Trainer(student, train, validation, options, loss)
- *         .weightProxy(new FakeQuantization(student, FakeQuantization.LINEAR_WEIGHTS,
+ *         .weightProxy(new FakeQuantization(student, FakeQuantization.packedBy(QuantScheme.NF4_DQ),
  *                 FakeQuantization.roundTrip(QuantScheme.NF4_DQ)))
  *         .fit();
  * }</pre>
  */
 public final class FakeQuantization implements WeightProxy {
     /**
-     * The weights a post-training quantizer packs: every 2-D {@code .weight} outside the embeddings, so the
-     * encoder's projections and the classification head; embeddings, biases and LayerNorm stay FP32.
+     * The weights post-training quantization to {@code scheme} packs ({@link WeightSelection}): the encoder's
+     * matrices, embeddings included; the head, biases and LayerNorms stay FP32.
      */
-    public static final Predicate<Parameter> LINEAR_WEIGHTS = p -> p.value().rank() == 2 && p.name().endsWith(".weight")
-            && !p.name().contains("embeddings");
+    public static Predicate<Parameter> packedBy(QuantScheme scheme) {
+        return p -> WeightSelection.packs(scheme, p.name(), p.value().shape());
+    }
 
     private final List<Parameter> quantized;
     private final UnaryOperator<Tensor> roundTrip;

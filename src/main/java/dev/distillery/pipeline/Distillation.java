@@ -114,7 +114,7 @@ public final class Distillation {
                 .adversarial(o.adversarial())
                 .listener(clock)
                 .resume(o.resume())
-                .fakeQuantization(qat == null ? null : FakeQuantization.roundTrip(qat))
+                .fakeQuantization(qat)
                 .distill(spec, train, validation);
         Classifier student = TeacherTraining.calibrate(
                 teacher.withModel(distilled.student(), distilled.tokenizer(), options.maxLength()), validation,
@@ -135,7 +135,7 @@ public final class Distillation {
         Evaluation quantizedTest = null;
         if (qat != null && test.size() > 0) {
             // what the student scores once quantized to the scheme it was trained for
-            FakeQuantization fq = new FakeQuantization(student.model(), FakeQuantization.LINEAR_WEIGHTS,
+            FakeQuantization fq = new FakeQuantization(student.model(), FakeQuantization.packedBy(qat),
                     FakeQuantization.roundTrip(qat));
             fq.apply();
             try {

@@ -19,6 +19,7 @@ import dev.distillery.quant.QuantScheme;
 import dev.distillery.quant.QuantizationInfo;
 import dev.distillery.quant.QuantizedCheckpoint;
 import dev.distillery.quant.QuantizedTensor;
+import dev.distillery.quant.WeightSelection;
 import dev.distillery.quant.QuantizedWeightSource;
 import dev.distillery.tensor.Tensor;
 
@@ -40,10 +41,9 @@ import java.util.stream.Stream;
 
 /**
  * Post-training quantization of a saved FP32 classifier into a folder that loads and predicts on
- * packed weights ({@link QuantizedCheckpoint}): every matrix of the encoder (attention, feed-forward,
- * word and position embeddings) is quantized unless skipped; the head (BERT's pooler and classifier,
- * DistilBERT's pre-classifier and classifier), the 2-row token-type table, LayerNorms and biases stay
- * FP32. With an F1 budget it keeps the weights whose quantization costs most validation F1 at
+ * packed weights ({@link QuantizedCheckpoint}): the matrices {@link WeightSelection} names (the
+ * encoder's attention, feed-forward, word and position embeddings) are quantized unless skipped;
+ * the head, the token-type table, LayerNorms and biases stay FP32. With an F1 budget it keeps the weights whose quantization costs most validation F1 at
  * higher precision, one at a time, until the budget holds.
  * <pre>{@code
  * QuantizationResult r = Quantization.run(QuantizationOptions.of(student, QuantScheme.NF4_DQ, out), System.err);
@@ -52,9 +52,6 @@ import java.util.stream.Stream;
  * }</pre>
  */
 public final class Quantization {
-    /** Name parts of matrices always left FP32: the head and the tiny token-type table. */
-    static final List<String> ALWAYS_FP32 = List.of("classifier.", "pooler.", "token_type_embeddings");
-
     private Quantization() {
     }
 
@@ -75,7 +72,7 @@ public final class Quantization {
             if (s.length != 2) {
                 continue;
             }
-            String why = ALWAYS_FP32.stream().anyMatch(name::contains) ? "head or token types"
+            String why = WeightSelection.alwaysFp32(name) ? "head or token types"
                     : o.skip().stream().anyMatch(p -> matches(p, name)) ? "skipped"
                     : !o.scheme().accepts(s[0], s[1]) ? "needs " + o.scheme().requirement() : null;
             if (why != null) {

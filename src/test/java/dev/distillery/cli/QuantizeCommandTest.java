@@ -12,6 +12,7 @@ import dev.distillery.classify.Manifest;
 import dev.distillery.classify.TinyTeacher;
 import dev.distillery.cli.TeacherCommandsTest.Result;
 import dev.distillery.data.LabelMap;
+import dev.distillery.distill.FakeQuantization;
 import dev.distillery.data.TextTransform;
 import dev.distillery.io.Checkpoint;
 import dev.distillery.io.DType;
@@ -21,6 +22,7 @@ import dev.distillery.quant.QuantScheme;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,6 +55,23 @@ class QuantizeCommandTest {
                 "--patience", "0", "--max-length", "24", "--seed", "11", "--out", teacher.toString());
         assertEquals(0, r.exitCode(), r.err());
         texts = Files.readAllLines(test).stream().skip(1).map(l -> l.substring(0, l.lastIndexOf(','))).toList();
+    }
+
+    @Test
+    void quantizationAwareTrainingRoundTripsExactlyTheWeightsQuantizeStores() throws Exception {
+        // QAT is only worth its cost if the weights it trained through are the ones quantize packs later;
+        // Q4_0 also checks the shape rule (it takes only rows of whole 32-blocks, so the 16-wide matrices stay FP32)
+        for (QuantScheme scheme : List.of(QuantScheme.NF4_DQ, QuantScheme.Q4_0)) {
+            Path out = tmp.resolve("qat-" + scheme.id());
+            Result r = TeacherCommandsTest.run("quantize", "--model", teacher.toString(), "--scheme", scheme.id(),
+                    "--out", out.toString());
+            assertEquals(0, r.exitCode(), r.err());
+            Set<String> stored = Manifest.read(out.resolve(Manifest.FILE)).quantization().tensors().keySet();
+            FakeQuantization fq = new FakeQuantization(Classifier.load(teacher).model(), FakeQuantization.packedBy(scheme),
+                    FakeQuantization.roundTrip(scheme));
+            assertEquals(stored, Set.copyOf(fq.names()), scheme.id());
+            assertTrue(stored.contains(WORDS) == (scheme == QuantScheme.NF4_DQ), scheme.id() + " on the 16-wide embeddings");
+        }
     }
 
     @Test

@@ -72,14 +72,14 @@ class FakeQuantizationTest {
         TokenizedExamples data = oneExample();
         TrainOptions options = oneStep();
         SequenceClassifier trained = tinyModel();
-        FakeQuantization fq = new FakeQuantization(trained, FakeQuantization.LINEAR_WEIGHTS, Q4_0);
+        FakeQuantization fq = new FakeQuantization(trained, FakeQuantization.packedBy(QuantScheme.Q4_0), Q4_0);
         new Trainer(trained, data, null, options, LossFunction.crossEntropy(null)).weightProxy(fq).fit();
 
         // by hand: forward and backward at dequantize(quantize(W)), then AdamW on the FP32 masters with those gradients
         SequenceClassifier manual = tinyModel();
         Map<String, float[]> masters = new HashMap<>();
         for (Parameter p : manual.parameters()) {
-            if (FakeQuantization.LINEAR_WEIGHTS.test(p)) {
+            if (FakeQuantization.packedBy(QuantScheme.Q4_0).test(p)) {
                 masters.put(p.name(), p.data().clone());
                 System.arraycopy(Q4_0.apply(p.value().copy()).data(), 0, p.data(), 0, p.data().length);
             }
@@ -96,8 +96,9 @@ class FakeQuantizationTest {
         GradientClipping.clipGlobalNorm(adam.parameters(), options.maxGradNorm());
         adam.step(options.learningRate());
 
-        assertEquals(14, fq.names().size(), "Q, K, V, O, intermediate and output of 2 layers, pooler and classifier");
-        assertTrue(fq.names().contains("classifier.weight") && fq.names().contains("bert.pooler.dense.weight"), fq.names().toString());
+        assertEquals(14, fq.names().size(), "Q, K, V, O, intermediate and output of 2 layers, word and position embeddings");
+        assertTrue(fq.names().contains("bert.embeddings.word_embeddings.weight") && !fq.names().contains("classifier.weight")
+                && !fq.names().contains("bert.pooler.dense.weight"), fq.names().toString());
         for (Parameter p : manual.parameters()) {
             // the same operations in the same order on one example: the same bits
             assertArrayEquals(p.data(), weight(trained, p.name()), p.name());
@@ -128,7 +129,7 @@ class FakeQuantizationTest {
         TokenizedExamples data = new TokenizedExamples("sixteen", ids, null, labels, 2, 0);
         TrainOptions options = oneStep().withBatchSize(4).withEpochs(2).withCheckpointEverySteps(3);
         SequenceClassifier model = tinyModel();
-        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.LINEAR_WEIGHTS, Q4_0);
+        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.packedBy(QuantScheme.Q4_0), Q4_0);
         List<EpochSummary> epochs = new ArrayList<>();
         new Trainer(model, data, data, options, LossFunction.crossEntropy(null)).weightProxy(fq).checkpointDir(dir)
                 .listener(new TrainingListener() {
@@ -157,14 +158,17 @@ class FakeQuantizationTest {
     @Test
     void applyAndRestoreAlternate() {
         SequenceClassifier model = tinyModel();
-        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.LINEAR_WEIGHTS, Q4_0);
-        float[] before = weight(model, "classifier.weight").clone();
+        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.packedBy(QuantScheme.Q4_0), Q4_0);
+        String query = "bert.encoder.layer.0.attention.self.query.weight";
+        float[] before = weight(model, query).clone();
+        float[] head = weight(model, "classifier.weight").clone();
         fq.apply();
-        float[] seen = weight(model, "classifier.weight").clone();
-        assertArrayEquals(Q4_0.apply(Tensor.of(before, 2, 32)).data(), seen);
+        float[] seen = weight(model, query).clone();
+        assertArrayEquals(Q4_0.apply(Tensor.of(before, 32, 32)).data(), seen);
         assertFalse(java.util.Arrays.equals(before, seen));
+        assertArrayEquals(head, weight(model, "classifier.weight"), "the head stays FP32, as quantize leaves it");
         fq.restore();
-        assertArrayEquals(before, weight(model, "classifier.weight"));
+        assertArrayEquals(before, weight(model, query));
         assertThrows(IllegalStateException.class, fq::restore);
         fq.apply();
         assertThrows(IllegalStateException.class, fq::apply);
@@ -199,14 +203,14 @@ class FakeQuantizationTest {
     }
 
     @Test
-    void applyPutsTheRoundTripOfEveryLinearWeightInTheModel() {
+    void applyPutsTheRoundTripOfEveryPackedWeightInTheModel() {
         SequenceClassifier model = tinyModel();
         UnaryOperator<Tensor> nf4dq = FakeQuantization.roundTrip(QuantScheme.NF4_DQ);
         Map<String, float[]> masters = new HashMap<>();
         for (Parameter p : model.parameters()) {
             masters.put(p.name(), p.data().clone());
         }
-        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.LINEAR_WEIGHTS, nf4dq);
+        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.packedBy(QuantScheme.NF4_DQ), nf4dq);
         fq.apply();
         for (Parameter p : model.parameters()) {
             float[] expected = fq.names().contains(p.name())
