@@ -132,11 +132,17 @@ final class VectorGemm {
         int colBlocks = 1;
         if (split) {
             int threads = Parallel.threads();
-            // A whole number of row blocks per thread: 11 blocks on 2 threads would idle one for 9%.
-            rowBlocks = (rowBlocks + threads - 1) / threads * threads;
             int wanted = 2 * threads;
-            if (rowBlocks < wanted) {
+            if (rowBlocks < threads) {
+                // Fewer row blocks than threads (a batch of one 64-token sequence): split the
+                // columns alone, so every B panel is streamed by one task, not once per row half.
                 colBlocks = Math.min(panels, (wanted + rowBlocks - 1) / rowBlocks);
+            } else {
+                // A whole number of row blocks per thread: 11 blocks on 2 threads would idle one for 9%.
+                rowBlocks = (rowBlocks + threads - 1) / threads * threads;
+                if (rowBlocks < wanted) {
+                    colBlocks = Math.min(panels, (wanted + rowBlocks - 1) / rowBlocks);
+                }
             }
         }
         int rowHeight = Math.min(MC, ((m + rowBlocks - 1) / rowBlocks + MR - 1) / MR * MR);
