@@ -95,6 +95,7 @@ public final class FakeQuantization implements WeightProxy {
                         + " changed its shape to " + q);
             }
             System.arraycopy(q.data(), 0, data, 0, data.length);
+            p.touch(); // an inference snapshot of the model (Classifier's) must see the new weights
         }
         applied = true;
     }
@@ -105,8 +106,9 @@ public final class FakeQuantization implements WeightProxy {
             throw new IllegalStateException("fake quantization is not applied; nothing to restore");
         }
         for (int i = 0; i < quantized.size(); i++) {
-            float[] data = quantized.get(i).data();
-            System.arraycopy(masters.get(i), 0, data, 0, data.length);
+            Parameter p = quantized.get(i);
+            System.arraycopy(masters.get(i), 0, p.data(), 0, p.data().length);
+            p.touch();
         }
         applied = false;
     }

@@ -1,5 +1,6 @@
 package dev.distillery.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -72,6 +73,27 @@ class QuantizeCommandTest {
             assertEquals(stored, Set.copyOf(fq.names()), scheme.id());
             assertTrue(stored.contains(WORDS) == (scheme == QuantScheme.NF4_DQ), scheme.id() + " on the 16-wide embeddings");
         }
+    }
+
+    @Test
+    void aClassifierPredictsWithTheFakeQuantizedWeightsOnceApplied() throws Exception {
+        // distill scores "student as <scheme>" this way after scoring the FP32 student: a stale snapshot
+        // would report the FP32 figures under the quantized name
+        Path out = tmp.resolve("fake-nf4dq");
+        Result r = TeacherCommandsTest.run("quantize", "--model", teacher.toString(), "--scheme", "nf4-dq", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        Classifier c = Classifier.load(teacher);
+        float[] fp32 = c.probabilities(texts);
+        FakeQuantization fq = new FakeQuantization(c.model(), FakeQuantization.packedBy(QuantScheme.NF4_DQ),
+                FakeQuantization.roundTrip(QuantScheme.NF4_DQ));
+        fq.apply();
+        float[] fake = c.probabilities(texts);
+        float[] quantized = Classifier.load(out).probabilities(texts);
+        // the same decoded weights; the low-bit kernel may sum in another order than the FP32 GEMM
+        dev.distillery.testing.Numerics.assertClose(quantized, fake, 1e-5, 1e-6, "fake-quantized vs quantized folder");
+        assertFalse(java.util.Arrays.equals(fp32, fake), "applying fake quantization changes the predictions");
+        fq.restore();
+        assertArrayEquals(fp32, c.probabilities(texts), "restoring brings the FP32 predictions back");
     }
 
     @Test
