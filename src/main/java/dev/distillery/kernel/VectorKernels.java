@@ -313,22 +313,15 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += L) {
-            // x is loaded before Φ is written into y, so y may be x itself (GELU in place).
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            normalCdf(x, xOff + i, y, yOff + i);
-            v.mul(FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
-        }
-        if (i < n) {
+        int bound = S.loopBound(n);
+        VectorMath.gelu(x, xOff, y, yOff, bound);
+        if (bound < n) {
             // The tail goes through the same vector formula on a padded copy, so every element of
             // y is computed identically whatever its position.
-            float[] tail = new float[2 * L]; // [x tail, Φ tail]
-            System.arraycopy(x, xOff + i, tail, 0, n - i);
-            normalCdf(tail, 0, tail, L);
-            for (int j = 0; j < n - i; j++) {
-                y[yOff + i + j] = tail[j] * tail[L + j];
-            }
+            float[] tail = new float[L];
+            System.arraycopy(x, xOff + bound, tail, 0, n - bound);
+            VectorMath.gelu(tail, 0, tail, 0, L);
+            System.arraycopy(tail, 0, y, yOff + bound, n - bound);
         }
     }
 
