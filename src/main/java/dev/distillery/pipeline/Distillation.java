@@ -201,6 +201,8 @@ public final class Distillation {
             m.put("adversarial_urls_attacked", String.valueOf(o.adversarial().urls()));
             m.put("adversarial_query_budget", String.valueOf(o.adversarial().attack().queryBudget()));
             m.put("adversarial_rows", String.valueOf(r.adversarialTexts().size()));
+            m.put("adversarial_benign_variants", String.valueOf(r.benignVariants().size()));
+            m.put("adversarial_max_share", String.valueOf(o.adversarial().maxShare()));
         }
         m.put("epochs", String.valueOf(d.train().epochs()));
         m.put("batch_size", String.valueOf(d.train().batchSize()));
