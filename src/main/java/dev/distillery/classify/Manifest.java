@@ -112,8 +112,7 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
         /** This calibration as carried into a model it was not fitted on, said in {@link #model}. */
         public Calibration carriedFrom(String source) {
             return new Calibration(temperature, fittedOn, examples, eceBefore, eceAfter, nllBefore, nllAfter,
-                    "carried over from " + source + (model.isEmpty() ? "" : ", " + model), objective, fittedTemperature,
-                    guard);
+                    "carried over from " + source, objective, fittedTemperature, guard);
         }
     }
 
