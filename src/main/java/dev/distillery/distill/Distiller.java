@@ -203,8 +203,8 @@ public final class Distiller {
         System.arraycopy(given, 0, labels, 0, given.length);
         Arrays.fill(labels, adversarialStart, texts.size(), positive);
         if (soft) {
-            // labels play no part in the teacher's logits, so the cache is keyed on the inputs alone; adversarial rows
-            // take their source's logits below, so they stay out of the cache and it serves runs with and without them
+            // labels play no part in the teacher's logits, so the cache is keyed on the inputs alone; benign variants
+            // and adversarial rows get their logits below and stay out of it, so it serves runs with and without them
             TokenizedExamples inputs = new TokenizedExamples("teacher inputs of " + train.name(),
                     Arrays.copyOf(teacherIds, logitRows), null, new int[logitRows], numLabels, teacherPad);
             logits = cacheFile != null
