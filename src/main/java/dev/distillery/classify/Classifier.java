@@ -3,7 +3,8 @@ package dev.distillery.classify;
 import dev.distillery.data.Dataset;
 import dev.distillery.data.LabelMap;
 import dev.distillery.data.TextTransform;
-import dev.distillery.eval.Calibration;
+import dev.distillery.eval.CalibrationObjective;
+import dev.distillery.eval.TemperatureFit;
 import dev.distillery.eval.TemperatureScaling;
 import dev.distillery.io.Checkpoint;
 import dev.distillery.io.CheckpointFormatException;
@@ -54,6 +55,8 @@ public final class Classifier {
     public static final String MINILM = "minilm";
     /** Texts per forward pass in batch prediction. */
     public static final int DEFAULT_BATCH_SIZE = 64;
+    /** Seeds the calibration guard's bootstrap, so the same held-out rows give the same verdict. */
+    public static final long CALIBRATION_SEED = 42;
 
     private final SequenceClassifier model; // null for an inference-only classifier
     private final EncoderConfig config;
@@ -374,23 +377,28 @@ public final class Classifier {
 
     /**
      * This classifier with a temperature fitted on {@code heldOut} (never the training rows, whose logits are
-     * over-confident by construction): minimises the NLL there and records ECE and NLL before and after.
+     * over-confident by construction) by NLL, applied only when {@link TemperatureScaling#choose}'s guard accepts
+     * it; records ECE and NLL before and after.
      *
      * @param fittedOn how to name the data in the manifest, e.g. {@code "validation: /data/validation.csv.gz"}
      */
     public Classifier calibrated(Dataset heldOut, String fittedOn) {
+        return calibrated(heldOut, fittedOn, CalibrationObjective.NLL, null);
+    }
+
+    /**
+     * @param objective what the fit minimises on {@code heldOut}
+     * @param model     how to name this model in the manifest; null for "this model (fp32)" or its scheme
+     */
+    public Classifier calibrated(Dataset heldOut, String fittedOn, CalibrationObjective objective, String model) {
         if (heldOut.size() == 0) {
             throw new IllegalArgumentException(heldOut.name() + " has no rows to fit a temperature on");
         }
-        int n = labels.size();
         float[] logits = logitsOfPrepared(tokenizeCheck(heldOut).texts()); // [rows, labels]
-        int[] actual = heldOut.labels();
-        double t = TemperatureScaling.fit(logits, actual, n);
-        Manifest.Calibration c = new Manifest.Calibration(t, fittedOn, actual.length,
-                Calibration.ece(TemperatureScaling.probabilities(logits, n, 1), actual, n),
-                Calibration.ece(TemperatureScaling.probabilities(logits, n, t), actual, n),
-                TemperatureScaling.nll(logits, actual, n, 1), TemperatureScaling.nll(logits, actual, n, t));
-        return withCalibration(c);
+        TemperatureFit fit = TemperatureScaling.choose(logits, heldOut.labels(), labels.size(), objective, CALIBRATION_SEED);
+        String who = model != null ? model
+                : "this model (" + (manifest.isQuantized() ? manifest.quantization().scheme().id() : "fp32") + ")";
+        return withCalibration(Manifest.Calibration.of(fit, fittedOn, who));
     }
 
     /**

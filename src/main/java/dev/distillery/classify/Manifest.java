@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.distillery.data.DatasetException;
 import dev.distillery.data.TextTransform;
+import dev.distillery.eval.TemperatureFit;
 import dev.distillery.io.AtomicFiles;
 import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.io.HfConfig;
@@ -33,7 +34,8 @@ import java.util.Map;
  *                 "options": {"epochs": "3", ...}, "seed": 42, "jdk": "...", "os": "...", "cpu": "..."},
  *  "metrics": {"test": {"accuracy": 0.97, "f1": 0.96, ...}, "validation": {...}},
  *  "calibration": {"temperature": 1.7, "fitted_on": "validation: /data/validation.csv.gz (975 rows)", "examples": 975,
- *                  "ece_before": 0.08, "ece_after": 0.02, "nll_before": 0.31, "nll_after": 0.24},
+ *                  "model": "this model (fp32)", "objective": "nll", "fitted_temperature": 1.7,
+ *                  "guard": "accepted: ...", "ece_before": 0.08, "ece_after": 0.02, "nll_before": 0.31, "nll_after": 0.24},
  *  "quantization": {...}}
  * }</pre>
  * {@code calibration} is optional: manifests written before it existed load as uncalibrated (T = 1).
@@ -79,13 +81,38 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
      * @param eceAfter    ECE on that data with {@code temperature}
      * @param nllBefore   mean negative log-likelihood with T = 1, in nats
      * @param nllAfter    the same with {@code temperature}
+     * @param model       which model's logits it was fitted on: {@code "this model (int8)"}, or the FP32 source
+     *                    whose temperature a quantized folder carries when no validation data was given
+     * @param objective   what the fit minimised, {@code "nll"} or {@code "ece"}
+     * @param fittedTemperature the temperature the fit found; differs from {@code temperature} (then 1) when the
+     *                    guard of {@link dev.distillery.eval.TemperatureScaling#choose} rejected it
+     * @param guard       the guard's verdict with its held-out figures, or empty when not recorded
      */
     public record Calibration(double temperature, String fittedOn, long examples, double eceBefore, double eceAfter,
-                              double nllBefore, double nllAfter) {
+                              double nllBefore, double nllAfter, String model, String objective, double fittedTemperature,
+                              String guard) {
         public Calibration {
             if (!(temperature > 0) || !Double.isFinite(temperature)) {
                 throw new IllegalArgumentException("a calibration temperature must be positive and finite, got " + temperature);
             }
+        }
+
+        /** A plain NLL fit applied as found, as manifests recorded before the guard existed. */
+        public Calibration(double temperature, String fittedOn, long examples, double eceBefore, double eceAfter,
+                           double nllBefore, double nllAfter) {
+            this(temperature, fittedOn, examples, eceBefore, eceAfter, nllBefore, nllAfter, "", "nll", temperature, "");
+        }
+
+        /** The fit and guard's outcome on {@code examples} held-out rows named {@code fittedOn}, of {@code model}. */
+        public static Calibration of(TemperatureFit f, String fittedOn, String model) {
+            return new Calibration(f.temperature(), fittedOn, f.examples(), f.eceBefore(), f.eceAfter(), f.nllBefore(),
+                    f.nllAfter(), model, f.objective().id(), f.fitted(), f.guard());
+        }
+
+        /** This calibration as carried into a model it was not fitted on, said in {@link #model}. */
+        public Calibration carriedFrom(String source) {
+            return new Calibration(temperature, fittedOn, examples, eceBefore, eceAfter, nllBefore, nllAfter,
+                    "carried over from " + source, objective, fittedTemperature, guard);
         }
     }
 
@@ -172,6 +199,10 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
             c.put("temperature", calibration.temperature());
             c.put("fitted_on", calibration.fittedOn());
             c.put("examples", calibration.examples());
+            c.put("model", calibration.model());
+            c.put("objective", calibration.objective());
+            putFinite(c, "fitted_temperature", calibration.fittedTemperature());
+            c.put("guard", calibration.guard());
             putFinite(c, "ece_before", calibration.eceBefore());
             putFinite(c, "ece_after", calibration.eceAfter());
             putFinite(c, "nll_before", calibration.nllBefore());
@@ -273,7 +304,9 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
             }
             calibration = new Calibration(t.doubleValue(), c.path("fitted_on").asText(""), c.path("examples").asLong(),
                     numberOrNaN(c, "ece_before"), numberOrNaN(c, "ece_after"), numberOrNaN(c, "nll_before"),
-                    numberOrNaN(c, "nll_after"));
+                    numberOrNaN(c, "nll_after"), c.path("model").asText(""), c.path("objective").asText("nll"),
+                    c.has("fitted_temperature") ? numberOrNaN(c, "fitted_temperature") : t.doubleValue(),
+                    c.path("guard").asText(""));
         }
         JsonNode q = root.get("quantization");
         QuantizationInfo quantization = q == null || q.isNull() ? null : QuantizationInfo.fromJson(q, file);

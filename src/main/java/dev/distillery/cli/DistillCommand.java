@@ -95,7 +95,8 @@ public final class DistillCommand implements Callable<Integer> {
     int augment;
 
     @Option(names = "--adversarial",
-            description = "Attack phishing training URLs against the teacher and train on the successful adversarial URLs too.")
+            description = "Attack phishing training URLs against the teacher and train on the successful adversarial URLs too,"
+                    + " balanced by as many benign training URLs given the same edits (teacher-labelled).")
     boolean adversarial;
 
     @Option(names = "--adversarial-urls", defaultValue = "200", paramLabel = "N",
@@ -193,10 +194,10 @@ public final class DistillCommand implements Callable<Integer> {
         DistillationResult r = Distillation.run(options, progress, System.err);
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println(r.comparison());
-        stdout.printf(Locale.ROOT, "saved %s to %s: %d training rows (%d augmented, %d adversarial), vocabulary %d of %d pieces, "
-                        + "%d optimizer steps in %.1f s (%.3f s/step)%n",
+        stdout.printf(Locale.ROOT, "saved %s to %s: %d training rows (%d augmented, %d adversarial, %d edited benign),"
+                        + " vocabulary %d of %d pieces, %d optimizer steps in %.1f s (%.3f s/step)%n",
                 r.student(), out, r.distill().trainExamples(), r.distill().augmentedTexts().size(),
-                r.distill().adversarialTexts().size(),
+                r.distill().adversarialTexts().size(), r.distill().benignVariants().size(),
                 r.student().tokenizer().vocabSize(), r.teacher().tokenizer().vocabSize(), r.stepsRun(), r.trainSeconds(),
                 r.secondsPerStep());
         stdout.flush();

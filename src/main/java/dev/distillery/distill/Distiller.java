@@ -10,6 +10,7 @@ import dev.distillery.robust.Robustness;
 import dev.distillery.robust.Scorer;
 import dev.distillery.tokenize.WordPieceTokenizer;
 import dev.distillery.train.AuxiliaryLoss;
+import dev.distillery.train.BatchInference;
 import dev.distillery.train.TokenizedExamples;
 import dev.distillery.train.Trainer;
 import dev.distillery.train.TrainingListener;
@@ -42,7 +43,8 @@ import java.util.Random;
  * runs with {@link SoftTargetLoss} and, when weighted, {@link HiddenStateLoss} and {@link AttentionLoss}. The hard-label
  * ablation takes the same path with α = 0 and without augmentation or the teacher's outputs. With
  * {@link #adversarial}, step (1) also attacks phishing training URLs against the teacher and adds the
- * successful adversarial URLs, labelled phishing, with the teacher's logits on their clean sources.
+ * successful adversarial URLs, labelled phishing, with the teacher's logits on their clean sources, balanced
+ * by benign training URLs given the same edits, with the teacher's logits on those variants.
  */
 public final class Distiller {
     /** A fine-tuned teacher and the tokenizer its ids come from. */
@@ -53,14 +55,17 @@ public final class Distiller {
      * @param student          the trained student
      * @param tokenizer        the student's tokenizer (trimmed when asked)
      * @param trim             the vocabulary trim, or null when the vocabulary was kept whole
-     * @param teacherLogits    teacher logits over the training rows (originals then variants), null for the ablation
-     * @param trainExamples    training rows the student saw: the dataset's, the variants, then the adversarial URLs
+     * @param teacherLogits    teacher logits over the training rows, in {@code trainExamples} order; null for the ablation
+     * @param trainExamples    training rows the student saw: the dataset's, the variants, the benign variants, then
+     *                         the adversarial URLs
      * @param augmentedTexts   the teacher-labelled variants added
-     * @param adversarialTexts the adversarial URLs added labelled positive ({@link #adversarial}), after the variants
+     * @param benignVariants   edited benign URLs balancing the adversarial ones, with the teacher's logits on
+     *                         themselves ({@link AdversarialAugmentation#benignVariants}), after the variants
+     * @param adversarialTexts the adversarial URLs added labelled positive ({@link #adversarial}), last
      */
     public record DistillResult(SequenceClassifier student, WordPieceTokenizer tokenizer, TrainingResult training,
                                 VocabularyTrim trim, TeacherLogits teacherLogits, int trainExamples,
-                                List<String> augmentedTexts, List<String> adversarialTexts) {
+                                List<String> augmentedTexts, List<String> benignVariants, List<String> adversarialTexts) {
     }
 
     private final Teacher teacher;
@@ -179,7 +184,11 @@ public final class Distiller {
         int positive = options.train().positiveClass() >= 0 ? options.train().positiveClass() : numLabels - 1;
         List<AttackResult> attacks = soft && adversarial != null ? attackTeacher(train, positive) : List.of();
         List<String> adversarialTexts = attacks.stream().map(AttackResult::adversarial).toList();
+        List<String> benignVariants = attacks.isEmpty() ? List.of()
+                : adversarial.benignVariants(negativeTexts(train, positive), attacks, train.transform(), options.train().seed());
         int logitRows = texts.size();
+        texts.addAll(benignVariants);
+        int adversarialStart = texts.size();
         texts.addAll(adversarialTexts);
 
         int[][] teacherIds = new int[texts.size()][];
@@ -191,10 +200,10 @@ public final class Distiller {
         int[] labels = new int[texts.size()];
         int[] given = train.labels();
         System.arraycopy(given, 0, labels, 0, given.length);
-        Arrays.fill(labels, logitRows, texts.size(), positive);
+        Arrays.fill(labels, adversarialStart, texts.size(), positive);
         if (soft) {
-            // labels play no part in the teacher's logits, so the cache is keyed on the inputs alone; adversarial rows
-            // take their source's logits below, so they stay out of the cache and it serves runs with and without them
+            // labels play no part in the teacher's logits, so the cache is keyed on the inputs alone; benign variants
+            // and adversarial rows get their logits below and stay out of it, so it serves runs with and without them
             TokenizedExamples inputs = new TokenizedExamples("teacher inputs of " + train.name(),
                     Arrays.copyOf(teacherIds, logitRows), null, new int[logitRows], numLabels, teacherPad);
             logits = cacheFile != null
@@ -202,8 +211,17 @@ public final class Distiller {
                     : TeacherLogits.compute(teacherModel, inputs, options.teacherBatchSize());
             int[] predicted = logits.argmax();
             System.arraycopy(predicted, given.length, labels, given.length, variants.size());
+            if (!benignVariants.isEmpty()) {
+                // the teacher on each variant itself: an edited benign URL keeps whatever class the teacher gives it
+                TokenizedExamples benign = new TokenizedExamples("benign variants of " + train.name(),
+                        Arrays.copyOfRange(teacherIds, logitRows, adversarialStart), null, new int[benignVariants.size()],
+                        numLabels, teacherPad);
+                float[] onVariants = TeacherLogits.compute(teacherModel, benign, options.teacherBatchSize()).logits();
+                System.arraycopy(BatchInference.argmax(onVariants, numLabels), 0, labels, logitRows, benignVariants.size());
+                logits = appended(logits, onVariants);
+            }
             if (!attacks.isEmpty()) {
-                logits = withSourceRows(logits, attacks, train.texts());
+                logits = appended(logits, sourceRows(logits, attacks, train.texts()));
             }
         }
         TokenizedExamples teacherTrain = new TokenizedExamples(train.name(), teacherIds, null, labels, numLabels,
@@ -244,7 +262,7 @@ public final class Distiller {
         }
         TrainingResult result = resume ? trainer.resume() : trainer.fit();
         return new DistillResult(student, tokenizer, result, trim, logits, texts.size(), List.copyOf(variants),
-                adversarialTexts);
+                List.copyOf(benignVariants), adversarialTexts);
     }
 
     /**
@@ -262,20 +280,36 @@ public final class Distiller {
         List<String> sample = rows.subList(0, Math.min(adversarial.urls(), rows.size())).stream().map(train::text).toList();
         Scorer scorer = Scorer.of(teacher.model(), teacher.tokenizer(), options.maxLength(), positive, train.transform());
         AttackOptions attack = adversarial.attack().withSeed(options.train().seed());
-        return Robustness.attack(scorer, sample, attack).stream().filter(AttackResult::success).toList();
+        List<AttackResult> successes = Robustness.attack(scorer, sample, attack).stream().filter(AttackResult::success).toList();
+        return successes.subList(0, Math.min(successes.size(), adversarial.cap(train.size())));
     }
 
-    /** {@code logits} followed by one row per attack: the teacher's logits on the clean URL it started from. */
-    private static TeacherLogits withSourceRows(TeacherLogits logits, List<AttackResult> attacks, List<String> trainTexts) {
+    /** The training texts of every class but {@code positive}: the URLs the benign variants are made from. */
+    private static List<String> negativeTexts(Dataset train, int positive) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < train.size(); i++) {
+            if (train.label(i) != positive) {
+                out.add(train.text(i));
+            }
+        }
+        return out;
+    }
+
+    /** One row per attack: the teacher's logits on the clean training URL it started from, [attacks, labels]. */
+    private static float[] sourceRows(TeacherLogits logits, List<AttackResult> attacks, List<String> trainTexts) {
         Map<String, Integer> rowOf = new HashMap<>();
         for (int i = trainTexts.size() - 1; i >= 0; i--) {
             rowOf.put(trainTexts.get(i), i);
         }
-        int[] sources = attacks.stream().mapToInt(a -> rowOf.get(a.original())).toArray();
-        float[] extra = logits.rows(sources); // [attacks, labels]
+        return logits.rows(attacks.stream().mapToInt(a -> rowOf.get(a.original())).toArray());
+    }
+
+    /** {@code logits} followed by the rows of {@code extra} [rows, labels]. */
+    private static TeacherLogits appended(TeacherLogits logits, float[] extra) {
         float[] all = Arrays.copyOf(logits.logits(), logits.logits().length + extra.length);
         System.arraycopy(extra, 0, all, logits.logits().length, extra.length);
-        return new TeacherLogits(all, logits.size() + sources.length, logits.numLabels(), logits.dataFingerprint());
+        return new TeacherLogits(all, logits.size() + extra.length / logits.numLabels(), logits.numLabels(),
+                logits.dataFingerprint());
     }
 
     private TokenizedExamples tokenize(WordPieceTokenizer tokenizer, Dataset data, int numLabels) {

@@ -19,6 +19,7 @@ import dev.distillery.distill.StudentInit;
 import dev.distillery.distill.StudentSpec;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.quant.QuantScheme;
+import dev.distillery.train.BatchInference;
 import dev.distillery.train.CheckpointException;
 import dev.distillery.train.Trainer;
 import dev.distillery.train.TrainingListener;
@@ -28,10 +29,12 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /**
@@ -201,6 +204,9 @@ public final class Distillation {
             m.put("adversarial_urls_attacked", String.valueOf(o.adversarial().urls()));
             m.put("adversarial_query_budget", String.valueOf(o.adversarial().attack().queryBudget()));
             m.put("adversarial_rows", String.valueOf(r.adversarialTexts().size()));
+            m.put("adversarial_benign_variants", String.valueOf(r.benignVariants().size()));
+            m.put("adversarial_benign_variants_teacher_positive", String.valueOf(teacherPositive(r)));
+            m.put("adversarial_max_share", String.valueOf(o.adversarial().maxShare()));
         }
         m.put("epochs", String.valueOf(d.train().epochs()));
         m.put("batch_size", String.valueOf(d.train().batchSize()));
@@ -212,5 +218,17 @@ public final class Distillation {
         m.put("best_epoch", String.valueOf(r.training().bestEpoch()));
         m.put("optimizer_steps", String.valueOf(r.training().optimizerSteps()));
         return m;
+    }
+
+    /** Benign variants the teacher classifies as the positive class: edits can make a benign URL look phishing. */
+    static long teacherPositive(Distiller.DistillResult r) {
+        if (r.benignVariants().isEmpty()) {
+            return 0;
+        }
+        int start = r.trainExamples() - r.adversarialTexts().size() - r.benignVariants().size();
+        int labels = r.teacherLogits().numLabels();
+        int[] rows = IntStream.range(start, start + r.benignVariants().size()).toArray();
+        int[] predicted = BatchInference.argmax(r.teacherLogits().rows(rows), labels);
+        return Arrays.stream(predicted).filter(c -> c == labels - 1).count();
     }
 }

@@ -11,6 +11,7 @@ import dev.distillery.data.DatasetException;
 import dev.distillery.data.ReadOptions;
 import dev.distillery.data.SplitFiles;
 import dev.distillery.data.TextTransform;
+import dev.distillery.eval.CalibrationObjective;
 import dev.distillery.io.AtomicFiles;
 import dev.distillery.io.HfConfig;
 import dev.distillery.model.EncoderConfig;
@@ -149,6 +150,8 @@ public final class Quantization {
         Files.deleteIfExists(o.out().resolve(Manifest.FILE)); // the folder is complete again only when the manifest is back
         QuantizedCheckpoint.write(o.out(), config, dense, stored, fp32.tokenizerFile(), fp32.lowerCase());
         Classifier quantized = mixed(fp32, weights, stored, Set.of(), null);
+        Manifest.Calibration calibration = calibrationOf(fp32, quantized, o, data, log);
+        quantized = quantized.withCalibration(calibration);
         Evaluation qValidation = fp32Validation == null ? null : Evaluation.of(quantized, data.validation);
         Evaluation fp32Test = data != null && data.test != null ? Evaluation.of(fp32, data.test) : null;
         Evaluation qTest = fp32Test == null ? null : Evaluation.of(quantized, data.test);
@@ -156,7 +159,7 @@ public final class Quantization {
         Manifest manifest = fp32.manifest().withQuantization(info).withProvenance(Provenance.ofThisPlatform(o.command(),
                 data == null ? List.of() : data.files, describe(o, fp32), 0));
         manifest = new Manifest(manifest.formatVersion(), manifest.labels(), manifest.textTransform(), manifest.maxLength(),
-                manifest.provenance(), Map.of(), manifest.calibration(), info); // the FP32 scores do not describe this one; its temperature carries over
+                manifest.provenance(), Map.of(), calibration, info); // the FP32 scores do not describe this one
         if (qValidation != null) {
             manifest = manifest.withMetrics("validation", qValidation.summary()).withMetrics("fp32_validation", fp32Validation.summary());
         }
@@ -179,6 +182,28 @@ public final class Quantization {
         manifest.write(o.out().resolve(Manifest.FILE));
         return new QuantizationResult(o.out(), info, layers, weightBefore, weightAfter, result.folderBytesBefore(),
                 result.folderBytesAfter(), result.validation(), result.test(), sensitivities, manifest, Classifier.load(o.out()));
+    }
+
+    /**
+     * The quantized model's own temperature, fitted (guarded, as every fit) on the validation rows when there are
+     * any: quantization moves the logits, so the FP32 temperature need not suit them. Without validation rows the
+     * FP32 calibration carries over, marked as fitted on the FP32 model.
+     */
+    private static Manifest.Calibration calibrationOf(Classifier fp32, Classifier quantized, QuantizationOptions o,
+                                                      Splits data, PrintStream log) {
+        if (data == null || data.validation == null) {
+            Manifest.Calibration c = fp32.manifest().calibration();
+            return c == null ? null : c.carriedFrom("the FP32 model " + o.model().toAbsolutePath().normalize());
+        }
+        Dataset v = data.validation;
+        String where = data.files.stream().filter(f -> f.role().equals("validation")).map(DataFile::path).findFirst()
+                .orElse(v.name());
+        Manifest.Calibration c = quantized.calibrated(v, "validation: " + where + " (" + v.size() + " rows)",
+                CalibrationObjective.NLL, "this model (" + o.scheme().id() + "), refitted after quantization").manifest()
+                .calibration();
+        log.printf(Locale.ROOT, "calibration of the %s model: temperature %.4f (FP32 %.4f); %s%n", o.scheme().id(),
+                c.temperature(), fp32.manifest().temperature(), c.guard());
+        return c;
     }
 
     /** The F1 a run is judged by: of the positive class for two labels, else macro F1. */

@@ -112,7 +112,8 @@ public final class TeacherTraining {
     }
 
     /**
-     * {@code c} with a temperature fitted on the validation rows, or {@code c} unchanged when there are none
+     * {@code c} with a temperature fitted on all validation rows (NLL, guarded: see
+     * {@link dev.distillery.eval.TemperatureScaling#choose}), or {@code c} unchanged when there are none
      * (fitting on training rows would calibrate to their over-confidence).
      */
     static Classifier calibrate(Classifier c, Dataset validation, Path validationFile, PrintStream log) {
@@ -124,8 +125,8 @@ public final class TeacherTraining {
         Classifier calibrated = c.calibrated(validation, "validation: " + where
                 + " (" + validation.size() + " rows)");
         Manifest.Calibration k = calibrated.manifest().calibration();
-        log.printf(Locale.ROOT, "calibration: temperature %.4f fitted on %d validation rows; ECE %.4f -> %.4f, NLL %.4f -> %.4f%n",
-                k.temperature(), k.examples(), k.eceBefore(), k.eceAfter(), k.nllBefore(), k.nllAfter());
+        log.printf(Locale.ROOT, "calibration: temperature %.4f on %d validation rows; ECE %.4f -> %.4f, NLL %.4f -> %.4f%n  %s%n",
+                k.temperature(), k.examples(), k.eceBefore(), k.eceAfter(), k.nllBefore(), k.nllAfter(), k.guard());
         return calibrated;
     }
 

@@ -141,14 +141,16 @@ public record Recipe(String source, Map<String, Object> values, Set<String> give
     public QuantizationOptions quantizationOptions(Path model, String scheme, Path out, String command) {
         boolean evaluate = flag("quantization.evaluate");
         boolean budget = has("quantization.max_f1_drop");
-        // the validation split is needed for a budget; scoring needs both splits
-        boolean files = evaluate || budget;
-        Path dir = files ? path("data.dir") : null;
-        Path validation = files && dir == null ? path("data.validation") : null;
-        Path test = files && dir == null ? path("data.test") : null;
+        // the validation split refits the quantized model's temperature, so it is always read; test scoring needs the
+        // test split too. As for training, no folder and no train file mean the bundled splits, which quantize reads
+        // (already normalised) when no file is named and scoring is on.
+        boolean bundled = path("data.dir") == null && path("data.train") == null;
+        Path dir = bundled ? null : path("data.dir");
+        Path validation = bundled || dir != null ? null : path("data.validation");
+        Path test = (evaluate || budget) && !bundled && dir == null ? path("data.test") : null;
         String keep = text("quantization.keep_as");
         return new QuantizationOptions(model, QuantScheme.fromId(scheme), list("quantization.skip"), dir, validation, test,
-                evaluate, budget ? number("quantization.max_f1_drop") : Double.NaN,
+                evaluate || bundled, budget ? number("quantization.max_f1_drop") : Double.NaN,
                 keep.equals("fp32") ? null : QuantScheme.fromId(keep), out, command);
     }
 

@@ -58,6 +58,21 @@ class ManifestTest {
         assertEquals(k, back.calibration());
         assertEquals(1.7320508075688772, back.temperature(), 0);
 
+        // a guarded fit that was rejected: T = 1 applied, the fitted one and the verdict kept for the reader
+        Manifest.Calibration rejected = new Manifest.Calibration(1, "validation: v.csv (10 rows)", 10, 0.03, 0.03, 0.3,
+                0.3, "this model (int8)", "ece", 1.14, "rejected, T = 1 kept: ...");
+        plain.withCalibration(rejected).write(file);
+        assertEquals(rejected, Manifest.read(file).calibration());
+        assertEquals(1, Manifest.read(file).temperature(), 0);
+
+        // a calibration block written before the guard existed: an NLL fit applied as found, model unnamed
+        Files.writeString(file, "{\"format\": \"distillery-classifier\", \"format_version\": 1, \"labels\": [\"a\", \"b\"],"
+                + " \"text_transform\": \"none\", \"max_length\": 8, \"calibration\": {\"temperature\": 1.5}}");
+        Manifest.Calibration before = Manifest.read(file).calibration();
+        assertEquals("nll", before.objective());
+        assertEquals(1.5, before.fittedTemperature(), 0);
+        assertEquals("", before.model());
+
         // a manifest written before calibration existed has no "calibration" field and predicts with T = 1
         Files.writeString(file, "{\"format\": \"distillery-classifier\", \"format_version\": 1, \"labels\": [\"a\", \"b\"],"
                 + " \"text_transform\": \"none\", \"max_length\": 8, \"metrics\": {}}");

@@ -3,6 +3,7 @@ package dev.distillery.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,12 +13,15 @@ import dev.distillery.classify.Classifier;
 import dev.distillery.classify.Manifest;
 import dev.distillery.classify.TinyTeacher;
 import dev.distillery.cli.TeacherCommandsTest.Result;
+import dev.distillery.data.Dataset;
 import dev.distillery.data.LabelMap;
 import dev.distillery.distill.FakeQuantization;
 import dev.distillery.data.TextTransform;
 import dev.distillery.io.Checkpoint;
 import dev.distillery.io.DType;
 import dev.distillery.io.SafetensorsFile;
+import dev.distillery.eval.CalibrationObjective;
+import dev.distillery.pipeline.LabelledFile;
 import dev.distillery.pipeline.QuantizationResult;
 import dev.distillery.quant.QuantScheme;
 import java.nio.file.Files;
@@ -164,6 +168,35 @@ class QuantizeCommandTest {
                 "--out", tmp.resolve("retrained").toString());
         assertEquals(1, train.exitCode());
         assertTrue(train.err().contains("cannot be trained"), train.err());
+    }
+
+    @Test
+    void theQuantizedModelGetsItsOwnTemperatureOrSaysWhoseItCarries() throws Exception {
+        Manifest.Calibration fp32 = Manifest.read(teacher.resolve(Manifest.FILE)).calibration();
+        Path refit = tmp.resolve("refit");
+        Result r = TeacherCommandsTest.run("quantize", "--model", teacher.toString(), "--scheme", "nf4",
+                "--validation", validation.toString(), "--out", refit.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        Manifest.Calibration c = Manifest.read(refit.resolve(Manifest.FILE)).calibration();
+        assertTrue(c.model().startsWith("this model (nf4)"), c.model());
+        assertTrue(c.fittedOn().contains(validation.getFileName().toString()), c.fittedOn());
+        assertEquals("nll", c.objective());
+        // the fit redone here on the saved quantized model's own logits: the same rows and code, so the same bits
+        Classifier q = Classifier.load(refit);
+        Dataset v = LabelledFile.read(validation, q, null, "label");
+        Manifest.Calibration again = q.calibrated(v, "again", CalibrationObjective.NLL, null).manifest().calibration();
+        assertEquals(again.fittedTemperature(), c.fittedTemperature(), 0, "fitted on the quantized logits");
+        assertEquals(again.temperature(), c.temperature(), 0, "and the same guard verdict: " + c.guard());
+        // 4-bit weights move the logits, so a temperature merely copied from FP32 would differ in its low bits
+        assertNotEquals(fp32.fittedTemperature(), c.fittedTemperature(), "not the FP32 temperature");
+
+        Path carried = tmp.resolve("carried");
+        assertEquals(0, TeacherCommandsTest.run("quantize", "--model", teacher.toString(), "--scheme", "int8",
+                "--out", carried.toString()).exitCode());
+        Manifest.Calibration k = Manifest.read(carried.resolve(Manifest.FILE)).calibration();
+        assertEquals(fp32.temperature(), k.temperature(), 0, "without validation data the FP32 temperature carries over");
+        assertTrue(k.model().startsWith("carried over from the FP32 model " + teacher.toAbsolutePath().normalize()),
+                k.model());
     }
 
     @Test

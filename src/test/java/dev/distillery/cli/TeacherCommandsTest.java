@@ -170,6 +170,17 @@ class TeacherCommandsTest {
         assertEquals(original.calibration(), back.calibration());
         assertEquals(original.metrics().get("test"), back.metrics().get("test"), "test metrics re-scored with T");
         assertTrue(r.out().contains("temperature"), r.out());
+
+        Result ece = run("calibrate", "--model", copy.toString(), "--objective", "ece");
+        assertEquals(0, ece.exitCode(), ece.err());
+        Manifest.Calibration byEce = Manifest.read(copy.resolve(Manifest.FILE)).calibration();
+        assertEquals("ece", byEce.objective());
+        // whatever the verdict, the applied temperature is the fitted one or 1, and the manifest says which
+        assertTrue(byEce.guard().startsWith("accepted") ? byEce.temperature() == byEce.fittedTemperature()
+                : byEce.temperature() == 1, byEce.toString());
+        Result bad = run("calibrate", "--model", copy.toString(), "--objective", "brier");
+        assertEquals(2, bad.exitCode(), "an unknown objective is a usage error: " + bad.err());
+        assertTrue(bad.err().contains("nll") && bad.err().contains("ece"), bad.err());
     }
 
     @Test

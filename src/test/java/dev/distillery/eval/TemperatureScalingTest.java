@@ -2,6 +2,7 @@ package dev.distillery.eval;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,5 +88,61 @@ class TemperatureScalingTest {
         }
         assertThrows(IllegalArgumentException.class, () -> TemperatureScaling.probabilities(logits, 3, 0));
         assertThrows(IllegalArgumentException.class, () -> TemperatureScaling.nll(logits, new int[] {0, 1}, 3, Double.NaN));
+    }
+
+    @Test
+    void guardAcceptsTheFitOfAClearlyOverconfidentModel() {
+        int[] labels = new int[3000];
+        float[] logits = overconfident(labels.length, 2.5, labels, 13);
+        for (CalibrationObjective o : CalibrationObjective.values()) {
+            TemperatureFit f = TemperatureScaling.choose(logits, labels, 3, o, 42);
+            assertTrue(f.accepted(), o + ": " + f.guard());
+            assertEquals(f.fitted(), f.temperature(), 0, "an accepted fit is applied as found");
+            assertTrue(f.eceAfter() < f.eceBefore() && f.ece10Fitted() < f.ece10Before() && f.dropLowerBound() > 0, f.guard());
+            // sharpening by 2.5 is what a fit by either objective should undo; ECE pins T more loosely than NLL
+            assertEquals(2.5, f.temperature(), o == CalibrationObjective.NLL ? 0.25 : 0.6, o + " temperature");
+        }
+    }
+
+    @Test
+    void guardKeepsUnitTemperatureWhenTheModelIsAlreadyCalibrated() {
+        // logits whose labels are drawn from their own softmax: T = 1 is right, any fitted T moves ECE only by noise
+        int[] labels = new int[600];
+        float[] logits = overconfident(labels.length, 1, labels, 17);
+        for (CalibrationObjective o : CalibrationObjective.values()) {
+            TemperatureFit f = TemperatureScaling.choose(logits, labels, 3, o, 42);
+            assertFalse(f.accepted(), o + ": " + f.guard());
+            assertEquals(1, f.temperature(), 0, o + ": a rejected fit applies T = 1");
+            assertEquals(f.eceBefore(), f.eceAfter(), 0, o + ": with T = 1 the ECE is the unscaled one");
+            assertEquals(f.nllBefore(), f.nllAfter(), 0, o + ": and so is the NLL");
+        }
+    }
+
+    @Test
+    void eceSearchFindsTheGridMinimumNearestOne() {
+        int[] labels = new int[2000];
+        float[] logits = overconfident(labels.length, 2, labels, 19);
+        double t = TemperatureScaling.fitEce(logits, labels, 3, 15);
+        double best = Calibration.ece(TemperatureScaling.probabilities(logits, 3, t), labels, 3);
+        // no T on a coarser grid over the whole range does better than the fine search found
+        for (double lt = Math.log(TemperatureScaling.MIN_TEMPERATURE); lt <= Math.log(TemperatureScaling.MAX_TEMPERATURE); lt += 0.05) {
+            double e = Calibration.ece(TemperatureScaling.probabilities(logits, 3, Math.exp(lt)), labels, 3);
+            assertTrue(best <= e, "grid point T=" + Math.exp(lt) + " ECE " + e + " beats the search's " + best);
+        }
+        // perfectly separated rows put every row in the top bin at any T near 1: ECE does not move, so T = 1 stays
+        assertEquals(1, TemperatureScaling.fitEce(new float[] {20, -20, -20, 20}, new int[] {0, 1}, 2, 15), 0);
+    }
+
+    @Test
+    void bootstrapIsSeededAndPairsTheRows() {
+        int[] labels = new int[500];
+        float[] logits = overconfident(labels.length, 2, labels, 23);
+        float[] before = TemperatureScaling.probabilities(logits, 3, 1);
+        float[] after = TemperatureScaling.probabilities(logits, 3, 2);
+        double a = TemperatureScaling.bootstrapDropLowerBound(before, after, labels, 3, 5);
+        assertEquals(a, TemperatureScaling.bootstrapDropLowerBound(before, after, labels, 3, 5), 0, "same seed, same bound");
+        // identical probabilities on both sides: every paired resample drops by exactly 0
+        assertEquals(0, TemperatureScaling.bootstrapDropLowerBound(before, before, labels, 3, 5), 0);
+        assertTrue(a > 0, "halving over-confident logits lowers ECE on nearly every resample: " + a);
     }
 }

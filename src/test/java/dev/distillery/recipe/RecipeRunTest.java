@@ -93,6 +93,10 @@ class RecipeRunTest {
             assertEquals(name.startsWith("student-"), c.isQuantized(), name);
             assertTrue(c.labels().names().contains(c.predict("https://paypal-login.bank.com/").label()));
             assertFalse(Files.exists(dir.resolve(".checkpoints")), name + " keeps no checkpoints");
+            // every model's temperature was fitted on its own logits over the recipe's validation file
+            Manifest.Calibration k = c.manifest().calibration();
+            assertTrue(k != null && k.model().startsWith("this model (" + (c.isQuantized() ? name.substring(8) : "fp32") + ")")
+                    && k.fittedOn().contains("validation.csv"), name + ": " + k);
         }
         assertEquals(1, Classifier.load(out.resolve("models/student")).model().config().numLayers());
         assertFalse(Files.exists(out.resolve(".run/work/teacher")), "work folders are moved into models/");
