@@ -17,9 +17,13 @@ stage_data() {
     /usr/bin/python3 scripts/studies/subsample.py --full "$out/data"
 }
 
+# Two runs of one epoch: the first, unweighted, never predicts malware on the test split (F1 0.000); the
+# second continues from it (--model) with inverse-frequency class weights.
 stage_teacher() {
     run ./distillery train-teacher --data "$data" --max-length 40 --epochs 1 --lr 1e-4 --seed 42 \
-        --out "$models/mu-teacher"
+        --out "$models/mu-teacher-e1"
+    run ./distillery train-teacher --data "$data" --model "$models/mu-teacher-e1" --max-length 40 --epochs 1 \
+        --lr 1e-4 --class-weights --seed 42 --out "$models/mu-teacher"
 }
 
 # The phishing recipe (README a) at width 176 instead of 192: this data's 10,484 training pieces
@@ -27,11 +31,18 @@ stage_teacher() {
 # No --test: the teacher was scored on the test split once by train-teacher; `evaluate` scores the student.
 student_shape=(--student-layers 2 --student-hidden 176 --student-heads 11 --student-ffn 704 --init random)
 
-stage_student() {
+distil() { # OUT_NAME then extra options
+    local name="$1"; shift
     run ./distillery distill --teacher "$models/mu-teacher" --train "$data/train.csv" \
-        --validation "$data/validation.csv" "${student_shape[@]}" --augment 2 --epochs 1 --lr 1e-3 --seed 42 \
-        --out "$models/mu-student"
-    run ./distillery evaluate --model "$models/mu-student" --data "$data/test.csv"
+        --validation "$data/validation.csv" "${student_shape[@]}" --augment 2 --lr 1e-3 --seed 42 "$@" \
+        --out "$models/$name"
+    run ./distillery evaluate --model "$models/$name" --data "$data/test.csv"
+}
+
+# Section a's single epoch, then three epochs (the row kept, by validation macro F1).
+stage_student() {
+    distil mu-student --epochs 1
+    distil mu-student3 --epochs 3
 }
 
 stage_ablation() {

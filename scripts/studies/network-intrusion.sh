@@ -27,15 +27,23 @@ stage_teacher() {
         --epochs 1 --lr 1e-4 --class-weights --seed 42 --out "$models/ni-teacher"
 }
 
-# The phishing recipe's shape (README a); no URL augmentation (its edits are made for URLs).
+# The phishing recipe's shape (README a).
 # No --test: train-teacher scored the teacher on KDDTest+ once; `evaluate` scores the student.
 student_shape=(--student-layers 2 --student-hidden 192 --student-heads 12 --student-ffn 768 --init random)
 
-stage_student() {
+distil() { # OUT_NAME then extra options
+    local name="$1"; shift
     run ./distillery distill --teacher "$models/ni-teacher" --train "$data/train.csv" \
         --validation "$data/validation.csv" --text-column text "${student_shape[@]}" --epochs 4 --lr 1e-3 \
-        --seed 42 --out "$models/ni-student"
-    run ./distillery evaluate --model "$models/ni-student" --data "$data/test.csv" --text-column text
+        --seed 42 "$@" --out "$models/$name"
+    run ./distillery evaluate --model "$models/$name" --data "$data/test.csv" --text-column text
+}
+
+# Without augmentation, then with 2 teacher-labelled variants per row (URL edits, which act as
+# noise on these texts: a "home." prefix, one character changed).
+stage_student() {
+    distil ni-student
+    distil ni-student-aug --augment 2
 }
 
 stage_ablation() {
