@@ -297,6 +297,19 @@ public final class Quantization {
     }
 
     /** The validation and test files: named ones, a folder's, or the bundled phishing-urls splits. */
+    /**
+     * The bundled files were written normalised already, so a model that normalises reads them as they are
+     * (normalising twice would strip a second leading {@code www.}); anything else gets the model's transform.
+     */
+    private static ReadOptions readOptions(Path file, Classifier fp32) throws IOException {
+        SplitFiles bundled = BundledData.phishingUrls();
+        boolean isBundled = Files.isRegularFile(bundled.validation()) && Files.isSameFile(file, bundled.validation())
+                || Files.isRegularFile(bundled.test()) && Files.isSameFile(file, bundled.test());
+        TextTransform recorded = fp32.transform();
+        TextTransform whileReading = isBundled && recorded == BundledData.PHISHING_URLS_TRANSFORM ? TextTransform.NONE : recorded;
+        return ReadOptions.defaults().withLabels(fp32.labels()).withTransform(whileReading);
+    }
+
     private static Splits readData(QuantizationOptions o, Classifier fp32) throws IOException {
         Path validation = o.validation();
         Path test = o.test();
@@ -307,9 +320,6 @@ public final class Quantization {
             test = files.test();
         }
         TextTransform recorded = fp32.transform();
-        // the bundled files were written normalised already; anything else gets the model's transform while read
-        TextTransform whileReading = bundled && recorded == BundledData.PHISHING_URLS_TRANSFORM ? TextTransform.NONE : recorded;
-        ReadOptions read = ReadOptions.defaults().withLabels(fp32.labels()).withTransform(whileReading);
         List<DataFile> described = new ArrayList<>();
         Dataset v = null;
         Dataset t = null;
@@ -319,11 +329,11 @@ public final class Quantization {
             }
         }
         if (validation != null) {
-            v = TeacherTraining.as(Dataset.load(validation, read), recorded);
+            v = TeacherTraining.as(Dataset.load(validation, readOptions(validation, fp32)), recorded);
             described.add(DataFile.of("validation", validation));
         }
         if (test != null) {
-            t = TeacherTraining.as(Dataset.load(test, read), recorded);
+            t = TeacherTraining.as(Dataset.load(test, readOptions(test, fp32)), recorded);
             described.add(DataFile.of("test", test));
         }
         return new Splits(v == null || v.size() == 0 ? null : v, t == null || t.size() == 0 ? null : t, described);

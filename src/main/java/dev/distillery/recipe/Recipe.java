@@ -1,5 +1,6 @@
 package dev.distillery.recipe;
 
+import dev.distillery.data.BundledData;
 import dev.distillery.distill.DistillOptions;
 import dev.distillery.distill.Divergence;
 import dev.distillery.distill.StudentInit;
@@ -141,16 +142,16 @@ public record Recipe(String source, Map<String, Object> values, Set<String> give
     public QuantizationOptions quantizationOptions(Path model, String scheme, Path out, String command) {
         boolean evaluate = flag("quantization.evaluate");
         boolean budget = has("quantization.max_f1_drop");
-        // the validation split refits the quantized model's temperature, so it is always read; test scoring needs the
-        // test split too. As for training, no folder and no train file mean the bundled splits, which quantize reads
-        // (already normalised) when no file is named and scoring is on.
+        // The validation split refits the quantized model's temperature, so it is always read; the test split only
+        // when scoring is asked for. As for training, no folder and no train file mean the bundled splits.
         boolean bundled = path("data.dir") == null && path("data.train") == null;
+        boolean scores = evaluate || budget;
         Path dir = bundled ? null : path("data.dir");
-        Path validation = bundled || dir != null ? null : path("data.validation");
-        Path test = (evaluate || budget) && !bundled && dir == null ? path("data.test") : null;
+        Path validation = bundled ? BundledData.phishingUrls().validation() : dir == null ? path("data.validation") : null;
+        Path test = !scores || dir != null ? null : bundled ? BundledData.phishingUrls().test() : path("data.test");
         String keep = text("quantization.keep_as");
         return new QuantizationOptions(model, QuantScheme.fromId(scheme), list("quantization.skip"), dir, validation, test,
-                evaluate || bundled, budget ? number("quantization.max_f1_drop") : Double.NaN,
+                evaluate, budget ? number("quantization.max_f1_drop") : Double.NaN,
                 keep.equals("fp32") ? null : QuantScheme.fromId(keep), out, command);
     }
 

@@ -12,7 +12,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distillery.classify.Classifier;
 import dev.distillery.classify.Manifest;
 import dev.distillery.classify.TinyTeacher;
+import dev.distillery.data.BundledData;
 import dev.distillery.io.Checkpoint;
+import dev.distillery.pipeline.QuantizationOptions;
 import dev.distillery.tensor.Tensor;
 import dev.distillery.train.TrainingListener;
 import java.io.ByteArrayOutputStream;
@@ -214,6 +216,21 @@ class RecipeRunTest {
         long kept = after.model().parameters().stream().mapToLong(p -> p.data().length).sum();
         // one of the two heads goes, and with it its rows of Q, K, V and columns of the attention output
         assertTrue(kept < parameters, kept + " of " + parameters);
+    }
+
+    @Test
+    void quantizeStepsOnTheBundledDataReadTheTestSplitOnlyWhenScoringIsAskedFor() {
+        // validation always (each quantized model refits its temperature); test only for quantization.evaluate
+        Path model = tmp.resolve("student");
+        QuantizationOptions plain = RecipeReader.parse("quantization: {schemes: [int8]}", false, "r.yaml", tmp)
+                .quantizationOptions(model, "int8", tmp.resolve("q"), "test");
+        assertEquals(BundledData.phishingUrls().validation(), plain.validation());
+        assertEquals(null, plain.test());
+        assertFalse(plain.evaluate());
+        QuantizationOptions scored = RecipeReader.parse("quantization: {schemes: [int8], evaluate: true}", false, "r.yaml", tmp)
+                .quantizationOptions(model, "int8", tmp.resolve("q"), "test");
+        assertEquals(BundledData.phishingUrls().test(), scored.test());
+        assertTrue(scored.evaluate());
     }
 
     @Test
