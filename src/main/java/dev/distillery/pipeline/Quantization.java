@@ -20,8 +20,8 @@ import dev.distillery.quant.QuantScheme;
 import dev.distillery.quant.QuantizationInfo;
 import dev.distillery.quant.QuantizedCheckpoint;
 import dev.distillery.quant.QuantizedTensor;
-import dev.distillery.quant.WeightSelection;
 import dev.distillery.quant.QuantizedWeightSource;
+import dev.distillery.quant.WeightSelection;
 import dev.distillery.tensor.Tensor;
 
 import java.io.IOException;
@@ -44,8 +44,9 @@ import java.util.stream.Stream;
  * Post-training quantization of a saved FP32 classifier into a folder that loads and predicts on
  * packed weights ({@link QuantizedCheckpoint}): the matrices {@link WeightSelection} names (the
  * encoder's attention, feed-forward, word and position embeddings) are quantized unless skipped;
- * the head, the token-type table, LayerNorms and biases stay FP32. With an F1 budget it keeps the weights whose quantization costs most validation F1 at
- * higher precision, one at a time, until the budget holds.
+ * the head, the token-type table, LayerNorms and biases stay FP32. With an F1 budget it keeps the
+ * weights whose quantization costs most validation F1 at higher precision, one at a time, until
+ * the budget holds.
  * <pre>{@code
  * QuantizationResult r = Quantization.run(QuantizationOptions.of(student, QuantScheme.NF4_DQ, out), System.err);
  * r.table();                           // per weight: bytes before/after, MSE, SQNR
@@ -296,7 +297,6 @@ public final class Quantization {
     private record Splits(Dataset validation, Dataset test, List<DataFile> files) {
     }
 
-    /** The validation and test files: named ones, a folder's, or the bundled phishing-urls splits. */
     /**
      * The bundled files were written normalised already, so a model that normalises reads them as they are
      * (normalising twice would strip a second leading {@code www.}); anything else gets the model's transform.
@@ -310,6 +310,7 @@ public final class Quantization {
         return ReadOptions.defaults().withLabels(fp32.labels()).withTransform(whileReading);
     }
 
+    /** The validation and test files: named ones, a folder's, or the bundled phishing-urls splits. */
     private static Splits readData(QuantizationOptions o, Classifier fp32) throws IOException {
         Path validation = o.validation();
         Path test = o.test();
