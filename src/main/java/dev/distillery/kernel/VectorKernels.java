@@ -388,15 +388,7 @@ public final class VectorKernels implements Kernels {
         central = central.blend(FloatVector.broadcast(S, 0.5f).sub(halfErf), x.compare(VectorOperators.LT, 0f));
 
         FloatVector t = FloatVector.broadcast(S, 1f).div(z.fma(0.5f, 1f));
-        FloatVector poly = t.fma(0.17087277f, -0.82215223f);
-        poly = poly.fma(t, FloatVector.broadcast(S, 1.48851587f));
-        poly = poly.fma(t, FloatVector.broadcast(S, -1.13520398f));
-        poly = poly.fma(t, FloatVector.broadcast(S, 0.27886807f));
-        poly = poly.fma(t, FloatVector.broadcast(S, -0.18628806f));
-        poly = poly.fma(t, FloatVector.broadcast(S, 0.09678418f));
-        poly = poly.fma(t, FloatVector.broadcast(S, 0.37409196f));
-        poly = poly.fma(t, FloatVector.broadcast(S, 1.00002368f));
-        poly = poly.fma(t, FloatVector.broadcast(S, -1.26551223f));
+        FloatVector poly = VectorMath.erfcExponent(t);
         // exp(−z² + poly) as exp(−h)·exp(poly − δ) with z² = x²/2 = h + δ exactly (δ by FMA on the
         // exact input x): z itself is rounded, and at z² ≈ 50 that rounding, or adding poly to z²,
         // would cost 5e-6 of relative accuracy in the tail.

@@ -77,6 +77,22 @@ final class VectorMath {
     }
 
     /**
+     * P(t) of erfc(z) = t·e^(−z² + P(t)), t = 1/(1 + z/2): the Chebyshev fit of {@link Erf}
+     * (Numerical Recipes §6.2, fractional error below 1.2e-7), in float lanes.
+     */
+    static FloatVector erfcExponent(FloatVector t) {
+        FloatVector poly = t.fma(0.17087277f, -0.82215223f);
+        poly = poly.fma(t, FloatVector.broadcast(S, 1.48851587f));
+        poly = poly.fma(t, FloatVector.broadcast(S, -1.13520398f));
+        poly = poly.fma(t, FloatVector.broadcast(S, 0.27886807f));
+        poly = poly.fma(t, FloatVector.broadcast(S, -0.18628806f));
+        poly = poly.fma(t, FloatVector.broadcast(S, 0.09678418f));
+        poly = poly.fma(t, FloatVector.broadcast(S, 0.37409196f));
+        poly = poly.fma(t, FloatVector.broadcast(S, 1.00002368f));
+        return poly.fma(t, FloatVector.broadcast(S, -1.26551223f));
+    }
+
+    /**
      * y[yOff..yOff+n) = GELU(x) = x·Φ(x) for n a multiple of the lane count, y may be x. One
      * formula for every lane: Φ from erfc(|x|/√2) = t·e^(−x²/2 + P(t)), t = 1/(1 + |x|/(2√2)), the
      * Chebyshev fit of {@link Erf} (fractional error below 1.2e-7), with a single exponential;
@@ -88,15 +104,7 @@ final class VectorMath {
         for (int i = 0; i < n; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
             FloatVector t = FloatVector.broadcast(S, 1f).div(v.abs().mul((float) Erf.INV_SQRT2).fma(0.5f, 1f));
-            FloatVector poly = t.fma(0.17087277f, -0.82215223f);
-            poly = poly.fma(t, FloatVector.broadcast(S, 1.48851587f));
-            poly = poly.fma(t, FloatVector.broadcast(S, -1.13520398f));
-            poly = poly.fma(t, FloatVector.broadcast(S, 0.27886807f));
-            poly = poly.fma(t, FloatVector.broadcast(S, -0.18628806f));
-            poly = poly.fma(t, FloatVector.broadcast(S, 0.09678418f));
-            poly = poly.fma(t, FloatVector.broadcast(S, 0.37409196f));
-            poly = poly.fma(t, FloatVector.broadcast(S, 1.00002368f));
-            poly = poly.fma(t, FloatVector.broadcast(S, -1.26551223f));
+            FloatVector poly = erfcExponent(t);
             FloatVector halfErfc = t.mul(exp(v.mul(v).fma(FloatVector.broadcast(S, -0.5f), poly))).mul(0.5f);
             FloatVector phi = FloatVector.broadcast(S, 1f).sub(halfErfc).blend(halfErfc, v.compare(VectorOperators.LT, 0f));
             v.mul(phi).intoArray(y, yOff + i);
