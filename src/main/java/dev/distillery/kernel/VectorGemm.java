@@ -36,6 +36,8 @@ final class VectorGemm {
     static final int MC = 192;
     /** Below this many multiply-adds (2·m·n·k flops) a product stays on the calling thread. */
     static final long PARALLEL_FLOPS = 1L << 22;
+    /** Column tasks per thread for short products: enough that a late thread costs little. */
+    static final int COLUMN_TASKS_PER_THREAD = 4;
     /** Products with fewer rows than this skip packing: it would cost as much as the arithmetic. */
     static final int SKINNY = 4;
 
@@ -43,6 +45,7 @@ final class VectorGemm {
         final float[] a = new float[MC * KB]; // packed A block: MC/MR slivers of [KB][MR]
         final float[] tile = new float[MR * NR]; // edge micro-tile before it is merged into C
         float[] b = new float[0]; // packed B for products whose B was not packed ahead
+        float[] shared = new float[0]; // A packed once for column tasks (see packAllOfA)
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -121,8 +124,9 @@ final class VectorGemm {
 
     /**
      * The blocked product over packed B. Work is cut into (row block × column block) tasks; rows
-     * alone give enough tasks for tall products, while short ones (a 64-token batch) also split
-     * the columns so every thread has work.
+     * alone give enough tasks for tall products, while short ones (a 64-token batch) split the
+     * columns finely so every thread has work. Column tasks would each pack the same rows of A,
+     * so there A is packed once, before the tasks, and shared.
      */
     private static void blocked(boolean transA, float[] a, int aOff, int lda, float[] pb, int padded,
                                 float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate,
@@ -132,36 +136,34 @@ final class VectorGemm {
         int colBlocks = 1;
         if (split) {
             int threads = Parallel.threads();
-            int wanted = 2 * threads;
-            if (rowBlocks < threads) {
-                // Fewer row blocks than threads (a batch of one 64-token sequence): split the
-                // columns alone, so every B panel is streamed by one task, not once per row half.
-                colBlocks = Math.min(panels, (wanted + rowBlocks - 1) / rowBlocks);
+            if (rowBlocks < 2 * threads) {
+                // Few row blocks (a batch of one 64-token sequence): a few column tasks per thread,
+                // each streaming its own B panels, so a late thread costs little.
+                colBlocks = Math.min(panels, (COLUMN_TASKS_PER_THREAD * threads + rowBlocks - 1) / rowBlocks);
             } else {
                 // A whole number of row blocks per thread: 11 blocks on 2 threads would idle one for 9%.
                 rowBlocks = (rowBlocks + threads - 1) / threads * threads;
-                if (rowBlocks < wanted) {
-                    colBlocks = Math.min(panels, (wanted + rowBlocks - 1) / rowBlocks);
-                }
             }
         }
         int rowHeight = Math.min(MC, ((m + rowBlocks - 1) / rowBlocks + MR - 1) / MR * MR);
         int panelsPerBlock = (panels + colBlocks - 1) / colBlocks;
         int columnBlocks = (panels + panelsPerBlock - 1) / panelsPerBlock;
+        rowBlocks = (m + rowHeight - 1) / rowHeight;
+        float[] sharedA = columnBlocks > 1 ? packAllOfA(transA, a, aOff, lda, m, k, rowHeight, rowBlocks, split) : null;
+        int rowBlocksFinal = rowBlocks;
         Parallel.RangeBody body = (from, to) -> {
             Scratch scratch = SCRATCH.get();
             for (int t = from; t < to; t++) {
-                int i0 = t / columnBlocks * rowHeight;
+                int rb = t / columnBlocks;
+                int i0 = rb * rowHeight;
                 int j0 = t % columnBlocks * panelsPerBlock * NR;
                 int mc = Math.min(rowHeight, m - i0);
                 int j1 = Math.min(n, j0 + panelsPerBlock * NR);
-                if (mc > 0) {
-                    block(transA, a, aOff, lda, pb, padded, c, cOff, ldc, n, k, i0, mc, j0, j1, accumulate, scratch);
-                }
+                block(transA, a, aOff, lda, pb, padded, c, cOff, ldc, n, k, i0, mc, j0, j1, accumulate, scratch,
+                        sharedA, i0 * k);
             }
         };
-        rowBlocks = (m + rowHeight - 1) / rowHeight;
-        int tasks = rowBlocks * columnBlocks;
+        int tasks = rowBlocksFinal * columnBlocks;
         if (split) {
             Parallel.forRange(tasks, body);
         } else {
@@ -169,14 +171,54 @@ final class VectorGemm {
         }
     }
 
-    /** Rows i0..i0+mc and columns j0..j1 of C, over the whole depth. */
+    /**
+     * Packs every row block of op(A) for tasks that share it: row block rb starts at
+     * {@code rb·rowHeight·k} and holds its depth blocks one after another, each as {@link #packA}
+     * lays it out.
+     */
+    private static float[] packAllOfA(boolean transA, float[] a, int aOff, int lda, int m, int k, int rowHeight,
+                                      int rowBlocks, boolean split) {
+        Scratch scratch = SCRATCH.get();
+        int size = Math.multiplyExact(rowBlocks * rowHeight, k);
+        if (scratch.shared.length < size) {
+            scratch.shared = new float[size];
+        }
+        float[] shared = scratch.shared;
+        int depthBlocks = (k + KB - 1) / KB;
+        Parallel.RangeBody body = (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int i0 = t / depthBlocks * rowHeight;
+                int p0 = t % depthBlocks * KB;
+                int mc = Math.min(rowHeight, m - i0);
+                int mcPadded = (mc + MR - 1) / MR * MR;
+                packA(transA, a, aOff, lda, i0, mc, p0, Math.min(KB, k - p0), shared, i0 * k + p0 * mcPadded);
+            }
+        };
+        if (split) {
+            Parallel.forRange(rowBlocks * depthBlocks, body);
+        } else {
+            body.run(0, rowBlocks * depthBlocks);
+        }
+        return shared;
+    }
+
+    /**
+     * Rows i0..i0+mc and columns j0..j1 of C, over the whole depth. A is packed here, block by
+     * block, unless {@code sharedA} already holds these rows from {@code sharedOff} on.
+     */
     private static void block(boolean transA, float[] a, int aOff, int lda, float[] pb, int padded,
                               float[] c, int cOff, int ldc, int n, int k, int i0, int mc, int j0, int j1,
-                              boolean accumulate, Scratch scratch) {
-        float[] pa = scratch.a;
+                              boolean accumulate, Scratch scratch, float[] sharedA, int sharedOff) {
+        float[] pa = sharedA != null ? sharedA : scratch.a;
+        int mcPadded = (mc + MR - 1) / MR * MR;
         for (int p0 = 0; p0 < k; p0 += KB) {
             int kb = Math.min(KB, k - p0);
-            packA(transA, a, aOff, lda, i0, mc, p0, kb, pa);
+            int aBlock = 0;
+            if (sharedA == null) {
+                packA(transA, a, aOff, lda, i0, mc, p0, kb, pa, 0);
+            } else {
+                aBlock = sharedOff + p0 * mcPadded;
+            }
             int bBlock = p0 * padded;
             for (int jr = j0; jr < j1; jr += NR) {
                 int nr = Math.min(NR, n - jr);
@@ -201,7 +243,7 @@ final class VectorGemm {
                                 }
                             }
                         }
-                        int aIdx = ir * kb + s * MR;
+                        int aIdx = aBlock + ir * kb + s * MR;
                         if (mr == MR && nr == NR) {
                             kernel(pa, aIdx, pb, bIdx + s * NR, kq, c, cIdx, ldc);
                         } else {
@@ -217,12 +259,13 @@ final class VectorGemm {
 
     /**
      * Packs rows i0..i0+mc, depth p0..p0+kq of op(A) into slivers: element (r, p) of the sliver
-     * starting at row ir lands at {@code ir·kq + p·MR + r}; rows past mc are zero.
+     * starting at row ir lands at {@code paOff + ir·kq + p·MR + r}; rows past mc are zero.
      */
-    private static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kq, float[] pa) {
+    private static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kq,
+                              float[] pa, int paOff) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
-            int base = ir * kq;
+            int base = paOff + ir * kq;
             if (transA) {
                 // Aᵀ: the MR values for one p sit next to each other in a row of the stored [k×m].
                 for (int p = 0; p < kq; p++) {

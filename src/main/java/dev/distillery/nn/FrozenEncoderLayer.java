@@ -27,8 +27,12 @@ public final class FrozenEncoderLayer {
     /** Per-worker scores [seq, seq] and transposed keys [headSize, seq] of one (sequence, head) pair. */
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
-    /** Element-wise passes smaller than this stay on the calling thread (a 64-token GELU is 98K). */
-    private static final long PARALLEL_ELEMENTS = 1 << 17;
+    /**
+     * Element-wise passes smaller than this stay on the calling thread. A 64-token GELU (98K
+     * elements, about 250 µs) is worth splitting now that handing a loop to a spinning worker
+     * costs microseconds; a 64-token layer norm (25K) still is, barely.
+     */
+    private static final long PARALLEL_ELEMENTS = 1 << 14;
 
     private final int hidden;
     private final int inner; // heads·headSize, below hidden once heads are pruned
@@ -212,10 +216,7 @@ public final class FrozenEncoderLayer {
                 x, from * hidden, null, null, to - from, hidden, norm2Eps));
     }
 
-    /**
-     * Runs an element-wise pass over rows on the pool only when it is big enough: waking the
-     * workers costs tens of microseconds, more than filling or normalising one 64-token sequence.
-     */
+    /** Runs an element-wise pass over rows on the team only when it is big enough to repay the hand-off. */
     private static void overRows(int rows, int cols, Parallel.RangeBody body) {
         if ((long) rows * cols < PARALLEL_ELEMENTS) {
             body.run(0, rows);

@@ -59,6 +59,9 @@ class VectorGemmTest {
                 {64, 32, 64}, // and values
                 {130, 200, 300}, // large enough to split across threads
                 {5, 1000, 260}, // few rows: the columns are split instead
+                // Three row blocks, the last one short and odd, over three depth blocks, the last
+                // one partial: column tasks share an A packed once, at every block's offset.
+                {2 * VectorGemm.MC + 37, 3 * VectorGemm.NR + 11, 2 * VectorGemm.KB + 50},
         };
         for (Form form : Form.values()) {
             for (int[] s : shapes) {
