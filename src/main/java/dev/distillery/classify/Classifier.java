@@ -391,6 +391,19 @@ public final class Classifier {
      * @param model     how to name this model in the manifest; null for "this model (fp32)" or its scheme
      */
     public Classifier calibrated(Dataset heldOut, String fittedOn, CalibrationObjective objective, String model) {
+        return calibratedAndScored(heldOut, fittedOn, objective, model).classifier();
+    }
+
+    /** A classifier calibrated on held-out rows, and its scores on those rows after calibration. */
+    public record Calibrated(Classifier classifier, Evaluation heldOut) {
+    }
+
+    /**
+     * As {@link #calibrated(Dataset, String, CalibrationObjective, String)}, and also the calibrated
+     * model's scores on {@code heldOut}, from the same forward pass: callers that report validation
+     * metrics after fitting on validation need not run the model over it twice.
+     */
+    public Calibrated calibratedAndScored(Dataset heldOut, String fittedOn, CalibrationObjective objective, String model) {
         if (heldOut.size() == 0) {
             throw new IllegalArgumentException(heldOut.name() + " has no rows to fit a temperature on");
         }
@@ -398,7 +411,9 @@ public final class Classifier {
         TemperatureFit fit = TemperatureScaling.choose(logits, heldOut.labels(), labels.size(), objective, CALIBRATION_SEED);
         String who = model != null ? model
                 : "this model (" + (manifest.isQuantized() ? manifest.quantization().scheme().id() : "fp32") + ")";
-        return withCalibration(Manifest.Calibration.of(fit, fittedOn, who));
+        Classifier calibrated = withCalibration(Manifest.Calibration.of(fit, fittedOn, who));
+        float[] probs = TemperatureScaling.probabilities(logits, labels.size(), calibrated.manifest().temperature());
+        return new Calibrated(calibrated, Evaluation.of(heldOut.name(), labels.names(), heldOut.labels(), probs));
     }
 
     /**

@@ -119,13 +119,14 @@ public final class Distillation {
                 .resume(o.resume())
                 .fakeQuantization(qat)
                 .distill(spec, train, validation);
-        Classifier student = TeacherTraining.calibrate(
+        Classifier.Calibrated calibrated = TeacherTraining.calibrate(
                 teacher.withModel(distilled.student(), distilled.tokenizer(), options.maxLength()), validation,
                 files.validation(), log);
+        Classifier student = calibrated.classifier();
 
         Evaluation teacherTest = test.size() == 0 ? null : Evaluation.of(teacher, test);
         Evaluation studentTest = test.size() == 0 ? null : Evaluation.of(student, test);
-        Evaluation studentValidation = validation.size() == 0 ? null : Evaluation.of(student, validation);
+        Evaluation studentValidation = calibrated.heldOut();
         List<DataFile> data = choice.describe();
         Manifest manifest = student.manifest().withProvenance(Provenance.ofThisPlatform(o.command(), data,
                 describe(o, options, spec, train.size(), teacher, distilled), seed));

@@ -150,10 +150,10 @@ public final class Quantization {
         Files.createDirectories(o.out());
         Files.deleteIfExists(o.out().resolve(Manifest.FILE)); // the folder is complete again only when the manifest is back
         QuantizedCheckpoint.write(o.out(), config, dense, stored, fp32.tokenizerFile(), fp32.lowerCase());
-        Classifier quantized = mixed(fp32, weights, stored, Set.of(), null);
-        Manifest.Calibration calibration = calibrationOf(fp32, quantized, o, data, log);
-        quantized = quantized.withCalibration(calibration);
-        Evaluation qValidation = fp32Validation == null ? null : Evaluation.of(quantized, data.validation);
+        Classifier.Calibrated calibrated = calibrate(fp32, mixed(fp32, weights, stored, Set.of(), null), o, data, log);
+        Classifier quantized = calibrated.classifier();
+        Manifest.Calibration calibration = quantized.manifest().calibration();
+        Evaluation qValidation = calibrated.heldOut();
         Evaluation fp32Test = data != null && data.test != null ? Evaluation.of(fp32, data.test) : null;
         Evaluation qTest = fp32Test == null ? null : Evaluation.of(quantized, data.test);
 
@@ -186,25 +186,27 @@ public final class Quantization {
     }
 
     /**
-     * The quantized model's own temperature, fitted (guarded, as every fit) on the validation rows when there are
-     * any: quantization moves the logits, so the FP32 temperature need not suit them. Without validation rows the
-     * FP32 calibration carries over, marked as fitted on the FP32 model.
+     * The quantized model with its own temperature, fitted (guarded, as every fit) on the validation rows when there
+     * are any, and its validation scores: quantization moves the logits, so the FP32 temperature need not suit them.
+     * Without validation rows the FP32 calibration carries over, marked as fitted on the FP32 model, and there are no
+     * scores.
      */
-    private static Manifest.Calibration calibrationOf(Classifier fp32, Classifier quantized, QuantizationOptions o,
-                                                      Splits data, PrintStream log) {
+    private static Classifier.Calibrated calibrate(Classifier fp32, Classifier quantized, QuantizationOptions o,
+                                                   Splits data, PrintStream log) {
         if (data == null || data.validation == null) {
             Manifest.Calibration c = fp32.manifest().calibration();
-            return c == null ? null : c.carriedFrom("the FP32 model " + o.model().toAbsolutePath().normalize());
+            return new Classifier.Calibrated(quantized.withCalibration(
+                    c == null ? null : c.carriedFrom("the FP32 model " + o.model().toAbsolutePath().normalize())), null);
         }
         Dataset v = data.validation;
         String where = data.files.stream().filter(f -> f.role().equals("validation")).map(DataFile::path).findFirst()
                 .orElse(v.name());
-        Manifest.Calibration c = quantized.calibrated(v, "validation: " + where + " (" + v.size() + " rows)",
-                CalibrationObjective.NLL, "this model (" + o.scheme().id() + "), refitted after quantization").manifest()
-                .calibration();
+        Classifier.Calibrated calibrated = quantized.calibratedAndScored(v, "validation: " + where + " (" + v.size() + " rows)",
+                CalibrationObjective.NLL, "this model (" + o.scheme().id() + "), refitted after quantization");
+        Manifest.Calibration c = calibrated.classifier().manifest().calibration();
         log.printf(Locale.ROOT, "calibration of the %s model: temperature %.4f (FP32 %.4f); %s%n", o.scheme().id(),
                 c.temperature(), fp32.manifest().temperature(), c.guard());
-        return c;
+        return calibrated;
     }
 
     /** The F1 a run is judged by: of the positive class for two labels, else macro F1. */

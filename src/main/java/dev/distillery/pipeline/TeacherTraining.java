@@ -11,6 +11,7 @@ import dev.distillery.data.ReadOptions;
 import dev.distillery.data.SplitFiles;
 import dev.distillery.data.Splits;
 import dev.distillery.data.TextTransform;
+import dev.distillery.eval.CalibrationObjective;
 import dev.distillery.train.EpochSummary;
 import dev.distillery.train.LossFunction;
 import dev.distillery.train.TokenizedExamples;
@@ -93,8 +94,9 @@ public final class TeacherTraining {
                 LossFunction.crossEntropy(weights)).checkpointDir(checkpoints).listener(clock);
         TrainingResult training = o.resume() ? trainer.resume() : trainer.fit();
 
-        classifier = calibrate(classifier, validation, files.validation(), log);
-        Evaluation validationScores = validation.size() == 0 ? null : Evaluation.of(classifier, validation);
+        Classifier.Calibrated calibrated = calibrate(classifier, validation, files.validation(), log);
+        classifier = calibrated.classifier();
+        Evaluation validationScores = calibrated.heldOut();
         Evaluation testScores = test.size() == 0 ? null : Evaluation.of(classifier, test);
         List<DataFile> data = choice.describe();
         Manifest manifest = classifier.manifest()
@@ -113,18 +115,19 @@ public final class TeacherTraining {
 
     /**
      * {@code c} with a temperature fitted on all validation rows (NLL, guarded: see
-     * {@link dev.distillery.eval.TemperatureScaling#choose}), or {@code c} unchanged when there are none
-     * (fitting on training rows would calibrate to their over-confidence).
+     * {@link dev.distillery.eval.TemperatureScaling#choose}) and its validation scores, or {@code c}
+     * unchanged and no scores when there are no rows (fitting on training rows would calibrate to
+     * their over-confidence).
      */
-    static Classifier calibrate(Classifier c, Dataset validation, Path validationFile, PrintStream log) {
+    static Classifier.Calibrated calibrate(Classifier c, Dataset validation, Path validationFile, PrintStream log) {
         if (validation.size() == 0) {
             log.println("calibration: no validation rows, so no temperature is fitted (T = 1)");
-            return c;
+            return new Classifier.Calibrated(c, null);
         }
         String where = validationFile == null ? validation.name() : validationFile.toAbsolutePath().normalize().toString();
-        Classifier calibrated = c.calibrated(validation, "validation: " + where
-                + " (" + validation.size() + " rows)");
-        Manifest.Calibration k = calibrated.manifest().calibration();
+        Classifier.Calibrated calibrated = c.calibratedAndScored(validation, "validation: " + where
+                + " (" + validation.size() + " rows)", CalibrationObjective.NLL, null);
+        Manifest.Calibration k = calibrated.classifier().manifest().calibration();
         log.printf(Locale.ROOT, "calibration: temperature %.4f on %d validation rows; ECE %.4f -> %.4f, NLL %.4f -> %.4f%n  %s%n",
                 k.temperature(), k.examples(), k.eceBefore(), k.eceAfter(), k.nllBefore(), k.nllAfter(), k.guard());
         return calibrated;
