@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.distillery.data.Dataset;
 import dev.distillery.data.LabelMap;
 import dev.distillery.data.TextTransform;
+import dev.distillery.eval.CalibrationObjective;
 import dev.distillery.io.Checkpoint;
 import dev.distillery.io.CheckpointFormatException;
 import java.nio.file.Files;
@@ -56,6 +58,30 @@ class ClassifierTest {
         assertEquals(c.manifest(), loaded.manifest());
         // FP32 weights are stored exactly, and inference is deterministic
         assertArrayEquals(c.probabilities(TEXTS), loaded.probabilities(TEXTS));
+    }
+
+    @Test
+    void calibrationScoresTheHeldOutRowsAsAFreshEvaluationWould() throws Exception {
+        Classifier c = fresh(5);
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            texts.add(TextTransform.URL_NORMALIZE.apply(TEXTS.get(i % TEXTS.size()) + "/p" + i));
+        }
+        // Labelled by the untrained model's own argmax: always right but barely confident, so a
+        // temperature below 1 passes the guard and the scores depend on it being applied.
+        float[] logits = c.logitsOfPrepared(texts); // [rows, 2]
+        int[] labels = new int[texts.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = logits[2 * i + 1] > logits[2 * i] ? 1 : 0;
+        }
+        Dataset heldOut = new Dataset("held-out", texts, labels, c.labels(), TextTransform.URL_NORMALIZE);
+        for (CalibrationObjective objective : CalibrationObjective.values()) {
+            Classifier.Calibrated k = c.calibratedAndScored(heldOut, "test rows", objective, null);
+            assertTrue(k.classifier().manifest().temperature() < 1, objective + ": the fit sharpens the probabilities");
+            // the same logits, divided by the same temperature: the scores agree exactly
+            assertEquals(Evaluation.of(k.classifier(), heldOut).summary(), k.heldOut().summary(), objective.toString());
+            assertEquals(k.classifier().manifest(), c.calibrated(heldOut, "test rows", objective, null).manifest());
+        }
     }
 
     @Test
