@@ -40,6 +40,8 @@ final class TileGemm {
     static final int MC = 192;
     /** Below this many flops (2·rows·out·in) a product stays on the calling thread. */
     static final long PARALLEL_FLOPS = 1L << 22;
+    /** Column tasks per thread for short products. */
+    static final int COLUMN_TASKS_PER_THREAD = 4;
 
     static final class Scratch {
         final float[] tile = new float[KC * NR];  // decoded W slice, [KC][NR]
@@ -68,10 +70,13 @@ final class TileGemm {
         int colBlocks = 1;
         if (split) {
             int threads = Parallel.threads();
-            rowBlocks = (rowBlocks + threads - 1) / threads * threads;
-            int wanted = 2 * threads;
-            if (rowBlocks < wanted) {
-                colBlocks = Math.min(panels, (wanted + rowBlocks - 1) / rowBlocks);
+            if (rowBlocks < 2 * threads) {
+                // Few rows (one 64-token sequence): split the panels only, so each tile is
+                // decoded once, into a few tasks per thread so that a late thread costs little.
+                colBlocks = Math.min(panels, (COLUMN_TASKS_PER_THREAD * threads + rowBlocks - 1) / rowBlocks);
+            } else {
+                // A whole number of row blocks per thread: 11 blocks on 2 threads would idle one for 9%.
+                rowBlocks = (rowBlocks + threads - 1) / threads * threads;
             }
         }
         int rowHeight = Math.min(MC, ((rows + rowBlocks - 1) / rowBlocks + MR - 1) / MR * MR);

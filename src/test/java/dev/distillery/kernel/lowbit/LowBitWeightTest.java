@@ -67,6 +67,8 @@ class LowBitWeightTest {
         }
         // More rows than one row block holds.
         check(LowBitFixtures.random(Format.INT8_CHANNEL, NR + 1, 37, random), TileGemm.MC + 5, random);
+        // Three row blocks, fewer than two per thread: the panels alone are split, every block walks them all.
+        check(LowBitFixtures.random(Format.Q4_0, 2 * NR + 7, KC + 32, random), 2 * TileGemm.MC + 37, random);
     }
 
     @Test
