@@ -27,6 +27,7 @@ public final class Parallel {
     private static final AtomicBoolean BUSY = new AtomicBoolean();
     private static final Worker[] WORKERS = startWorkers(THREADS - 1);
     private static volatile Loop current;
+    private static long loops; // loops published so far; written only by the caller holding BUSY
 
     private Parallel() {
     }
@@ -53,7 +54,7 @@ public final class Parallel {
             body.run(0, count);
             return;
         }
-        Loop loop = new Loop(body, count, Math.min(count, THREADS * PIECES_PER_THREAD), Thread.currentThread());
+        Loop loop = new Loop(++loops, body, count, Math.min(count, THREADS * PIECES_PER_THREAD), Thread.currentThread());
         try {
             current = loop;
             for (Worker w : WORKERS) {
@@ -81,6 +82,7 @@ public final class Parallel {
 
     /** One parallel loop: its pieces, the claim counter, and how many pieces are still running. */
     private static final class Loop {
+        private final long number;
         private final RangeBody body;
         private final int count;
         private final int pieces;
@@ -89,7 +91,8 @@ public final class Parallel {
         private final AtomicInteger unfinished;
         private volatile Throwable failure;
 
-        Loop(RangeBody body, int count, int pieces, Thread caller) {
+        Loop(long number, RangeBody body, int count, int pieces, Thread caller) {
+            this.number = number;
             this.body = body;
             this.count = count;
             this.pieces = pieces;
@@ -155,20 +158,20 @@ public final class Parallel {
 
         @Override
         public void run() {
-            Loop done = null;
+            long done = 0; // the number of the last loop this worker took part in; not the loop, so its arrays can go
             while (true) {
                 Loop loop = awaitLoop(done);
                 loop.work();
-                done = loop;
+                done = loop.number;
             }
         }
 
-        /** Spins, then parks, until a loop other than {@code done} is published. */
-        private Loop awaitLoop(Loop done) {
+        /** Spins, then parks, until a loop numbered after {@code done} is published. */
+        private Loop awaitLoop(long done) {
             long spinUntil = System.nanoTime() + SPIN_NANOS;
             while (true) {
                 Loop loop = current;
-                if (loop != null && loop != done) {
+                if (loop != null && loop.number > done) {
                     return loop;
                 }
                 if (System.nanoTime() < spinUntil) {
@@ -177,7 +180,7 @@ public final class Parallel {
                 }
                 sleeping = true;
                 loop = current;
-                if (loop == null || loop == done) {
+                if (loop == null || loop.number <= done) {
                     LockSupport.park(this);
                 }
                 sleeping = false;
