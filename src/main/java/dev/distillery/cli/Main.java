@@ -1,5 +1,7 @@
 package dev.distillery.cli;
 
+import dev.distillery.train.BatchInference;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,6 +25,7 @@ public final class Main {
 
     /** Runs the command line and returns its exit code; used by tests instead of {@link #main}. */
     public static int run(String... args) {
+        BatchInference.showProgressOn(System.err);
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(new UserErrors());
         return cli.execute(args);
