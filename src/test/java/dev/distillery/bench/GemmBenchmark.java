@@ -43,7 +43,8 @@ public final class GemmBenchmark {
 
         System.out.printf("GEMM [%d×%d]·[%d×%d], %d threads, %s%n", m, k, k, n, Parallel.threads(),
                 System.getProperty("java.vm.version"));
-        System.out.printf("load average at start: %.2f (GF/s per core-second is the figure that ignores it)%n",
+        System.out.printf("load average at start: %.2f (GF/s per core-second ignores it, but counts the 200 µs"
+                + " idle workers spin between calls)%n",
                 OS.getSystemLoadAverage());
         System.out.printf("%-14s %32s %21s %8s%n", "form", "vector GF/s", "scalar GF/s (1 thr)", "ratio");
         System.out.printf("%-14s %10s %10s %10s %10s %10s %8s%n", "", "wall", "best call", "per core", "wall",
@@ -83,7 +84,8 @@ public final class GemmBenchmark {
     /**
      * Warms up for a third of the budget (at least two calls), then takes the median and the fastest call in
      * wall-clock time, and sums process CPU time over the timed calls. On a machine shared with other jobs the wall figure
-     * falls with the share of the cores this process gets; the CPU figure (flops per core-second)
+     * falls with the share of the cores this process gets; the CPU figure (flops per core-second,
+     * lowered by the time {@code Parallel}'s idle workers spin after each call)
      * does not, and times the thread count gives what the same code does on idle cores.
      */
     private static Rate gflops(Product product, double flops, double seconds) {
