@@ -148,9 +148,9 @@ final class VectorGemm {
         int rowHeight = Math.min(MC, ((m + rowBlocks - 1) / rowBlocks + MR - 1) / MR * MR);
         int panelsPerBlock = (panels + colBlocks - 1) / colBlocks;
         int columnBlocks = (panels + panelsPerBlock - 1) / panelsPerBlock;
-        rowBlocks = (m + rowHeight - 1) / rowHeight;
-        float[] sharedA = columnBlocks > 1 ? packAllOfA(transA, a, aOff, lda, m, k, rowHeight, rowBlocks, split) : null;
-        int rowBlocksFinal = rowBlocks;
+        int rowTasks = (m + rowHeight - 1) / rowHeight;
+        // Column tasks exist only when the product is split, and then every one needs all of A.
+        float[] sharedA = columnBlocks > 1 ? packAllOfA(transA, a, aOff, lda, m, k, rowHeight, rowTasks) : null;
         Parallel.RangeBody body = (from, to) -> {
             Scratch scratch = SCRATCH.get();
             for (int t = from; t < to; t++) {
@@ -163,7 +163,7 @@ final class VectorGemm {
                         sharedA, i0 * k);
             }
         };
-        int tasks = rowBlocksFinal * columnBlocks;
+        int tasks = rowTasks * columnBlocks;
         if (split) {
             Parallel.forRange(tasks, body);
         } else {
@@ -172,12 +172,12 @@ final class VectorGemm {
     }
 
     /**
-     * Packs every row block of op(A) for tasks that share it: row block rb starts at
+     * Packs every row block of op(A), on the team, for tasks that share it: row block rb starts at
      * {@code rb·rowHeight·k} and holds its depth blocks one after another, each as {@link #packA}
      * lays it out.
      */
     private static float[] packAllOfA(boolean transA, float[] a, int aOff, int lda, int m, int k, int rowHeight,
-                                      int rowBlocks, boolean split) {
+                                      int rowBlocks) {
         Scratch scratch = SCRATCH.get();
         int size = Math.multiplyExact(rowBlocks * rowHeight, k);
         if (scratch.shared.length < size) {
@@ -194,11 +194,7 @@ final class VectorGemm {
                 packA(transA, a, aOff, lda, i0, mc, p0, Math.min(KB, k - p0), shared, i0 * k + p0 * mcPadded);
             }
         };
-        if (split) {
-            Parallel.forRange(rowBlocks * depthBlocks, body);
-        } else {
-            body.run(0, rowBlocks * depthBlocks);
-        }
+        Parallel.forRange(rowBlocks * depthBlocks, body);
         return shared;
     }
 
