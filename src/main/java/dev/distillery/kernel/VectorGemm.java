@@ -36,8 +36,6 @@ final class VectorGemm {
     static final int MC = 192;
     /** Below this many multiply-adds (2·m·n·k flops) a product stays on the calling thread. */
     static final long PARALLEL_FLOPS = 1L << 22;
-    /** Column tasks per thread for short products: enough that a late thread costs little. */
-    static final int COLUMN_TASKS_PER_THREAD = 4;
     /** Products with fewer rows than this skip packing: it would cost as much as the arithmetic. */
     static final int SKINNY = 4;
 
@@ -123,51 +121,32 @@ final class VectorGemm {
     }
 
     /**
-     * The blocked product over packed B. Work is cut into (row block × column block) tasks; rows
-     * alone give enough tasks for tall products, while short ones (a 64-token batch) split the
-     * columns finely so every thread has work. Column tasks would each pack the same rows of A,
-     * so there A is packed once, before the tasks, and shared.
+     * The blocked product over packed B, cut into tasks by {@link TaskGrid}. Column tasks would
+     * each pack the same rows of A, so when there are several, A is packed once, before them, and
+     * shared.
      */
     private static void blocked(boolean transA, float[] a, int aOff, int lda, float[] pb, int padded,
                                 float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate,
                                 boolean split) {
-        int rowBlocks = (m + MC - 1) / MC;
-        int panels = padded / NR;
-        int colBlocks = 1;
-        if (split) {
-            int threads = Parallel.threads();
-            if (rowBlocks < 2 * threads) {
-                // Few row blocks (a batch of one 64-token sequence): a few column tasks per thread,
-                // each streaming its own B panels, so a late thread costs little.
-                colBlocks = Math.min(panels, (COLUMN_TASKS_PER_THREAD * threads + rowBlocks - 1) / rowBlocks);
-            } else {
-                // A whole number of row blocks per thread: 11 blocks on 2 threads would idle one for 9%.
-                rowBlocks = (rowBlocks + threads - 1) / threads * threads;
-            }
-        }
-        int rowHeight = Math.min(MC, ((m + rowBlocks - 1) / rowBlocks + MR - 1) / MR * MR);
-        int panelsPerBlock = (panels + colBlocks - 1) / colBlocks;
-        int columnBlocks = (panels + panelsPerBlock - 1) / panelsPerBlock;
-        int rowTasks = (m + rowHeight - 1) / rowHeight;
+        TaskGrid grid = TaskGrid.plan(m, padded / NR, MC, MR, split);
+        int rowHeight = grid.rowHeight();
         // Column tasks exist only when the product is split, and then every one needs all of A.
-        float[] sharedA = columnBlocks > 1 ? packAllOfA(transA, a, aOff, lda, m, k, rowHeight, rowTasks) : null;
+        float[] sharedA = grid.columnTasks() > 1 ? packAllOfA(transA, a, aOff, lda, m, k, rowHeight, grid.rowTasks()) : null;
         Parallel.RangeBody body = (from, to) -> {
             Scratch scratch = SCRATCH.get();
             for (int t = from; t < to; t++) {
-                int rb = t / columnBlocks;
-                int i0 = rb * rowHeight;
-                int j0 = t % columnBlocks * panelsPerBlock * NR;
+                int i0 = grid.firstRow(t);
+                int j0 = grid.firstPanel(t) * NR;
                 int mc = Math.min(rowHeight, m - i0);
-                int j1 = Math.min(n, j0 + panelsPerBlock * NR);
+                int j1 = Math.min(n, j0 + grid.panelsPerTask() * NR);
                 block(transA, a, aOff, lda, pb, padded, c, cOff, ldc, n, k, i0, mc, j0, j1, accumulate, scratch,
                         sharedA, i0 * k);
             }
         };
-        int tasks = rowTasks * columnBlocks;
         if (split) {
-            Parallel.forRange(tasks, body);
+            Parallel.forRange(grid.tasks(), body);
         } else {
-            body.run(0, tasks);
+            body.run(0, grid.tasks());
         }
     }
 

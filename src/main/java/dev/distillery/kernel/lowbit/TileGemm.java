@@ -1,6 +1,7 @@
 package dev.distillery.kernel.lowbit;
 
 import dev.distillery.kernel.Parallel;
+import dev.distillery.kernel.TaskGrid;
 
 import java.util.Arrays;
 
@@ -40,8 +41,6 @@ final class TileGemm {
     static final int MC = 192;
     /** Below this many flops (2·rows·out·in) a product stays on the calling thread. */
     static final long PARALLEL_FLOPS = 1L << 22;
-    /** Column tasks per thread for short products. */
-    static final int COLUMN_TASKS_PER_THREAD = 4;
 
     static final class Scratch {
         final float[] tile = new float[KC * NR];  // decoded W slice, [KC][NR]
@@ -66,30 +65,16 @@ final class TileGemm {
         }
         int panels = panels(n);
         boolean split = Parallel.threads() > 1 && 2L * rows * n * k >= PARALLEL_FLOPS;
-        int rowBlocks = (rows + MC - 1) / MC;
-        int colBlocks = 1;
-        if (split) {
-            int threads = Parallel.threads();
-            if (rowBlocks < 2 * threads) {
-                // Few rows (one 64-token sequence): split the panels only, so each tile is
-                // decoded once, into a few tasks per thread so that a late thread costs little.
-                colBlocks = Math.min(panels, (COLUMN_TASKS_PER_THREAD * threads + rowBlocks - 1) / rowBlocks);
-            } else {
-                // A whole number of row blocks per thread: 11 blocks on 2 threads would idle one for 9%.
-                rowBlocks = (rowBlocks + threads - 1) / threads * threads;
-            }
-        }
-        int rowHeight = Math.min(MC, ((rows + rowBlocks - 1) / rowBlocks + MR - 1) / MR * MR);
-        int panelsPerBlock = (panels + colBlocks - 1) / colBlocks;
-        int columnBlocks = (panels + panelsPerBlock - 1) / panelsPerBlock;
-        int rowTasks = (rows + rowHeight - 1) / rowHeight;
+        // Short products split by panels only, so each tile is decoded once.
+        TaskGrid grid = TaskGrid.plan(rows, panels, MC, MR, split);
+        int rowHeight = grid.rowHeight();
         Parallel.RangeBody body = (from, to) -> {
             Scratch s = SCRATCH.get();
             for (int task = from; task < to; task++) {
-                int i0 = task / columnBlocks * rowHeight;
-                int t0 = task % columnBlocks * panelsPerBlock;
+                int i0 = grid.firstRow(task);
+                int t0 = grid.firstPanel(task);
                 int mc = Math.min(rowHeight, rows - i0);
-                int t1 = Math.min(panels, t0 + panelsPerBlock);
+                int t1 = Math.min(panels, t0 + grid.panelsPerTask());
                 for (int t = t0; t < t1; t++) {
                     panel(w, t, x, xOff + i0 * ldx, ldx, c, cOff + i0 * ldc + t * NR, ldc, mc,
                             Math.min(NR, n - t * NR), k, s);
@@ -97,9 +82,9 @@ final class TileGemm {
             }
         };
         if (split) {
-            Parallel.forRange(rowTasks * columnBlocks, body);
+            Parallel.forRange(grid.tasks(), body);
         } else {
-            body.run(0, rowTasks * columnBlocks);
+            body.run(0, grid.tasks());
         }
     }
 
