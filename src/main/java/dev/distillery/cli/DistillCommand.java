@@ -40,6 +40,9 @@ import java.util.concurrent.Callable;
                 "      --hard-labels-only --out models/ablation",
                 "  distillery distill --teacher models/teacher --student-layers 2 \\",
                 "      --qat nf4-dq --out models/student-nf4",
+                "  distillery distill --teacher models/teacher --student-layers 2 \\",
+                "      --init random --student-hidden 176 --student-heads 11 --student-ffn 704 \\",
+                "      --vocab-min-count 5 --out models/student-small",
                 "After an interruption, the same command with --resume continues from",
                 "OUT/.checkpoints."})
 public final class DistillCommand implements Callable<Integer> {
