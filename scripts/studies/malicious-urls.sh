@@ -2,7 +2,8 @@
 # README "Distillation results", b: malicious-urls (4 classes, macro F1). Teacher, distilled student
 # and hard-label ablation, each row of the table one stage; every run pinned to core 1, one thread.
 #
-#   scripts/studies/malicious-urls.sh [data|teacher|student|ablation|data-full|student-full|ablation-full|all]
+#   scripts/studies/malicious-urls.sh [data|teacher|student|ablation|data-full|student-full|ablation-full|
+#                                      validation-full|all]
 #   (OUT=/tmp/studies by default)
 #
 # Data: scripts/studies/subsample.py --full (seed 42): 7,272 training rows (all malware and phishing,
@@ -85,14 +86,22 @@ stage_student_full() {
 
 stage_ablation_full() {
     run ./distillery distill --teacher "$models/mu-teacher" --train "$data-full/train.csv" \
-        --validation "$data-full/validation.csv" "${full_shape_3x176[@]}" --init random --hard-labels-only --epochs 3 \
+        --validation "$data-full/validation.csv" "${full_shape_2x176[@]}" --init random --hard-labels-only --epochs 3 \
         --lr 1e-3 --seed 42 --out "$models/mu-full-ablation"
     run ./distillery evaluate --model "$models/mu-full-ablation" --data "$data-full/test.csv"
 }
 
+# Every model and the teacher on the whole normalised validation split (3,431 rows, the natural class mix).
+stage_validation_full() {
+    zcat /work/shared/datasets/malicious-urls/normalized/validation.csv.gz >"$data-full/validation-full.csv"
+    for m in mu-teacher mu-student3 mu-ablation mu-full-2x176 mu-full-3x176 mu-full-ablation; do
+        run ./distillery evaluate --model "$models/$m" --data "$data-full/validation-full.csv"
+    done
+}
+
 stage="${1:-all}"
 if [ "$stage" = all ]; then
-    stage_data; stage_teacher; stage_student; stage_ablation; stage_data_full; stage_student_full; stage_ablation_full
+    stage_data; stage_teacher; stage_student; stage_ablation; stage_data_full; stage_student_full; stage_ablation_full; stage_validation_full
 else
     "stage_${stage//-/_}"
 fi
