@@ -39,7 +39,8 @@ import java.util.Random;
  * <p>Steps: (1) seeded URL variants of the training texts ({@link UrlAugmenter}) join the training
  * set; (2) the teacher's logits over all of it are computed once, or read from the cache file;
  * variants take the teacher's argmax as their hard label; (3) the vocabulary is trimmed to the
- * pieces of those texts (or to those used at least {@link DistillOptions#vocabMinCount} times); (4) the student is built ({@link StudentFactory}); (5) the {@link Trainer}
+ * pieces of those texts (or to those used at least {@link DistillOptions#vocabMinCount} times);
+ * (4) the student is built ({@link StudentFactory}); (5) the {@link Trainer}
  * runs with {@link SoftTargetLoss} and, when weighted, {@link HiddenStateLoss} and {@link AttentionLoss}. The hard-label
  * ablation takes the same path with α = 0 and without augmentation or the teacher's outputs. With
  * {@link #adversarial}, step (1) also attacks phishing training URLs against the teacher and adds the

@@ -14,8 +14,9 @@ import java.util.List;
  * pieces, so this is the cheapest large saving a student gets.
  *
  * <p>With a minimum count above 1 it also drops the pieces used fewer times than that: on URL data
- * most kept pieces are host and path fragments seen once or twice, whose embedding rows a student
- * barely trains, and the bytes they take can buy width or depth instead. The training texts then
+ * many kept pieces are host and path fragments of one or two URLs (malicious-urls with one variant
+ * per row: 16,262 pieces, 10,189 used at least 5 times), whose embedding rows a student barely
+ * trains, and the bytes they take can buy width or depth instead. The training texts then
  * tokenize differently (a dropped piece falls back to shorter kept pieces, or its word to
  * {@code [UNK]}), so the student must be trained on {@link #tokenizer()}'s own encodings rather
  * than on {@link #remap} of the original ids: {@link #studentRows} gives the right ones.
