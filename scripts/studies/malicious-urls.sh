@@ -84,17 +84,23 @@ stage_student_full() {
     distil_full mu-full-3x176 "${full_shape_3x176[@]}"
 }
 
-stage_ablation_full() {
+ablation_full() { # OUT_NAME then the shape
+    local name="$1"; shift
     run ./distillery distill --teacher "$models/mu-teacher" --train "$data-full/train.csv" \
-        --validation "$data-full/validation.csv" "${full_shape_2x176[@]}" --init random --hard-labels-only --epochs 3 \
-        --lr 1e-3 --seed 42 --out "$models/mu-full-ablation"
-    run ./distillery evaluate --model "$models/mu-full-ablation" --data "$data-full/test.csv"
+        --validation "$data-full/validation.csv" "$@" --init random --hard-labels-only --epochs 3 --lr 1e-3 --seed 42 \
+        --out "$models/$name"
+    run ./distillery evaluate --model "$models/$name" --data "$data-full/test.csv"
+}
+
+stage_ablation_full() {
+    ablation_full mu-full-ablation "${full_shape_2x176[@]}"
+    ablation_full mu-full-3x176-ablation "${full_shape_3x176[@]}"
 }
 
 # Every model and the teacher on the whole normalised validation split (3,431 rows, the natural class mix).
 stage_validation_full() {
     zcat /work/shared/datasets/malicious-urls/normalized/validation.csv.gz >"$data-full/validation-full.csv"
-    for m in mu-teacher mu-student3 mu-ablation mu-full-2x176 mu-full-3x176 mu-full-ablation; do
+    for m in mu-teacher mu-student3 mu-ablation mu-full-2x176 mu-full-3x176 mu-full-ablation mu-full-3x176-ablation; do
         run ./distillery evaluate --model "$models/$m" --data "$data-full/validation-full.csv"
     done
 }
