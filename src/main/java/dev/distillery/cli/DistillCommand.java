@@ -40,6 +40,9 @@ import java.util.concurrent.Callable;
                 "      --hard-labels-only --out models/ablation",
                 "  distillery distill --teacher models/teacher --student-layers 2 \\",
                 "      --qat nf4-dq --out models/student-nf4",
+                "  distillery distill --teacher models/teacher --student-layers 2 \\",
+                "      --init random --student-hidden 176 --student-heads 11 --student-ffn 704 \\",
+                "      --vocab-min-count 5 --out models/student-small",
                 "After an interruption, the same command with --resume continues from",
                 "OUT/.checkpoints."})
 public final class DistillCommand implements Callable<Integer> {
@@ -114,6 +117,11 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--no-trim-vocab", description = "Keep the teacher's whole vocabulary instead of the pieces the training data uses.")
     boolean noTrimVocab;
 
+    @Option(names = "--vocab-min-count", defaultValue = "1", paramLabel = "N",
+            description = "Keep only the word pieces the training data uses at least N times; rarer ones fall back to shorter"
+                    + " pieces or [UNK], freeing embedding bytes for a wider or deeper student. Default: ${DEFAULT-VALUE}.")
+    int vocabMinCount;
+
     @Option(names = "--qat", paramLabel = "SCHEME",
             description = "Quantization-aware training: train through fake quantization to this scheme (int8, int8-channel, q8_0, "
                     + "q4_0, nf4, nf4-dq, fp16, bf16), keeping FP32 masters; the student is then quantized with the same scheme.")
@@ -184,7 +192,8 @@ public final class DistillCommand implements Callable<Integer> {
         DistillOptions distill = DistillOptions.defaults().withTrain(training).withInit(studentInit)
                 .withDivergence(divergence).withTemperature(temperature).withAlpha(alpha).withHiddenWeight(hiddenWeight)
                 .withAttentionWeight(attentionWeight)
-                .withAugmentPerExample(augment).withHardLabelsOnly(hardLabelsOnly).withTrimVocabulary(!noTrimVocab);
+                .withAugmentPerExample(augment).withHardLabelsOnly(hardLabelsOnly).withTrimVocabulary(!noTrimVocab)
+                .withVocabMinCount(vocabMinCount);
         // originalArgs belong to the root command, so they start with "distill"
         String command = "distillery " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         DistillationOptions options = new DistillationOptions(teacher, splits.data, splits.train, splits.validation, splits.test, layers, hidden,

@@ -16,14 +16,16 @@ import dev.distillery.train.TrainOptions;
  *                          dataset's labels only (α, hidden loss and augmentation are ignored, the teacher
  *                          is never run; with {@link StudentInit#FROM_TEACHER} its weights still seed the student)
  * @param trimVocabulary    keep only the word pieces of the training texts ({@link VocabularyTrim})
+ * @param vocabMinCount     when trimming, keep only the pieces those texts use at least this often (1 keeps them all);
+ *                          the student then trains on the trimmed tokenizer's own encodings
  * @param maxLength         tokens per text, special tokens included; at most the student's max positions
  * @param teacherBatchSize  batch size when computing teacher logits
  * @param init              how the student starts
  * @param train             the training loop's options (epochs, learning rate, seed, …)
  */
 public record DistillOptions(Divergence divergence, double temperature, double alpha, double hiddenWeight,
-                             double attentionWeight, int augmentPerExample, boolean hardLabelsOnly, boolean trimVocabulary, int maxLength,
-                             int teacherBatchSize, StudentInit init, TrainOptions train) {
+                             double attentionWeight, int augmentPerExample, boolean hardLabelsOnly, boolean trimVocabulary,
+                             int vocabMinCount, int maxLength, int teacherBatchSize, StudentInit init, TrainOptions train) {
     public DistillOptions {
         if (!(temperature > 0) || !(alpha >= 0 && alpha <= 1) || !(hiddenWeight >= 0)
                 || !(attentionWeight >= 0)) {
@@ -31,70 +33,75 @@ public record DistillOptions(Divergence divergence, double temperature, double a
                     + " in [0, 1], hidden-state weight " + hiddenWeight + " and attention weight " + attentionWeight
                     + " non-negative");
         }
-        if (augmentPerExample < 0 || maxLength < 3 || teacherBatchSize < 1) {
+        if (augmentPerExample < 0 || vocabMinCount < 1 || maxLength < 3 || teacherBatchSize < 1) {
             throw new IllegalArgumentException("augmentation per example " + augmentPerExample
-                    + " must be non-negative, max length " + maxLength + " at least 3, teacher batch size "
-                    + teacherBatchSize + " at least 1");
+                    + " must be non-negative, minimum piece count " + vocabMinCount + " at least 1, max length "
+                    + maxLength + " at least 3, teacher batch size " + teacherBatchSize + " at least 1");
         }
     }
 
     public static DistillOptions defaults() {
         return new DistillOptions(Divergence.FORWARD_KL, SoftTargetLoss.DEFAULT_TEMPERATURE, SoftTargetLoss.DEFAULT_ALPHA,
-                0, 0, 0, false, true, 128, 64, StudentInit.FROM_TEACHER, TrainOptions.defaults());
+                0, 0, 0, false, true, 1, 128, 64, StudentInit.FROM_TEACHER, TrainOptions.defaults());
     }
 
     public DistillOptions withDivergence(Divergence d) {
         return new DistillOptions(d, temperature, alpha, hiddenWeight, attentionWeight, augmentPerExample, hardLabelsOnly,
-                trimVocabulary, maxLength, teacherBatchSize, init, train);
+                trimVocabulary, vocabMinCount, maxLength, teacherBatchSize, init, train);
     }
 
     public DistillOptions withTemperature(double t) {
         return new DistillOptions(divergence, t, alpha, hiddenWeight, attentionWeight, augmentPerExample, hardLabelsOnly,
-                trimVocabulary, maxLength, teacherBatchSize, init, train);
+                trimVocabulary, vocabMinCount, maxLength, teacherBatchSize, init, train);
     }
 
     public DistillOptions withAlpha(double a) {
         return new DistillOptions(divergence, temperature, a, hiddenWeight, attentionWeight, augmentPerExample, hardLabelsOnly,
-                trimVocabulary, maxLength, teacherBatchSize, init, train);
+                trimVocabulary, vocabMinCount, maxLength, teacherBatchSize, init, train);
     }
 
     public DistillOptions withHiddenWeight(double w) {
         return new DistillOptions(divergence, temperature, alpha, w, attentionWeight, augmentPerExample, hardLabelsOnly,
-                trimVocabulary, maxLength, teacherBatchSize, init, train);
+                trimVocabulary, vocabMinCount, maxLength, teacherBatchSize, init, train);
     }
 
     public DistillOptions withAttentionWeight(double w) {
         return new DistillOptions(divergence, temperature, alpha, hiddenWeight, w, augmentPerExample, hardLabelsOnly,
-                trimVocabulary, maxLength, teacherBatchSize, init, train);
+                trimVocabulary, vocabMinCount, maxLength, teacherBatchSize, init, train);
     }
 
     public DistillOptions withAugmentPerExample(int n) {
         return new DistillOptions(divergence, temperature, alpha, hiddenWeight, attentionWeight, n, hardLabelsOnly,
-                trimVocabulary, maxLength, teacherBatchSize, init, train);
+                trimVocabulary, vocabMinCount, maxLength, teacherBatchSize, init, train);
     }
 
     public DistillOptions withHardLabelsOnly(boolean b) {
         return new DistillOptions(divergence, temperature, alpha, hiddenWeight, attentionWeight, augmentPerExample, b,
-                trimVocabulary, maxLength, teacherBatchSize, init, train);
+                trimVocabulary, vocabMinCount, maxLength, teacherBatchSize, init, train);
     }
 
     public DistillOptions withTrimVocabulary(boolean b) {
         return new DistillOptions(divergence, temperature, alpha, hiddenWeight, attentionWeight, augmentPerExample, hardLabelsOnly,
-                b, maxLength, teacherBatchSize, init, train);
+                b, vocabMinCount, maxLength, teacherBatchSize, init, train);
+    }
+
+    public DistillOptions withVocabMinCount(int n) {
+        return new DistillOptions(divergence, temperature, alpha, hiddenWeight, attentionWeight, augmentPerExample, hardLabelsOnly,
+                trimVocabulary, n, maxLength, teacherBatchSize, init, train);
     }
 
     public DistillOptions withMaxLength(int n) {
         return new DistillOptions(divergence, temperature, alpha, hiddenWeight, attentionWeight, augmentPerExample, hardLabelsOnly,
-                trimVocabulary, n, teacherBatchSize, init, train);
+                trimVocabulary, vocabMinCount, n, teacherBatchSize, init, train);
     }
 
     public DistillOptions withInit(StudentInit i) {
         return new DistillOptions(divergence, temperature, alpha, hiddenWeight, attentionWeight, augmentPerExample, hardLabelsOnly,
-                trimVocabulary, maxLength, teacherBatchSize, i, train);
+                trimVocabulary, vocabMinCount, maxLength, teacherBatchSize, i, train);
     }
 
     public DistillOptions withTrain(TrainOptions t) {
         return new DistillOptions(divergence, temperature, alpha, hiddenWeight, attentionWeight, augmentPerExample, hardLabelsOnly,
-                trimVocabulary, maxLength, teacherBatchSize, init, t);
+                trimVocabulary, vocabMinCount, maxLength, teacherBatchSize, init, t);
     }
 }

@@ -39,7 +39,8 @@ import java.util.Random;
  * <p>Steps: (1) seeded URL variants of the training texts ({@link UrlAugmenter}) join the training
  * set; (2) the teacher's logits over all of it are computed once, or read from the cache file;
  * variants take the teacher's argmax as their hard label; (3) the vocabulary is trimmed to the
- * pieces of those texts; (4) the student is built ({@link StudentFactory}); (5) the {@link Trainer}
+ * pieces of those texts (or to those used at least {@link DistillOptions#vocabMinCount} times);
+ * (4) the student is built ({@link StudentFactory}); (5) the {@link Trainer}
  * runs with {@link SoftTargetLoss} and, when weighted, {@link HiddenStateLoss} and {@link AttentionLoss}. The hard-label
  * ablation takes the same path with α = 0 and without augmentation or the teacher's outputs. With
  * {@link #adversarial}, step (1) also attacks phishing training URLs against the teacher and adds the
@@ -176,6 +177,13 @@ public final class Distiller {
                     + train.labelMap() + " but the teacher " + numLabels + " " + teacherModel.config().labels());
         }
         boolean soft = !options.hardLabelsOnly();
+        if (options.vocabMinCount() > 1 && (!options.trimVocabulary()
+                || soft && (options.hiddenWeight() > 0 || options.attentionWeight() > 0))) {
+            // the hidden-state and attention losses pair teacher and student tokens one to one, which dropped pieces break
+            throw new IllegalArgumentException("a minimum piece count of " + options.vocabMinCount() + " needs vocabulary "
+                    + "trimming on and no hidden-state or attention loss (weights " + options.hiddenWeight() + " and "
+                    + options.attentionWeight() + ")");
+        }
         List<String> variants = soft && options.augmentPerExample() > 0
                 ? new UrlAugmenter(options.train().seed()).augment(train.texts(), options.augmentPerExample())
                 : List.of();
@@ -227,9 +235,10 @@ public final class Distiller {
         TokenizedExamples teacherTrain = new TokenizedExamples(train.name(), teacherIds, null, labels, numLabels,
                 teacherPad);
 
-        VocabularyTrim trim = options.trimVocabulary() ? VocabularyTrim.fromTexts(teacher.tokenizer(), texts) : null;
+        VocabularyTrim trim = options.trimVocabulary()
+                ? VocabularyTrim.fromTexts(teacher.tokenizer(), texts, options.vocabMinCount()) : null;
         WordPieceTokenizer tokenizer = trim == null ? teacher.tokenizer() : trim.tokenizer();
-        TokenizedExamples studentTrain = trim == null ? teacherTrain : trim.remap(teacherTrain);
+        TokenizedExamples studentTrain = trim == null ? teacherTrain : trim.studentRows(teacherTrain, texts, options.maxLength());
         TokenizedExamples studentValidation = validation == null || validation.size() == 0 ? null
                 : tokenize(tokenizer, validation, numLabels);
 

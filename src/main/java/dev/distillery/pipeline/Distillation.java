@@ -195,6 +195,7 @@ public final class Distillation {
         m.put("attention_weight", String.valueOf(d.attentionWeight()));
         m.put("augment_per_example", String.valueOf(d.augmentPerExample()));
         m.put("trim_vocabulary", String.valueOf(d.trimVocabulary()));
+        m.put("vocab_min_count", String.valueOf(d.vocabMinCount()));
         m.put("teacher_vocabulary", String.valueOf(teacher.tokenizer().vocabSize()));
         m.put("kept_vocabulary", String.valueOf(r.tokenizer().vocabSize()));
         m.put("max_length", String.valueOf(d.maxLength()));

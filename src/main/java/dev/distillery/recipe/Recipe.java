@@ -128,7 +128,8 @@ public record Recipe(String source, Map<String, Object> values, Set<String> give
                 .withAttentionWeight(number("distillation.attention_weight"))
                 .withAugmentPerExample(smallInteger("distillation.augment"))
                 .withHardLabelsOnly(flag("distillation.hard_labels_only"))
-                .withTrimVocabulary(flag("distillation.trim_vocabulary"));
+                .withTrimVocabulary(flag("distillation.trim_vocabulary"))
+                .withVocabMinCount(smallInteger("distillation.vocab_min_count"));
         return new DistillationOptions(teacher, path("data.dir"), path("data.train"), path("data.validation"),
                 path("data.test"), smallInteger("student.layers"), smallInteger("student.hidden"),
                 smallInteger("student.heads"), smallInteger("student.ffn"), smallInteger("distillation.max_length"),

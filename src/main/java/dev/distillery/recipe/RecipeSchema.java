@@ -161,6 +161,8 @@ public final class RecipeSchema {
                 .doc("The ablation: train on the dataset's labels only."));
         f.add(flag("distillation", "trim_vocabulary", true).cliInverted("distill", "--no-trim-vocab")
                 .doc("Keep only the word pieces the training data uses."));
+        f.add(integer("distillation", "vocab_min_count", 1).range(1, MAX_INT).cli("distill", "--vocab-min-count")
+                .doc("With trim_vocabulary, keep only the pieces the training data uses at least this many times."));
         f.add(integer("distillation", "epochs", 3).range(1, MAX_INT).cli("distill", "--epochs"));
         f.add(integer("distillation", "batch_size", 32).range(1, MAX_INT).cli("distill", "--batch-size"));
         f.add(number("distillation", "learning_rate", 1e-4).cli("distill", "--lr"));

@@ -130,6 +130,28 @@ class DistillCommandTest {
     }
 
     @Test
+    void aMinimumPieceCountKeepsFewerPiecesAndTheSavedStudentScoresAsInItsManifest() throws Exception {
+        assertEquals(0, distilled.exitCode(), distilled.err());
+        Path out = tmp.resolve("min-count");
+        Result r = TeacherCommandsTest.run(distillArgs(teacher, out, "--vocab-min-count", "4"));
+        assertEquals(0, r.exitCode(), r.err());
+        Manifest m = Manifest.read(out.resolve(Manifest.FILE));
+        assertEquals("4", m.provenance().options().get("vocab_min_count"));
+        Classifier s = Classifier.load(out);
+        int everyPiece = Classifier.load(student).tokenizer().vocabSize();
+        assertTrue(s.tokenizer().vocabSize() < everyPiece, s.tokenizer().vocabSize() + " of " + everyPiece + " pieces");
+        assertEquals(String.valueOf(s.tokenizer().vocabSize()), m.provenance().options().get("kept_vocabulary"));
+        // the student read back from its folder tokenizes as the one scored in memory before saving, which trained on
+        // its trimmed tokenizer's encodings: the same test scores up to the JSON round trip of a double
+        Result eval = TeacherCommandsTest.run("evaluate", "--model", out.toString(), "--data", test.toString(), "--json");
+        assertEquals(0, eval.exitCode(), eval.err());
+        JsonNode scores = JSON.readTree(eval.out());
+        for (String k : List.of("accuracy", "roc_auc", "brier")) {
+            assertEquals(m.metrics().get("test").get(k), scores.get(k).asDouble(), 1e-12, k);
+        }
+    }
+
+    @Test
     void hardLabelsOnlyRunsWithoutTheTeachersOutputs() throws Exception {
         Path out = tmp.resolve("ablation");
         Result r = TeacherCommandsTest.run(distillArgs(teacher, out, "--hard-labels-only", "--no-trim-vocab", "--init", "random"));

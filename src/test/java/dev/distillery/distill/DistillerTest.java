@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** End to end on a tiny BERT teacher fine-tuned on a synthetic URL task. */
@@ -86,6 +87,29 @@ class DistillerTest {
         assertTrue(r.trim().size() < tokenizer.vocabSize(), "the synthetic texts use a subset of the pieces");
         assertEquals(r.trim().tokenizer(), r.tokenizer());
         assertEquals(1, r.student().config().numLayers());
+    }
+
+    @Test
+    void aMinimumPieceCountShrinksTheVocabularyTheStudentTrainsOn() throws IOException {
+        // over the 192 rows and their variants the path words (shop, blog, news, home) come about 24 times each;
+        // syllables, TLDs and the label's words (verify, login) far more often
+        int minCount = 40;
+        DistillOptions o = DistillOptions.defaults().withTrain(TRAIN).withMaxLength(48).withAugmentPerExample(1)
+                .withInit(StudentInit.RANDOM).withVocabMinCount(minCount);
+        StudentSpec spec = StudentSpec.layersOf(teacher.config(), 1);
+        Distiller.DistillResult r = distiller(o).distill(spec, train, validation);
+        assertLossDecreases(r.training());
+        assertEquals(minCount, r.trim().minCount());
+        assertTrue(r.trim().size() < VocabularyTrim.fromTexts(tokenizer, train.texts()).size(),
+                r.trim().size() + " pieces kept");
+        assertEquals(r.trim().size(), r.student().config().vocabSize());
+        assertEquals(r.trim().tokenizer(), r.tokenizer());
+
+        // the hidden-state and attention losses pair tokens one to one, which re-encoded rows no longer do
+        assertThrows(IllegalArgumentException.class,
+                () -> distiller(o.withHiddenWeight(1)).distill(spec, train, validation));
+        assertThrows(IllegalArgumentException.class,
+                () -> distiller(o.withTrimVocabulary(false)).distill(spec, train, validation));
     }
 
     @Test

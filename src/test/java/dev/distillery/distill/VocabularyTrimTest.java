@@ -7,6 +7,7 @@ import dev.distillery.onnx.ImportedEncoder;
 import dev.distillery.onnx.MiniLm;
 import dev.distillery.tensor.Tensor;
 import dev.distillery.tokenize.WordPieceTokenizer;
+import dev.distillery.train.TokenizedExamples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +46,38 @@ class VocabularyTrimTest {
         assertEquals(List.of("[CLS]", "[UNK]", "[SEP]"), List.of(trim.tokenizer().encode("ax").tokens()));
         assertEquals(List.of("[CLS]", "[UNK]", "[SEP]"), List.of(trim.tokenizer().encode("z").tokens()));
         assertThrows(IllegalArgumentException.class, () -> trim.remap(original.encode("z").ids()));
+    }
+
+    @Test
+    void aMinimumCountDropsRarePiecesAndTheStudentRowsAreTheTrimmedTokenizersOwn(@TempDir Path dir) throws IOException {
+        WordPieceTokenizer original = small(dir);
+        // pieces: abc once; ab, b and ##c twice ("bc" is b ##c); . and com once
+        List<String> train = List.of("abc", "ab bc", "ab bc.com");
+        VocabularyTrim all = VocabularyTrim.fromTexts(original, train);
+        VocabularyTrim twice = VocabularyTrim.fromTexts(original, train, 2);
+        assertEquals(1, all.minCount());
+        assertEquals(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "b", "ab", "##c"),
+                twice.tokenizer().vocab().tokens());
+        // "abc" lost its piece and falls back to the shorter kept ones; ".com" has none left, so each becomes [UNK]
+        assertEquals(List.of("[CLS]", "ab", "##c", "[SEP]"), List.of(twice.tokenizer().encode("abc").tokens()));
+        assertEquals(List.of("[CLS]", "ab", "b", "##c", "[UNK]", "[UNK]", "[SEP]"),
+                List.of(twice.tokenizer().encode("ab bc.com").tokens()));
+
+        int maxLength = 5;
+        int[][] originalIds = train.stream().map(t -> original.encode(t, maxLength).ids()).toArray(int[][]::new);
+        int[] labels = {0, 1, 1};
+        TokenizedExamples rows = new TokenizedExamples("train", originalIds, null, labels, 2, original.padId());
+        TokenizedExamples exact = all.studentRows(rows, train, maxLength);
+        TokenizedExamples rare = twice.studentRows(rows, train, maxLength);
+        for (int i = 0; i < train.size(); i++) {
+            assertArrayEquals(all.remap(originalIds[i]), exact.ids()[i], train.get(i));
+            // truncated as the teacher's rows were: [CLS] ab b ##c [SEP] for the third
+            assertArrayEquals(twice.tokenizer().encode(train.get(i), maxLength).ids(), rare.ids()[i], train.get(i));
+        }
+        assertEquals(4, rare.ids()[0].length, "abc is now two pieces");
+        assertArrayEquals(labels, rare.labels());
+        assertThrows(IllegalArgumentException.class, () -> twice.remap(originalIds[0]), "abc was dropped");
+        assertThrows(IllegalArgumentException.class, () -> VocabularyTrim.fromTexts(original, train, 0));
     }
 
     /** Real data: the bundled phishing-URL training split through MiniLM's tokenizer. */
