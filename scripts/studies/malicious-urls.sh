@@ -3,7 +3,7 @@
 # and hard-label ablation, each row of the table one stage; every run pinned to core 1, one thread.
 #
 #   scripts/studies/malicious-urls.sh [data|teacher|student|ablation|data-full|student-full|ablation-full|
-#                                      validation-full|all]
+#                                      replication-full|validation-full|all]
 #   (OUT=/tmp/studies by default)
 #
 # Data: scripts/studies/subsample.py --full (seed 42): 7,272 training rows (all malware and phishing,
@@ -60,7 +60,7 @@ stage_ablation() {
 
 stage_data_full() {
     mkdir -p "$data-full"
-    zcat /work/shared/datasets/malicious-urls/normalized/train.csv.gz >"$data-full/train.csv"
+    zcat ../shared/datasets/malicious-urls/normalized/train.csv.gz >"$data-full/train.csv"
     cp "$data/validation.csv" "$data/test.csv" "$data-full/"
 }
 
@@ -74,7 +74,7 @@ full_shape_3x176=(--student-layers 3 --student-hidden 176 --student-heads 11 --s
 distil_full() { # OUT_NAME then extra options
     local name="$1"; shift
     run ./distillery distill --teacher "$models/mu-teacher" --train "$data-full/train.csv" \
-        --validation "$data-full/validation.csv" --init random --augment 1 --epochs 3 --lr 1e-3 --seed 42 "$@" \
+        --validation "$data-full/validation.csv" --init random --augment 1 --epochs 3 --lr 1e-3 --seed "${seed:-42}" "$@" \
         --out "$models/$name"
     run ./distillery evaluate --model "$models/$name" --data "$data-full/test.csv"
 }
@@ -97,17 +97,25 @@ stage_ablation_full() {
     ablation_full mu-full-3x176-ablation "${full_shape_3x176[@]}"
 }
 
+# The 2 × 176 student again with seed 7, fixed before any score was seen (session 4). Its variants, and so
+# the teacher logits, differ from seed 42's: nothing to copy.
+stage_replication_full() {
+    seed=7 distil_full mu-full-2x176-s7 "${full_shape_2x176[@]}"
+}
+
 # Every model and the teacher on the whole normalised validation split (3,431 rows, the natural class mix).
 stage_validation_full() {
-    zcat /work/shared/datasets/malicious-urls/normalized/validation.csv.gz >"$data-full/validation-full.csv"
-    for m in mu-teacher mu-student3 mu-ablation mu-full-2x176 mu-full-3x176 mu-full-ablation mu-full-3x176-ablation; do
+    zcat ../shared/datasets/malicious-urls/normalized/validation.csv.gz >"$data-full/validation-full.csv"
+    for m in mu-teacher mu-student3 mu-ablation mu-full-2x176 mu-full-3x176 mu-full-ablation mu-full-3x176-ablation \
+        mu-full-2x176-s7; do
         run ./distillery evaluate --model "$models/$m" --data "$data-full/validation-full.csv"
     done
 }
 
 stage="${1:-all}"
 if [ "$stage" = all ]; then
-    stage_data; stage_teacher; stage_student; stage_ablation; stage_data_full; stage_student_full; stage_ablation_full; stage_validation_full
+    stage_data; stage_teacher; stage_student; stage_ablation; stage_data_full; stage_student_full; stage_ablation_full
+    stage_replication_full; stage_validation_full
 else
     "stage_${stage//-/_}"
 fi

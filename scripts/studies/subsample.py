@@ -16,7 +16,8 @@ import os
 import random
 import sys
 
-SHARED = "/work/shared/datasets"
+# The shared datasets sit beside the repository (../shared/datasets), as on the team's machine.
+SHARED = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "datasets"))
 
 
 def read(path):
