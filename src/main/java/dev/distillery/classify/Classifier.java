@@ -377,16 +377,10 @@ public final class Classifier {
 
     /**
      * This classifier with a temperature fitted on {@code heldOut} (never the training rows, whose logits are
-     * over-confident by construction) by NLL, applied only when {@link TemperatureScaling#choose}'s guard accepts
-     * it; records ECE and NLL before and after.
+     * over-confident by construction), applied only when {@link TemperatureScaling#choose}'s guard accepts it;
+     * records ECE and NLL before and after.
      *
-     * @param fittedOn how to name the data in the manifest, e.g. {@code "validation: /data/validation.csv.gz"}
-     */
-    public Classifier calibrated(Dataset heldOut, String fittedOn) {
-        return calibrated(heldOut, fittedOn, CalibrationObjective.NLL, null);
-    }
-
-    /**
+     * @param fittedOn  how to name the data in the manifest, e.g. {@code "validation: /data/validation.csv.gz"}
      * @param objective what the fit minimises on {@code heldOut}
      * @param model     how to name this model in the manifest; null for "this model (fp32)" or its scheme
      */
