@@ -140,7 +140,7 @@ final class VectorGemm {
                 int mc = Math.min(rowHeight, m - i0);
                 int j1 = Math.min(n, j0 + grid.panelsPerTask() * NR);
                 block(transA, a, aOff, lda, pb, padded, c, cOff, ldc, n, k, i0, mc, j0, j1, accumulate, scratch,
-                        sharedA, i0 * k);
+                        sharedA);
             }
         };
         if (split) {
@@ -151,9 +151,8 @@ final class VectorGemm {
     }
 
     /**
-     * Packs every row block of op(A), on the team, for tasks that share it: row block rb starts at
-     * {@code rb·rowHeight·k} and holds its depth blocks one after another, each as {@link #packA}
-     * lays it out.
+     * Packs every row block of op(A), on the team, for tasks that share it, each depth block where
+     * {@link #sharedOffset} says.
      */
     private static float[] packAllOfA(boolean transA, float[] a, int aOff, int lda, int m, int k, int rowHeight,
                                       int rowBlocks) {
@@ -169,8 +168,7 @@ final class VectorGemm {
                 int i0 = t / depthBlocks * rowHeight;
                 int p0 = t % depthBlocks * KB;
                 int mc = Math.min(rowHeight, m - i0);
-                int mcPadded = (mc + MR - 1) / MR * MR;
-                packA(transA, a, aOff, lda, i0, mc, p0, Math.min(KB, k - p0), shared, i0 * k + p0 * mcPadded);
+                packA(transA, a, aOff, lda, i0, mc, p0, Math.min(KB, k - p0), shared, sharedOffset(i0, mc, k, p0));
             }
         };
         Parallel.forRange(rowBlocks * depthBlocks, body);
@@ -178,21 +176,29 @@ final class VectorGemm {
     }
 
     /**
+     * Where depth block p0 of the row band starting at row i0 ({@code mc} rows) lies in a shared
+     * packed A: each band starts at {@code i0·k} and holds its depth blocks one after another, each
+     * as {@link #packA} lays it out (rows padded to whole slivers).
+     */
+    private static int sharedOffset(int i0, int mc, int k, int p0) {
+        return i0 * k + p0 * ((mc + MR - 1) / MR * MR);
+    }
+
+    /**
      * Rows i0..i0+mc and columns j0..j1 of C, over the whole depth. A is packed here, block by
-     * block, unless {@code sharedA} already holds these rows from {@code sharedOff} on.
+     * block, unless {@code sharedA} already holds these rows ({@link #packAllOfA}).
      */
     private static void block(boolean transA, float[] a, int aOff, int lda, float[] pb, int padded,
                               float[] c, int cOff, int ldc, int n, int k, int i0, int mc, int j0, int j1,
-                              boolean accumulate, Scratch scratch, float[] sharedA, int sharedOff) {
+                              boolean accumulate, Scratch scratch, float[] sharedA) {
         float[] pa = sharedA != null ? sharedA : scratch.a;
-        int mcPadded = (mc + MR - 1) / MR * MR;
         for (int p0 = 0; p0 < k; p0 += KB) {
             int kb = Math.min(KB, k - p0);
             int aBlock = 0;
             if (sharedA == null) {
                 packA(transA, a, aOff, lda, i0, mc, p0, kb, pa, 0);
             } else {
-                aBlock = sharedOff + p0 * mcPadded;
+                aBlock = sharedOffset(i0, mc, k, p0);
             }
             int bBlock = p0 * padded;
             for (int jr = j0; jr < j1; jr += NR) {
