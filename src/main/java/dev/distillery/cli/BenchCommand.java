@@ -24,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,8 +47,9 @@ public final class BenchCommand implements Callable<Integer> {
     private static final int LATENCY_TEXTS = 64;
 
     @Option(names = "--model", defaultValue = SentenceEncoder.MINILM, paramLabel = "minilm|DIR",
-            description = "'minilm' (bundled, also run by ONNX Runtime) or a Hugging Face checkpoint folder "
-                    + "(Distillery only). Default: ${DEFAULT-VALUE}.")
+            description = "'minilm' (the bundled ONNX file) or a Hugging Face checkpoint folder (exported to "
+                    + "ONNX in memory, as export-onnx writes it); ONNX Runtime runs the same weights. "
+                    + "Default: ${DEFAULT-VALUE}.")
     String model;
 
     @Option(names = "--threads", paramLabel = "N",
@@ -122,13 +122,8 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Contestant distillery = input -> encoder.frozen().meanPooled(input);
         BenchResult result;
-        Optional<byte[]> onnx = encoder.onnxModel();
-        if (onnx.isPresent()) {
-            try (OrtPeer ort = new OrtPeer(onnx.get(), n, ortSpin)) {
-                result = new Bench(distillery, ort::run, batches, singles, seconds, n).run();
-            }
-        } else {
-            result = new Bench(distillery, null, batches, singles, seconds, n).run();
+        try (OrtPeer ort = new OrtPeer(encoder.onnxModel(), n, ortSpin)) {
+            result = new Bench(distillery, ort::run, batches, singles, seconds, n).run();
         }
         print(result, encoder.name());
         return 0;
@@ -149,14 +144,9 @@ public final class BenchCommand implements Callable<Integer> {
             engines.put(scheme.label(), frozen::meanPooled);
             bytes.put(scheme.label(), frozen.bytes());
         }
-        Optional<byte[]> onnx = encoder.onnxModel();
         Map<String, MultiBench.Figures> figures;
-        if (onnx.isPresent()) {
-            try (OrtPeer ort = new OrtPeer(onnx.get(), n, ortSpin)) {
-                engines.put(ORT, ort::run);
-                figures = new MultiBench(engines, batches, singles, seconds).run();
-            }
-        } else {
+        try (OrtPeer ort = new OrtPeer(encoder.onnxModel(), n, ortSpin)) {
+            engines.put(ORT, ort::run);
             figures = new MultiBench(engines, batches, singles, seconds).run();
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -6,6 +6,7 @@ import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.EncoderInput;
 import dev.distillery.model.FrozenEncoder;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.onnx.BertOnnxExporter;
 import dev.distillery.onnx.ImportedEncoder;
 import dev.distillery.onnx.MiniLm;
 import dev.distillery.tensor.Tensor;
@@ -20,7 +21,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * A BERT-family encoder with its tokenizer, turning texts into sentence embeddings:
@@ -124,11 +124,12 @@ public final class SentenceEncoder {
     }
 
     /**
-     * The ONNX file the weights came from, for running a peer runtime on the same model; read on
-     * request (90 MB for MiniLM), empty for a checkpoint folder.
+     * This encoder as an ONNX model, for running a peer runtime on the same weights: the bundled
+     * file for MiniLM, an export ({@link BertOnnxExporter}) for a checkpoint folder. Made on request
+     * (90 MB for MiniLM).
      */
-    public Optional<byte[]> onnxModel() throws IOException {
-        return bundledOnnx ? Optional.of(MiniLm.modelBytes()) : Optional.empty();
+    public byte[] onnxModel() throws IOException {
+        return bundledOnnx ? MiniLm.modelBytes() : BertOnnxExporter.export(config(), encoder.weights(), false);
     }
 
     /** Tokenizes {@code texts}, cut to {@code maxLength} tokens and padded to the longest. */

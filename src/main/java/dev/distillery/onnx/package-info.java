@@ -1,5 +1,7 @@
 /**
- * Imports encoder weights from ONNX files exported from PyTorch, recovering Hugging Face tensor
- * names and PyTorch layouts by walking the graph. Reads protobuf only; nothing here runs a graph.
+ * ONNX in both directions: imports encoder weights from ONNX files exported from PyTorch, recovering
+ * Hugging Face tensor names and PyTorch layouts by walking the graph, and exports BERT and
+ * DistilBERT classifiers as graphs ONNX Runtime runs on its own. Reads and writes protobuf only;
+ * nothing here runs a graph.
  */
 package dev.distillery.onnx;

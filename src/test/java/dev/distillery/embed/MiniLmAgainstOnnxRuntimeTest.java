@@ -35,7 +35,7 @@ class MiniLmAgainstOnnxRuntimeTest {
         texts = new ArrayList<>(SharedDatasets.urls("phishing-urls/test.csv.gz").subList(0, 112));
         texts.addAll(SharedDatasets.urls("malicious-urls/test.csv.gz").subList(0, 112));
         minilm = SentenceEncoder.load(SentenceEncoder.MINILM);
-        ort = new OrtPeer(minilm.onnxModel().orElseThrow(), 2);
+        ort = new OrtPeer(minilm.onnxModel(), 2);
     }
 
     @AfterAll
