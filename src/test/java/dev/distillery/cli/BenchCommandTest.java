@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distillery.classify.TinyTeacher;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Checks the report's shape only: the figures themselves are timings, which tests never judge. */
@@ -33,5 +36,18 @@ class BenchCommandTest {
                 report.get("latencyRatio").asDouble(), 1e-9);
         assertEquals(8, report.get("seqLen").asInt());
         assertEquals(2, report.get("batch").asInt());
+    }
+
+    @Test
+    void aCheckpointFolderIsTimedAgainstOnnxRuntimeOnItsExport(@TempDir Path tmp) throws Exception {
+        Path folder = TinyTeacher.baseModel(tmp);
+        CommandLine cli = new CommandLine(new Main());
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        int code = cli.execute("bench", "--model", folder.toString(), "--seconds", "0", "--batch-size", "2", "--length",
+                "8", "--json");
+        assertEquals(0, code);
+        JsonNode report = new ObjectMapper().readTree(out.toString());
+        assertTrue(report.get("ortSeqPerSec").isNumber() && report.get("latencyRatio").isNumber(), report.toString());
     }
 }
