@@ -17,6 +17,7 @@ import dev.distillery.onnx.ImportedEncoder;
 import dev.distillery.quant.QuantizedCheckpoint;
 import dev.distillery.quant.QuantizedWeightSource;
 import dev.distillery.onnx.MiniLm;
+import dev.distillery.quant.QuantizationInfo;
 import dev.distillery.tensor.Tensor;
 import dev.distillery.tokenize.WordPieceTokenizer;
 import dev.distillery.train.BatchInference;
@@ -118,11 +119,10 @@ public final class Classifier {
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(base, null, "expected 'minilm' or a Hugging Face checkpoint folder");
         }
-        Path manifestFile = dir.resolve(Manifest.FILE);
-        if (Files.isRegularFile(manifestFile) && Manifest.read(manifestFile).isQuantized()) {
-            throw new CheckpointFormatException(dir + " holds a classifier quantized as "
-                    + Manifest.read(manifestFile).quantization().scheme() + ", which cannot be trained; fine-tune the FP32 "
-                    + "folder it was quantized from (or use distill --qat)");
+        QuantizationInfo quantization = Manifest.quantizationIn(dir);
+        if (quantization != null) {
+            throw new CheckpointFormatException(dir + " holds a classifier quantized as " + quantization.scheme()
+                    + ", which cannot be trained; fine-tune the FP32 folder it was quantized from (or use distill --qat)");
         }
         Checkpoint checkpoint = Checkpoint.read(dir);
         WordPieceTokenizer tokenizer = tokenizerOf(checkpoint);

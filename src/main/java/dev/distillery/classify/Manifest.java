@@ -223,6 +223,15 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
     }
 
     /**
+     * The quantization recorded in {@code dir}'s manifest; null when the folder holds FP32 weights or
+     * has no manifest (a plain Hugging Face folder).
+     */
+    public static QuantizationInfo quantizationIn(Path dir) throws IOException {
+        Path file = dir.resolve(FILE);
+        return Files.isRegularFile(file) ? read(file).quantization() : null;
+    }
+
+    /**
      * Reads and checks a manifest.
      *
      * @throws CheckpointFormatException when the file is not a manifest of a version this build reads, or a field is

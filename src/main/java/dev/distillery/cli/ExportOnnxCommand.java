@@ -82,8 +82,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
 
     /** A quantized folder holds packed weights; an FP32 export of them would not be the model it serves. */
     private static void refuseQuantized(Path dir) throws Exception {
-        Path manifest = dir.resolve(Manifest.FILE);
-        QuantizationInfo quantization = Files.isRegularFile(manifest) ? Manifest.read(manifest).quantization() : null;
+        QuantizationInfo quantization = Manifest.quantizationIn(dir);
         if (quantization != null) {
             throw new IllegalArgumentException(dir + " is quantized (" + quantization.scheme().id()
                     + "); export-onnx writes FP32 models only: export the folder it was quantized from");

@@ -59,7 +59,7 @@ public final class InspectCommand implements Callable<Integer> {
                 parameters += t.elementCount();
             }
             out.printf(Locale.ROOT, "%-12s %s%n", "Checkpoint", path);
-            QuantizationInfo quantization = folder ? quantizationOf(path) : null;
+            QuantizationInfo quantization = folder ? Manifest.quantizationIn(path) : null;
             if (config != null) {
                 printConfig(out, config);
                 if (quantization != null) {
@@ -93,11 +93,6 @@ public final class InspectCommand implements Callable<Integer> {
     }
 
     /** The manifest's quantization object, or null for an FP32 folder or one without a manifest. */
-    private static QuantizationInfo quantizationOf(Path dir) throws IOException {
-        Path manifest = dir.resolve(Manifest.FILE);
-        return Files.isRegularFile(manifest) ? Manifest.read(manifest).quantization() : null;
-    }
-
     /** Scheme, packed against FP32 bytes of the quantized weights, and what stayed FP32; returns the parameter count. */
     private static long printQuantization(PrintWriter out, EncoderConfig config, QuantizationInfo q) {
         Map<String, int[]> expected = WeightNames.expected(config);
