@@ -142,12 +142,14 @@ public final class BertOnnxExporter {
         String qh = node("Transpose", List.of(node("Reshape", List.of(q, splitShape))), attrInts("perm", 0, 2, 1, 3));
         String kt = node("Transpose", List.of(node("Reshape", List.of(k, splitShape))), attrInts("perm", 0, 2, 3, 1));
         String vh = node("Transpose", List.of(node("Reshape", List.of(v, splitShape))), attrInts("perm", 0, 2, 1, 3));
-        String scores = node("Mul", List.of(node("MatMul", List.of(qh, kt)), scalarFloat((float) (1 / Math.sqrt(headSize)))));
+        String scale = scalarFloat((float) (1 / Math.sqrt(headSize)));
+        String scores = node("Mul", List.of(node("MatMul", List.of(qh, kt)), scale));
         String probs = node("Softmax", List.of(node("Add", List.of(scores, mask))), attrInt("axis", -1));
         String context = node("Transpose", List.of(node("MatMul", List.of(probs, vh))), attrInts("perm", 0, 2, 1, 3));
         String merged = node("Reshape", List.of(context, longs(0, 0, inner)));
         String attended = linear(merged, p + (distil ? "attention.out_lin" : "attention.output.dense"), h, inner);
-        String h1 = layerNorm(node("Add", List.of(attended, x)), p + (distil ? "sa_layer_norm" : "attention.output.LayerNorm"));
+        String h1 = layerNorm(node("Add", List.of(attended, x)),
+                p + (distil ? "sa_layer_norm" : "attention.output.LayerNorm"));
         int ffn = config.intermediateSize();
         String up = linear(h1, p + (distil ? "ffn.lin1" : "intermediate.dense"), ffn, h);
         // GELU in its exact erf form, as BERT's "gelu": x·(1 + erf(x/√2))/2.
