@@ -6,6 +6,8 @@ import dev.distillery.io.AtomicFiles;
 import dev.distillery.io.Checkpoint;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.onnx.BertOnnxExporter;
+import dev.distillery.onnx.ImportedEncoder;
+import dev.distillery.onnx.MiniLm;
 import dev.distillery.quant.QuantizationInfo;
 import dev.distillery.tensor.Tensor;
 import java.io.PrintWriter;
@@ -53,9 +55,9 @@ public final class ExportOnnxCommand implements Callable<Integer> {
         EncoderConfig config;
         Map<String, Tensor> weights;
         if (model.equals(SentenceEncoder.MINILM)) {
-            SentenceEncoder minilm = SentenceEncoder.load(model);
+            ImportedEncoder minilm = MiniLm.load();
             config = minilm.config();
-            weights = minilm.encoder().weights();
+            weights = minilm.weights();
         } else {
             Path dir = Path.of(model);
             if (!Files.isDirectory(dir)) {

@@ -15,6 +15,7 @@ import dev.distillery.tensor.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,6 +47,7 @@ public final class BertOnnxExporter {
     private final Map<String, Tensor> weights;
     private final String prefix;
     private final GraphProto.Builder graph = GraphProto.newBuilder();
+    private final Map<String, String> constants = new HashMap<>(); // value → initializer name
     private int counter;
 
     private BertOnnxExporter(EncoderConfig config, Map<String, Tensor> weights) {
@@ -225,24 +227,27 @@ public final class BertOnnxExporter {
         return name;
     }
 
+    /** A float scalar initializer, written once however many nodes use it. */
     private String scalarFloat(float value) {
-        String name = "const_" + counter++;
-        graph.addInitializer(TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
-                .addFloatData(value));
-        return name;
+        return constants.computeIfAbsent("f" + value, k -> constant(TensorProto.newBuilder()
+                .setDataType(TensorProto.DataType.FLOAT_VALUE).addFloatData(value)));
     }
 
     private String scalarLong(long value) {
-        String name = "const_" + counter++;
-        graph.addInitializer(TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE)
-                .addInt64Data(value));
-        return name;
+        return constants.computeIfAbsent("l" + value, k -> constant(TensorProto.newBuilder()
+                .setDataType(TensorProto.DataType.INT64_VALUE).addInt64Data(value)));
     }
 
+    /** A 1-D int64 initializer (shapes, axes). */
     private String longs(long... values) {
+        return constants.computeIfAbsent("v" + Arrays.toString(values), k -> constant(TensorProto.newBuilder()
+                .setDataType(TensorProto.DataType.INT64_VALUE).addDims(values.length)
+                .addAllInt64Data(Arrays.stream(values).boxed().toList())));
+    }
+
+    private String constant(TensorProto.Builder tensor) {
         String name = "const_" + counter++;
-        graph.addInitializer(TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE)
-                .addDims(values.length).addAllInt64Data(Arrays.stream(values).boxed().toList()));
+        graph.addInitializer(tensor.setName(name));
         return name;
     }
 
