@@ -1,6 +1,7 @@
 package dev.distillery.cli;
 
 import dev.distillery.classify.Manifest;
+import dev.distillery.data.TextTransform;
 import dev.distillery.embed.SentenceEncoder;
 import dev.distillery.io.AtomicFiles;
 import dev.distillery.io.Checkpoint;
@@ -78,6 +79,17 @@ public final class ExportOnnxCommand implements Callable<Integer> {
                 config.isDistilBert() || config.typeVocabSize() == 0 ? "" : ", token_type_ids");
         w.printf(Locale.ROOT, "  outputs last_hidden_state [batch, sequence, %d]%s%n", config.hiddenSize(),
                 head ? ", logits [batch, " + config.numLabels() + "] in label order " + config.labels() : "");
+        Path manifestFile = Path.of(model).resolve(Manifest.FILE);
+        if (!model.equals(SentenceEncoder.MINILM) && Files.isRegularFile(manifestFile)) {
+            // What the file leaves to its caller, so predictions match `predict` on the folder.
+            Manifest manifest = Manifest.read(manifestFile);
+            w.printf(Locale.ROOT, "  before: %s, cut to %d tokens%n", manifest.transform() == TextTransform.NONE
+                    ? "texts as they are" : "texts through " + manifest.transform().id(), manifest.maxLength());
+            if (head) {
+                w.printf(Locale.ROOT, "  after:  probabilities = softmax(logits / %s), the calibrated temperature%n",
+                        manifest.temperature());
+            }
+        }
         w.flush();
         return 0;
     }

@@ -48,6 +48,8 @@ class ExportOnnxCommandTest {
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("logits [batch, 2] in label order [benign, phishing]"), r.out());
         assertTrue(r.out().contains("token_type_ids"), r.out());
+        assertTrue(r.out().contains("before: texts through url-normalize, cut to 24 tokens"), r.out());
+        assertTrue(r.out().contains("after:  probabilities = softmax(logits / "), r.out());
 
         Classifier classifier = Classifier.load(teacher);
         List<String> prepared = List.of("paypal.com/login", "news.example.org", "secure-bank.net/verify?id=7");
