@@ -4,7 +4,7 @@
 # default), one thread.
 #
 #   scripts/studies/malicious-urls.sh [data|teacher|student|ablation|data-full|student-full|ablation-full|
-#                                      replication-full|validation-full|all]
+#                                      replication-full|ablation-replication-full|validation-full|all]
 #   (OUT=/tmp/studies by default)
 #   RUNS="3x176:1" CORE=0 scripts/studies/malicious-urls.sh replication-full   (one replication, on core 0)
 #
@@ -89,7 +89,7 @@ stage_student_full() {
 ablation_full() { # OUT_NAME then the shape
     local name="$1"; shift
     run ./distillery distill --teacher "$models/mu-teacher" --train "$data-full/train.csv" \
-        --validation "$data-full/validation.csv" "$@" --init random --hard-labels-only --epochs 3 --lr 1e-3 --seed 42 \
+        --validation "$data-full/validation.csv" "$@" --init random --hard-labels-only --epochs 3 --lr 1e-3 --seed "${seed:-42}" \
         --out "$models/$name"
     run ./distillery evaluate --model "$models/$name" --data "$data-full/test.csv"
 }
@@ -97,6 +97,14 @@ ablation_full() { # OUT_NAME then the shape
 stage_ablation_full() {
     ablation_full mu-full-ablation "${full_shape_2x176[@]}"
     ablation_full mu-full-3x176-ablation "${full_shape_3x176[@]}"
+}
+
+# The chosen 3 × 176 recipe's hard-label twin with seeds 7 and 1 as well (session 5), so distilled and
+# hard-label students are compared seed by seed. SEEDS picks a subset (one per core: SEEDS=7 CORE=0 ...).
+stage_ablation_replication_full() {
+    for s in ${SEEDS:-7 1}; do
+        seed=$s ablation_full "mu-full-3x176-ablation-s$s" "${full_shape_3x176[@]}"
+    done
 }
 
 # The whole normalised validation split (3,431 rows, the natural class mix), scored by `evaluate` only.
@@ -136,7 +144,7 @@ stage_validation_full() {
 stage="${1:-all}"
 if [ "$stage" = all ]; then
     stage_data; stage_teacher; stage_student; stage_ablation; stage_data_full; stage_student_full; stage_ablation_full
-    stage_replication_full; stage_validation_full
+    stage_replication_full; stage_ablation_replication_full; stage_validation_full
 else
     "stage_${stage//-/_}"
 fi
