@@ -9,7 +9,6 @@ import dev.distillery.model.EncoderConfig;
 import dev.distillery.onnx.BertOnnxExporter;
 import dev.distillery.onnx.ImportedEncoder;
 import dev.distillery.onnx.MiniLm;
-import dev.distillery.quant.QuantizationInfo;
 import dev.distillery.tensor.Tensor;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -55,6 +54,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         EncoderConfig config;
         Map<String, Tensor> weights;
+        Manifest manifest = null; // a plain Hugging Face folder has none
         if (model.equals(SentenceEncoder.MINILM)) {
             ImportedEncoder minilm = MiniLm.load();
             config = minilm.config();
@@ -64,7 +64,13 @@ public final class ExportOnnxCommand implements Callable<Integer> {
             if (!Files.isDirectory(dir)) {
                 throw new NoSuchFileException(model, null, "expected 'minilm' or a Hugging Face checkpoint folder");
             }
-            refuseQuantized(dir);
+            Path manifestFile = dir.resolve(Manifest.FILE);
+            manifest = Files.isRegularFile(manifestFile) ? Manifest.read(manifestFile) : null;
+            if (manifest != null && manifest.isQuantized()) {
+                // Its packed weights have no FP32 form that is the model it serves.
+                throw new IllegalArgumentException(dir + " is quantized (" + manifest.quantization().scheme().id()
+                        + "); export-onnx writes FP32 models only: export the folder it was quantized from");
+            }
             Checkpoint checkpoint = Checkpoint.read(dir);
             config = checkpoint.config();
             weights = checkpoint.weights();
@@ -79,10 +85,8 @@ public final class ExportOnnxCommand implements Callable<Integer> {
                 config.isDistilBert() || config.typeVocabSize() == 0 ? "" : ", token_type_ids");
         w.printf(Locale.ROOT, "  outputs last_hidden_state [batch, sequence, %d]%s%n", config.hiddenSize(),
                 head ? ", logits [batch, " + config.numLabels() + "] in label order " + config.labels() : "");
-        Path manifestFile = Path.of(model).resolve(Manifest.FILE);
-        if (!model.equals(SentenceEncoder.MINILM) && Files.isRegularFile(manifestFile)) {
+        if (manifest != null) {
             // What the file leaves to its caller, so predictions match `predict` on the folder.
-            Manifest manifest = Manifest.read(manifestFile);
             w.printf(Locale.ROOT, "  before: %s, cut to %d tokens%n", manifest.transform() == TextTransform.NONE
                     ? "texts as they are" : "texts through " + manifest.transform().id(), manifest.maxLength());
             if (head) {
@@ -92,14 +96,5 @@ public final class ExportOnnxCommand implements Callable<Integer> {
         }
         w.flush();
         return 0;
-    }
-
-    /** A quantized folder holds packed weights; an FP32 export of them would not be the model it serves. */
-    private static void refuseQuantized(Path dir) throws Exception {
-        QuantizationInfo quantization = Manifest.quantizationIn(dir);
-        if (quantization != null) {
-            throw new IllegalArgumentException(dir + " is quantized (" + quantization.scheme().id()
-                    + "); export-onnx writes FP32 models only: export the folder it was quantized from");
-        }
     }
 }
