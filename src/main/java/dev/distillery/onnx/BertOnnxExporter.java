@@ -83,19 +83,17 @@ public final class BertOnnxExporter {
         String x = embeddings(types);
         String mask = additiveMask();
         for (int i = 0; i < config.numLayers(); i++) {
-            x = layer(i, x, mask, i == config.numLayers() - 1 && !withHead ? "last_hidden_state" : null);
+            x = layer(i, x, mask);
         }
+        node("Identity", List.of(x), "last_hidden_state");
+        graph.addOutput(tensorInfo("last_hidden_state", TensorProto.DataType.FLOAT, "batch", "sequence", h));
         if (withHead) {
-            node("Identity", List.of(x), "last_hidden_state");
             String first = node("Gather", List.of(x, scalarLong(0)), attrInt("axis", 1)); // [batch, hidden]
             boolean distil = config.isDistilBert();
             String dense = linear(first, distil ? "pre_classifier" : prefix + "pooler.dense", h, h);
             String pooled = node(distil ? "Relu" : "Tanh", List.of(dense));
             String logits = linear(pooled, "classifier", config.numLabels(), h);
             node("Identity", List.of(logits), "logits");
-        }
-        graph.addOutput(tensorInfo("last_hidden_state", TensorProto.DataType.FLOAT, "batch", "sequence", h));
-        if (withHead) {
             graph.addOutput(tensorInfo("logits", TensorProto.DataType.FLOAT, "batch", config.numLabels()));
         }
         return ModelProto.newBuilder()
@@ -130,7 +128,7 @@ public final class BertOnnxExporter {
         return node("Unsqueeze", List.of(additive, longs(1, 2)));
     }
 
-    private String layer(int i, String x, String mask, String outputName) {
+    private String layer(int i, String x, String mask) {
         boolean distil = config.isDistilBert();
         String p = prefix + (distil ? "transformer.layer." : "encoder.layer.") + i + ".";
         int h = config.hiddenSize();
@@ -159,8 +157,7 @@ public final class BertOnnxExporter {
         String gelu = node("Mul", List.of(node("Mul", List.of(up, node("Add", List.of(erf, scalarFloat(1f))))),
                 scalarFloat(0.5f)));
         String down = linear(gelu, p + (distil ? "ffn.lin2" : "output.dense"), h, ffn);
-        return layerNorm(node("Add", List.of(down, h1)), p + (distil ? "output_layer_norm" : "output.LayerNorm"),
-                outputName);
+        return layerNorm(node("Add", List.of(down, h1)), p + (distil ? "output_layer_norm" : "output.LayerNorm"));
     }
 
     /** x·Wᵀ + b for the Linear {@code name} of [out, in]; W is written transposed. */
@@ -178,10 +175,6 @@ public final class BertOnnxExporter {
     }
 
     private String layerNorm(String x, String name) {
-        return layerNorm(x, name, null);
-    }
-
-    private String layerNorm(String x, String name, String outputName) {
         int h = config.hiddenSize();
         String gamma = initializer(name + ".weight", get(name + ".weight", h).data(), h);
         String beta = initializer(name + ".bias", get(name + ".bias", h).data(), h);
@@ -189,8 +182,7 @@ public final class BertOnnxExporter {
         AttributeProto axis = attrInt("axis", -1);
         AttributeProto eps = AttributeProto.newBuilder().setName("epsilon").setType(AttributeProto.AttributeType.FLOAT)
                 .setF(config.layerNormEps()).build();
-        return outputName == null ? node("LayerNormalization", inputs, axis, eps)
-                : node("LayerNormalization", inputs, outputName, axis, eps);
+        return node("LayerNormalization", inputs, axis, eps);
     }
 
     private String table(String name, int rows, int width) {
