@@ -22,10 +22,7 @@ import java.util.function.Consumer;
  * Batch b = tok.encodeBatch(List.of("a", "b c"), 128);   // seqLen 4, row 0 padded with [PAD], mask 0
  * }</pre>
  */
-public final class WordPieceTokenizer {
-    /** Pass as {@code maxLength} to keep every token. */
-    public static final int NO_TRUNCATION = Integer.MAX_VALUE;
-
+public final class WordPieceTokenizer implements Tokenizer {
     /** Which end loses tokens when truncating, or gains padding. */
     public enum Side { LEFT, RIGHT }
 
@@ -168,6 +165,7 @@ public final class WordPieceTokenizer {
     }
 
     /** Encodes with the truncation length from the tokenizer file, or none for vocab.txt; never pads. */
+    @Override
     public Encoding encode(String text) {
         return encode(text, config.truncation() == null ? NO_TRUNCATION : config.truncation().maxLength());
     }
@@ -176,6 +174,7 @@ public final class WordPieceTokenizer {
      * Encodes {@code text} into at most {@code maxLength} tokens: the text's pieces are cut (at the configured side,
      * right by default) so that the template's special tokens always fit, as Hugging Face's truncation does.
      */
+    @Override
     public Encoding encode(String text, int maxLength) {
         if (maxLength < specialCount) {
             throw new IllegalArgumentException("maxLength " + maxLength + " leaves no room for the " + specialCount
@@ -216,6 +215,7 @@ public final class WordPieceTokenizer {
      * Encodes each text with {@link #encode(String, int)} and pads to the longest in the batch (rounded up to the
      * configured multiple) with the pad id, pad type id and mask 0.
      */
+    @Override
     public Batch encodeBatch(List<String> texts, int maxLength) {
         Encoding[] encodings = new Encoding[texts.size()];
         int seqLen = 0;
@@ -246,6 +246,7 @@ public final class WordPieceTokenizer {
     }
 
     /** WordPiece ids of {@code text} without special tokens or truncation. */
+    @Override
     public int[] tokenize(String text) {
         IntList pieces = new IntList();
         tokenizeInto(text, pieces);
@@ -297,12 +298,58 @@ public final class WordPieceTokenizer {
     }
 
     /** The vocabulary spelling of each id. */
+    @Override
     public String[] tokens(int[] ids) {
         String[] tokens = new String[ids.length];
         for (int i = 0; i < ids.length; i++) {
             tokens[i] = vocab.token(ids[i]);
         }
         return tokens;
+    }
+
+    /**
+     * The text of {@code ids} as Hugging Face's {@code WordPiece} decoder with cleanup writes it:
+     * pieces after the first are joined with a space unless they continue a word ("##"), then the
+     * spaces before punctuation and English contractions are removed. Lower-casing and stripped
+     * accents are not undone. With {@code skipSpecialTokens} the added tokens ([CLS], [PAD], ...)
+     * are left out.
+     */
+    @Override
+    public String decode(int[] ids, boolean skipSpecialTokens) {
+        StringBuilder text = new StringBuilder();
+        boolean first = true;
+        for (int id : ids) {
+            if (skipSpecialTokens && isAdded(id)) {
+                continue;
+            }
+            String token = vocab.token(id);
+            if (!first && token.startsWith(config.continuingPrefix())) {
+                token = token.substring(config.continuingPrefix().length());
+            } else if (!first) {
+                token = " " + token;
+            }
+            first = false;
+            text.append(cleanup(token));
+        }
+        return text.toString();
+    }
+
+    private boolean isAdded(int id) {
+        for (ResolvedAdded[] added : new ResolvedAdded[][] {rawAdded, normalizedAdded}) {
+            for (ResolvedAdded t : added) {
+                if (t.id() == id) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The replacements of Hugging Face's {@code decoders::wordpiece::cleanup}, in its order. */
+    private static String cleanup(String s) {
+        return s.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",")
+                .replace(" ' ", "'").replace(" n't", "n't").replace(" 'm", "'m").replace(" do not", " don't")
+                .replace(" 's", "'s").replace(" 've", "'ve").replace(" 're", "'re");
     }
 
     /** Writes the vocabulary as vocab.txt (one token per line, line n = id n). */
@@ -318,6 +365,7 @@ public final class WordPieceTokenizer {
         return config;
     }
 
+    @Override
     public int vocabSize() {
         return vocab.size();
     }
@@ -332,6 +380,7 @@ public final class WordPieceTokenizer {
         return sepId;
     }
 
+    @Override
     public int padId() {
         return padId;
     }

@@ -227,4 +227,30 @@ class HuggingFaceParityTest {
         }
         mismatches.assertNone(texts.size());
     }
+
+    @Test
+    void decodingGivesTheSameTextAsHuggingFace() throws IOException {
+        Tokenizer ours = WordPieceTokenizer.fromTokenizerJson(uncasedJson);
+        List<String> texts = new ArrayList<>(craftedTexts());
+        texts.addAll(List.of("I don't know, isn't it? You're 'right' . I've seen it ! do not", "a ' b"));
+        texts.addAll(SharedDatasets.urls("phishing-urls/test.csv.gz").subList(0, 200));
+        int differ = 0;
+        List<String> shown = new ArrayList<>();
+        for (String text : texts) {
+            int[] ids = ours.encode(text).ids();
+            long[] asLong = Arrays.stream(ids).asLongStream().toArray();
+            for (boolean skip : new boolean[] {true, false}) {
+                String expected = reference.decode(asLong, skip);
+                String actual = ours.decode(ids, skip);
+                if (!expected.equals(actual) && differ++ < 8) {
+                    shown.add(quote(text) + " (skip " + skip + ")\n    hugging face " + quote(expected)
+                            + "\n    distillery   " + quote(actual));
+                }
+            }
+        }
+        if (differ > 0) {
+            fail(differ + " of " + 2 * texts.size() + " decodings differ from Hugging Face; first ones:\n"
+                    + String.join("\n", shown));
+        }
+    }
 }
