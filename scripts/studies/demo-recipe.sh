@@ -6,7 +6,7 @@
 # phishing from another source (scripts/studies/other_source.py). The test split is scored only in the
 # `final` stage, after the choice.
 #
-#   scripts/studies/demo-recipe.sh [data|candidates|choose|final|all]      (OUT=/tmp/demo-recipe by default)
+#   scripts/studies/demo-recipe.sh [data|teacher|candidates|choose|final|all]      (OUT=/tmp/demo-recipe by default)
 #   CANDIDATES="a b" scripts/studies/demo-recipe.sh candidates            (a subset)
 #
 # The rule, fixed before any candidate was scored: of the candidates at most 1/8 of the teacher's size
@@ -21,8 +21,10 @@ shared="${SHARED_DATASETS:-../shared/datasets}"
 export DISTILLERY_CACHE="$out/cache"
 run() { echo "+ $*" >&2; nice -n 10 "$@"; }
 
-# The demo's teacher: all 7,798 training rows, one epoch, 48 tokens.
-teacher='teacher: {base: minilm, epochs: 1, max_length: 48, learning_rate: 5.0e-5, patience: 0}'
+# The demo's teacher: all 7,798 training rows, one epoch, 48 tokens. Training is seeded and deterministic,
+# so the `teacher` stage fine-tunes it once with train-teacher and every candidate uses that folder.
+teacher_options=(--epochs 1 --max-length 48 --lr 5e-5 --patience 0)
+teacher="teacher: {trained: $out/teacher}"
 
 # name, then the student and distillation sections (YAML flow maps)
 declare -A candidate=(
@@ -72,6 +74,10 @@ stage_data() {
     /usr/bin/python3 scripts/studies/other_source.py "$out/data/other-source" "$shared"
 }
 
+stage_teacher() {
+    [ -f "$out/teacher/distillery.json" ] || run ./distillery train-teacher "${teacher_options[@]}" --out "$out/teacher"
+}
+
 stage_candidates() {
     for c in ${CANDIDATES:-a b c d e f}; do
         mkdir -p "$out/runs"
@@ -80,7 +86,7 @@ stage_candidates() {
             >"$out/runs/$c.log" 2>&1
         evaluate "$out/runs/$c/models/student" "$c" validation other-validation
     done
-    evaluate "$out/runs/a/models/teacher" teacher validation other-validation
+    evaluate "$out/teacher" teacher validation other-validation
 }
 
 # Prints each candidate's size, validation scores and the rule's mean, and the chosen one.
@@ -120,9 +126,10 @@ stage_final() {
 
 case "${1:-all}" in
     data) stage_data ;;
+    teacher) stage_teacher ;;
     candidates) stage_candidates ;;
     choose) stage_choose ;;
     final) stage_final ;;
-    all) stage_data; stage_candidates; stage_choose ;;
+    all) stage_data; stage_teacher; stage_candidates; stage_choose ;;
     *) echo "unknown stage $1" >&2; exit 2 ;;
 esac
