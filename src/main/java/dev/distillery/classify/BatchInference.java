@@ -1,8 +1,9 @@
-package dev.distillery.train;
+package dev.distillery.classify;
 
 import dev.distillery.model.EncoderInput;
 import dev.distillery.model.FrozenClassifier;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.TokenizedExamples;
 import dev.distillery.report.Progress;
 
 import java.io.PrintStream;

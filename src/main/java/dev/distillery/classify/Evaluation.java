@@ -12,7 +12,6 @@ import dev.distillery.eval.Metrics;
 import dev.distillery.eval.RocAuc;
 import dev.distillery.report.MetricTables;
 import dev.distillery.report.Table;
-import dev.distillery.train.BatchInference;
 
 import java.util.LinkedHashMap;
 import java.util.List;

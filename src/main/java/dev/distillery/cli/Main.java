@@ -1,6 +1,6 @@
 package dev.distillery.cli;
 
-import dev.distillery.train.BatchInference;
+import dev.distillery.classify.BatchInference;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,7 +1,9 @@
 package dev.distillery.distill;
 
+import dev.distillery.classify.BatchInference;
 import dev.distillery.data.Dataset;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.TokenizedExamples;
 import dev.distillery.quant.QuantScheme;
 import dev.distillery.robust.AdversarialAugmentation;
 import dev.distillery.robust.AttackOptions;
@@ -10,8 +12,6 @@ import dev.distillery.robust.Robustness;
 import dev.distillery.robust.Scorer;
 import dev.distillery.tokenize.WordPieceTokenizer;
 import dev.distillery.train.AuxiliaryLoss;
-import dev.distillery.train.BatchInference;
-import dev.distillery.train.TokenizedExamples;
 import dev.distillery.train.Trainer;
 import dev.distillery.train.TrainingListener;
 import dev.distillery.train.TrainingResult;

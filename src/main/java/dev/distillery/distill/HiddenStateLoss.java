@@ -2,10 +2,10 @@ package dev.distillery.distill;
 
 import dev.distillery.model.EncoderInput;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.TokenizedExamples;
 import dev.distillery.nn.Linear;
 import dev.distillery.nn.Parameter;
 import dev.distillery.train.AuxiliaryLoss;
-import dev.distillery.train.TokenizedExamples;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,9 +1,9 @@
 package dev.distillery.distill;
 
+import dev.distillery.classify.BatchInference;
 import dev.distillery.io.AtomicFiles;
 import dev.distillery.model.SequenceClassifier;
-import dev.distillery.train.BatchInference;
-import dev.distillery.train.TokenizedExamples;
+import dev.distillery.model.TokenizedExamples;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

@@ -1,8 +1,8 @@
 package dev.distillery.distill;
 
+import dev.distillery.model.TokenizedExamples;
 import dev.distillery.tokenize.Vocab;
 import dev.distillery.tokenize.WordPieceTokenizer;
-import dev.distillery.train.TokenizedExamples;
 
 import java.util.Arrays;
 import java.util.BitSet;

@@ -1,6 +1,5 @@
-package dev.distillery.train;
+package dev.distillery.model;
 
-import dev.distillery.model.EncoderInput;
 
 import java.util.Arrays;
 import java.util.List;

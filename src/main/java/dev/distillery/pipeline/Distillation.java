@@ -1,5 +1,6 @@
 package dev.distillery.pipeline;
 
+import dev.distillery.classify.BatchInference;
 import dev.distillery.classify.Classifier;
 import dev.distillery.classify.DataFile;
 import dev.distillery.classify.Evaluation;
@@ -19,7 +20,6 @@ import dev.distillery.distill.StudentInit;
 import dev.distillery.distill.StudentSpec;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.quant.QuantScheme;
-import dev.distillery.train.BatchInference;
 import dev.distillery.train.CheckpointException;
 import dev.distillery.train.Trainer;
 import dev.distillery.train.TrainingListener;

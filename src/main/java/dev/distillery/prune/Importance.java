@@ -1,11 +1,11 @@
 package dev.distillery.prune;
 
+import dev.distillery.classify.BatchInference;
 import dev.distillery.model.CrossEntropy;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.TokenizedExamples;
 import dev.distillery.nn.Parameter;
-import dev.distillery.train.BatchInference;
-import dev.distillery.train.TokenizedExamples;
 
 import java.util.Arrays;
 import java.util.HashMap;

@@ -1,12 +1,12 @@
 package dev.distillery.robust;
 
+import dev.distillery.classify.BatchInference;
 import dev.distillery.classify.Classifier;
 import dev.distillery.classify.Evaluation;
 import dev.distillery.data.TextTransform;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.TokenizedExamples;
 import dev.distillery.tokenize.WordPieceTokenizer;
-import dev.distillery.train.BatchInference;
-import dev.distillery.train.TokenizedExamples;
 
 import java.util.List;
 

@@ -1,11 +1,13 @@
 package dev.distillery.train;
 
+import dev.distillery.classify.BatchInference;
 import dev.distillery.data.LengthBatches;
 import dev.distillery.eval.ClassificationReport;
 import dev.distillery.eval.Metrics;
 import dev.distillery.model.CrossEntropy;
 import dev.distillery.model.EncoderInput;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.TokenizedExamples;
 import dev.distillery.nn.Parameter;
 import dev.distillery.tensor.Tensor;
 

@@ -8,7 +8,7 @@ import java.util.List;
  * data order, the epoch and batch for dropout), so seed and position are the generator state.
  *
  * @param modelConfig       the model's {@code EncoderConfig} as text, to refuse resuming another model
- * @param dataFingerprint   {@link TokenizedExamples#fingerprint()} of the training set
+ * @param dataFingerprint   {@link dev.distillery.model.TokenizedExamples#fingerprint()} of the training set
  * @param epoch             0-based epoch in progress, or the next one to run
  * @param nextBatch         micro-batch of {@code epoch} to run next; checkpoints fall on optimizer-step boundaries
  * @param epochLossSum      sum of the micro-batch losses of {@code epoch} so far

@@ -1,5 +1,6 @@
 package dev.distillery.verify;
 
+import dev.distillery.classify.BatchInference;
 import dev.distillery.classify.Classifier;
 import dev.distillery.classify.Evaluation;
 import dev.distillery.classify.Provenance;
@@ -9,7 +10,6 @@ import dev.distillery.eval.CalibrationReport;
 import dev.distillery.eval.ClassMetrics;
 import dev.distillery.eval.TemperatureScaling;
 import dev.distillery.pipeline.LabelledFile;
-import dev.distillery.train.BatchInference;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,10 +1,12 @@
-package dev.distillery.train;
+package dev.distillery.classify;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.TokenizedExamples;
+import dev.distillery.testing.Synthetic;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

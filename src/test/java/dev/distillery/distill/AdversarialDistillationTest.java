@@ -1,8 +1,10 @@
 package dev.distillery.distill;
 
+import dev.distillery.classify.BatchInference;
 import dev.distillery.data.Dataset;
 import dev.distillery.data.TextTransform;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.TokenizedExamples;
 import dev.distillery.robust.AdversarialAugmentation;
 import dev.distillery.robust.AttackOptions;
 import dev.distillery.robust.AttackResult;
@@ -10,9 +12,7 @@ import dev.distillery.robust.Perturbation;
 import dev.distillery.robust.Scorer;
 import dev.distillery.testing.Numerics;
 import dev.distillery.tokenize.WordPieceTokenizer;
-import dev.distillery.train.BatchInference;
 import dev.distillery.train.LossFunction;
-import dev.distillery.train.TokenizedExamples;
 import dev.distillery.train.TrainOptions;
 import dev.distillery.train.Trainer;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,14 +1,14 @@
 package dev.distillery.distill;
 
+import dev.distillery.classify.BatchInference;
 import dev.distillery.data.Dataset;
 import dev.distillery.model.CrossEntropy;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.TokenizedExamples;
 import dev.distillery.tokenize.WordPieceTokenizer;
-import dev.distillery.train.BatchInference;
 import dev.distillery.train.EpochSummary;
 import dev.distillery.train.Loss;
 import dev.distillery.train.LossFunction;
-import dev.distillery.train.TokenizedExamples;
 import dev.distillery.train.TrainOptions;
 import dev.distillery.train.Trainer;
 import dev.distillery.train.TrainingResult;

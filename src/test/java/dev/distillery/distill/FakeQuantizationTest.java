@@ -1,20 +1,20 @@
 package dev.distillery.distill;
 
-import dev.distillery.model.SequenceClassifier;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.TokenizedExamples;
 import dev.distillery.nn.Parameter;
 import dev.distillery.quant.QuantScheme;
 import dev.distillery.tensor.Tensor;
 import dev.distillery.train.AdamW;
 import dev.distillery.train.CheckpointFile;
 import dev.distillery.train.EpochSummary;
-import dev.distillery.train.TrainingListener;
 import dev.distillery.train.GradientClipping;
 import dev.distillery.train.LossFunction;
-import dev.distillery.train.TokenizedExamples;
 import dev.distillery.train.TrainOptions;
 import dev.distillery.train.Trainer;
+import dev.distillery.train.TrainingListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

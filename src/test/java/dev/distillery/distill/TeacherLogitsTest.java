@@ -1,8 +1,8 @@
 package dev.distillery.distill;
 
+import dev.distillery.classify.BatchInference;
 import dev.distillery.model.SequenceClassifier;
-import dev.distillery.train.BatchInference;
-import dev.distillery.train.TokenizedExamples;
+import dev.distillery.model.TokenizedExamples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -3,11 +3,11 @@ package dev.distillery.distill;
 import dev.distillery.data.BundledData;
 import dev.distillery.data.Dataset;
 import dev.distillery.data.ReadOptions;
+import dev.distillery.model.TokenizedExamples;
 import dev.distillery.onnx.ImportedEncoder;
 import dev.distillery.onnx.MiniLm;
 import dev.distillery.tensor.Tensor;
 import dev.distillery.tokenize.WordPieceTokenizer;
-import dev.distillery.train.TokenizedExamples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

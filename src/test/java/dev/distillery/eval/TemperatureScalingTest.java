@@ -68,7 +68,7 @@ class TemperatureScalingTest {
         assertTrue(before > 0.1, "the synthetic model is over-confident: ECE " + before);
         assertTrue(after < 0.03, "ECE after scaling " + after + " (before " + before + ")");
         // T > 0 divides every logit alike, so the predicted class cannot change
-        assertArrayEquals(dev.distillery.train.BatchInference.argmax(raw, 3), dev.distillery.train.BatchInference.argmax(scaled, 3));
+        assertArrayEquals(dev.distillery.classify.BatchInference.argmax(raw, 3), dev.distillery.classify.BatchInference.argmax(scaled, 3));
     }
 
     @Test

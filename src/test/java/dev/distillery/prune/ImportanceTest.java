@@ -2,8 +2,8 @@ package dev.distillery.prune;
 
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.TokenizedExamples;
 import dev.distillery.tensor.Tensor;
-import dev.distillery.train.TokenizedExamples;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

@@ -3,8 +3,8 @@ package dev.distillery.prune;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.EncoderInput;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.TokenizedExamples;
 import dev.distillery.nn.Parameter;
-import dev.distillery.train.TokenizedExamples;
 
 import java.util.List;
 import java.util.SplittableRandom;

@@ -1,29 +1,30 @@
-package dev.distillery.train;
+package dev.distillery.testing;
 
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.TokenizedExamples;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** A tiny BERT and a learnable synthetic task for the training tests. */
-final class Synthetic {
-    static final int VOCAB = 30;
-    static final int CLS = 2;
-    static final int SEP = 3;
+/** A tiny BERT and a learnable synthetic task for the training and batch inference tests. */
+public final class Synthetic {
+    public static final int VOCAB = 30;
+    public static final int CLS = 2;
+    public static final int SEP = 3;
     /** The label is 1 exactly when this token occurs. */
-    static final int SIGNAL = 7;
+    public static final int SIGNAL = 7;
 
     private Synthetic() {
     }
 
-    static EncoderConfig config(float dropout) {
+    public static EncoderConfig config(float dropout) {
         return new EncoderConfig("bert", VOCAB, 16, 2, 2, 32, 16, 2, 1e-12f, dropout, dropout, dropout,
                 List.of("benign", "phishing"));
     }
 
-    static SequenceClassifier model(float dropout, long seed) {
+    public static SequenceClassifier model(float dropout, long seed) {
         return SequenceClassifier.create(config(dropout), seed);
     }
 
@@ -31,7 +32,7 @@ final class Synthetic {
      * {@code n} sequences [CLS] t… [SEP] of 3 to 12 tokens drawn from ids 5…29; about half contain
      * {@link #SIGNAL} and are labelled 1, the others never contain it and are labelled 0.
      */
-    static TokenizedExamples examples(String name, int n, long seed) {
+    public static TokenizedExamples examples(String name, int n, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         List<int[]> ids = new ArrayList<>();
         int[] labels = new int[n];

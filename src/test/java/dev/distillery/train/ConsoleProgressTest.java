@@ -1,5 +1,8 @@
 package dev.distillery.train;
 
+import dev.distillery.model.TokenizedExamples;
+import dev.distillery.testing.Synthetic;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

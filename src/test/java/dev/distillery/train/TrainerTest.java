@@ -1,9 +1,12 @@
 package dev.distillery.train;
 
+import dev.distillery.classify.BatchInference;
 import dev.distillery.eval.Metrics;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.TokenizedExamples;
 import dev.distillery.nn.Parameter;
 import dev.distillery.tensor.Tensor;
+import dev.distillery.testing.Synthetic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distillery.classify.BatchInference;
 import dev.distillery.classify.Classifier;
 import dev.distillery.data.Dataset;
 import dev.distillery.eval.ConfusionMatrix;
 import dev.distillery.pipeline.LabelledFile;
 import dev.distillery.robust.RobustnessResult;
 import dev.distillery.robust.Scorer;
-import dev.distillery.train.BatchInference;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
