@@ -3,9 +3,9 @@ package dev.distillery.embed;
 import dev.distillery.testing.SharedDatasets;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.distillery.bench.OrtPeer;
 import dev.distillery.model.EncoderInput;
 import dev.distillery.model.MeanPooling;
+import dev.distillery.testing.OnnxRuntimeRun;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +27,7 @@ class MiniLmAgainstOnnxRuntimeTest {
     private static final int BATCH = 16;
 
     private static SentenceEncoder minilm;
-    private static OrtPeer ort;
+    private static OnnxRuntimeRun ort;
     private static List<String> texts;
 
     @BeforeAll
@@ -35,7 +35,7 @@ class MiniLmAgainstOnnxRuntimeTest {
         texts = new ArrayList<>(SharedDatasets.urls("phishing-urls/test.csv.gz").subList(0, 112));
         texts.addAll(SharedDatasets.urls("malicious-urls/test.csv.gz").subList(0, 112));
         minilm = SentenceEncoder.load(SentenceEncoder.MINILM);
-        ort = new OrtPeer(minilm.onnxModel(), 2);
+        ort = new OnnxRuntimeRun(minilm.onnxModel());
     }
 
     @AfterAll
@@ -58,14 +58,14 @@ class MiniLmAgainstOnnxRuntimeTest {
             EncoderInput input = minilm.tokenize(batch, SentenceEncoder.DEFAULT_MAX_LENGTH);
             float[] ours = frozen ? minilm.frozen().hidden(input) // [batch·seq, hidden]
                     : minilm.encoder().hidden(input);
-            OrtPeer.Output theirs = ort.run(input);
+            float[] theirs = ort.lastHidden(input); // [batch·seq, hidden]
             for (int row = 0; row < input.batch() * input.seqLen(); row++) {
                 if (input.attentionMask()[row] == 0) {
                     padded++;
                     continue; // padding positions are not part of either model's contract
                 }
                 for (int j = 0; j < hidden; j++) {
-                    double diff = Math.abs(ours[row * hidden + j] - theirs.lastHidden()[row * hidden + j]);
+                    double diff = Math.abs(ours[row * hidden + j] - theirs[row * hidden + j]);
                     if (diff > worstHidden) {
                         worstHidden = diff;
                         worstText = batch.get(row / input.seqLen());
@@ -73,7 +73,7 @@ class MiniLmAgainstOnnxRuntimeTest {
                 }
             }
             float[] embeddings = MeanPooling.forward(ours, input, hidden); // [batch, hidden]
-            float[] reference = theirs.meanPooled(); // [batch, hidden]
+            float[] reference = OnnxRuntimeRun.meanPooled(theirs, input, hidden); // [batch, hidden]
             for (int b = 0; b < batch.size(); b++) {
                 SentenceEncoder.normalize(embeddings, b * hidden, hidden);
                 SentenceEncoder.normalize(reference, b * hidden, hidden);

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.distillery.bench.OrtPeer;
 import dev.distillery.io.Checkpoint;
 import dev.distillery.model.EncoderInput;
 import dev.distillery.onnx.ImportedEncoder;
 import dev.distillery.onnx.MiniLm;
 import dev.distillery.testing.Numerics;
+import dev.distillery.testing.OnnxRuntimeRun;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -47,10 +47,13 @@ class SentenceEncoderTest {
         // Same weights and tokenizer; the Vector API may reduce lanes in another order once the
         // JIT has compiled a kernel, so allow a few ulps rather than demanding identical bits.
         Numerics.assertClose(minilm.embed(texts), reloaded.embed(texts), 1e-5, 1e-6, "embeddings");
-        // The folder has no ONNX file of its own: bench's peer runs an export, which must agree with the bundled file.
+        // The folder has no ONNX file of its own: ONNX Runtime runs its export, which must agree with the bundled file.
         EncoderInput input = minilm.tokenize(texts, 64);
-        try (OrtPeer bundled = new OrtPeer(minilm.onnxModel(), 1); OrtPeer exported = new OrtPeer(reloaded.onnxModel(), 1)) {
-            Numerics.assertClose(bundled.run(input).meanPooled(), exported.run(input).meanPooled(), 1e-4, 1e-5,
+        int h = minilm.config().hiddenSize();
+        try (OnnxRuntimeRun bundled = new OnnxRuntimeRun(minilm.onnxModel());
+             OnnxRuntimeRun exported = new OnnxRuntimeRun(reloaded.onnxModel())) {
+            Numerics.assertClose(OnnxRuntimeRun.meanPooled(bundled.lastHidden(input), input, h),
+                    OnnxRuntimeRun.meanPooled(exported.lastHidden(input), input, h), 1e-4, 1e-5,
                     "ONNX Runtime on the bundled file and on the folder's export");
         }
     }

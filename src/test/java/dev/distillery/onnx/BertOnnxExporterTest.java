@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.distillery.bench.OrtPeer;
 import dev.distillery.embed.SentenceEncoder;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.EncoderInput;
@@ -63,8 +62,8 @@ class BertOnnxExporterTest {
         List<String> urls = SharedDatasets.urls("phishing-urls/test.csv.gz").subList(0, 16);
         EncoderInput input = minilm.tokenize(urls, SentenceEncoder.DEFAULT_MAX_LENGTH);
         float[] original;
-        try (OrtPeer ort = new OrtPeer(minilm.onnxModel(), 2)) {
-            original = ort.run(input).lastHidden();
+        try (OnnxRuntimeRun ort = new OnnxRuntimeRun(minilm.onnxModel())) {
+            original = ort.lastHidden(input);
         }
         float[] reexported = OnnxRuntimeRun.outputs(exported, input).get("last_hidden_state");
         int h = minilm.config().hiddenSize();

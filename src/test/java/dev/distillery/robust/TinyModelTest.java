@@ -1,19 +1,11 @@
 package dev.distillery.robust;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distillery.classify.Classifier;
-import dev.distillery.classify.TinyTeacher;
-import dev.distillery.cli.Main;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -21,7 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The attack, the divergence search and the attack command against a trained tiny classifier. */
+/** The attack and the divergence search against a trained tiny classifier (the attack command: cli.AttackCommandTest). */
 class TinyModelTest {
     /** One text scored in two batches of different make-up differs only by summation order and padding. */
     private static final float RESCORE_ATOL = 1e-5f;
@@ -35,14 +27,12 @@ class TinyModelTest {
 
     @TempDir
     static Path shared;
-    static Path teacherDir;
     static Classifier teacher;
     static List<String> phishing;
 
     @BeforeAll
     static void train() throws Exception {
         Classifier trained = TinyUrlModels.trainedTeacher(shared);
-        teacherDir = shared.resolve("teacher");
         teacher = trained.withModel(TinyUrlModels.sharpened(trained.model(), SHARPEN), trained.tokenizer(), trained.maxLength());
         phishing = TinyUrlModels.urls(shared, 40, 5, "phishing");
     }
@@ -86,28 +76,5 @@ class TinyModelTest {
             assertEquals(d.quantizedProbability(), q, RESCORE_ATOL, d.toString());
             assertNotEquals(d.referenceProbability() >= 0.5f, d.quantizedProbability() >= 0.5f, "a disagreement: " + d);
         }
-    }
-
-    @Test
-    void attackCommandPrintsTheTableAndJson() throws Exception {
-        Path data = TinyTeacher.urls(shared.resolve("cli.csv"), 30, 8);
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new Main()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
-        int code = cli.execute("attack", "--model", teacherDir.toString(), "--data", data.toString(), "--budget", "20",
-                "--limit", "6", "--json");
-        assertEquals(0, code, err.toString());
-        JsonNode model = new ObjectMapper().readTree(out.toString()).get("models").get(0);
-        assertEquals(6, model.get("urls").asInt());
-        assertEquals(20, model.get("queryBudget").asInt());
-        assertTrue(err.toString().contains("robust acc"), err.toString());
-        double asr = model.get("attackSuccessRate").asDouble();
-        assertEquals((double) model.get("flipped").asInt() / model.get("cleanCorrect").asInt(), asr, 1e-12);
-
-        StringWriter bad = new StringWriter();
-        int usage = new CommandLine(new Main()).setErr(new PrintWriter(bad)).execute("attack", "--model",
-                teacherDir.toString(), "--limit", "-1");
-        assertNotEquals(0, usage);
-        assertFalse(bad.toString().isEmpty());
     }
 }

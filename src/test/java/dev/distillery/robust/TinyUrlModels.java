@@ -2,14 +2,19 @@ package dev.distillery.robust;
 
 import dev.distillery.classify.Classifier;
 import dev.distillery.classify.TinyTeacher;
-import dev.distillery.cli.Main;
 import dev.distillery.data.Dataset;
 import dev.distillery.data.ReadOptions;
 import dev.distillery.data.TextTransform;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.pipeline.TeacherOptions;
+import dev.distillery.pipeline.TeacherTraining;
 import dev.distillery.tensor.Tensor;
+import dev.distillery.train.TrainOptions;
+import dev.distillery.train.TrainingListener;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A tiny URL classifier trained once by {@code train-teacher} on {@link TinyTeacher}'s synthetic URLs
+ * A tiny URL classifier trained once as {@code train-teacher} would on {@link TinyTeacher}'s synthetic URLs
  * (phishing exactly when a host label says login, verify or secure), a copy with rounded weights, and
  * seeded URL-like texts.
  */
@@ -26,18 +31,17 @@ final class TinyUrlModels {
     private TinyUrlModels() {
     }
 
-    /** Trains the tiny teacher into {@code dir}/teacher (a few seconds) and loads it. */
+    /** Trains the tiny teacher into {@code dir}/teacher (a few seconds), as {@code train-teacher} would, and loads it. */
     static Classifier trainedTeacher(Path dir) throws IOException {
         Path base = TinyTeacher.baseModel(dir.resolve("base"));
         Path train = TinyTeacher.urls(dir.resolve("data/train.csv"), 128, 1);
         Path validation = TinyTeacher.urls(dir.resolve("data/validation.csv"), 24, 2);
         Path out = dir.resolve("teacher");
-        int code = Main.run("train-teacher", "--model", base.toString(), "--train", train.toString(), "--validation",
-                validation.toString(), "--normalize-urls", "--epochs", "8", "--batch-size", "8", "--lr", "2e-3",
-                "--patience", "0", "--max-length", "24", "--seed", "11", "--out", out.toString());
-        if (code != 0) {
-            throw new IllegalStateException("train-teacher failed with exit code " + code);
-        }
+        TrainOptions t = TrainOptions.defaults().withEpochs(8).withBatchSize(8).withLearningRate(2e-3).withSeed(11)
+                .withPatience(0);
+        TeacherTraining.run(new TeacherOptions(base.toString(), null, train, validation, null, null, "label", true, 24, 0,
+                false, t, out, false, "distillery train-teacher (TinyUrlModels)"), new TrainingListener() { },
+                new PrintStream(OutputStream.nullOutputStream()));
         return Classifier.load(out);
     }
 

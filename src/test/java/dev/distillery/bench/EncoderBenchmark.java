@@ -1,4 +1,8 @@
-package dev.distillery.model;
+package dev.distillery.bench;
+
+import dev.distillery.model.EncoderConfig;
+import dev.distillery.model.EncoderInput;
+import dev.distillery.model.SequenceClassifier;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
