@@ -23,9 +23,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Inference and one training step of an all-MiniLM-L6-v2-sized BERT classifier (384 hidden,
  * 6 layers, 12 heads) on whichever kernels {@link dev.distillery.kernel.KernelProvider} picks.
- * Run after {@code ./mvnw -B -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt}:
+ * Run from the repository root:
  * <pre>
- *   java --add-modules jdk.incubator.vector -cp target/test-classes:target/classes:$(cat target/cp.txt) \
+ *   ./mvnw -B -q -pl distillery-bench -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
+ *       -Dmdep.outputFile=target/cp.txt
+ *   java --add-modules jdk.incubator.vector \
+ *       -cp distillery-bench/target/test-classes:distillery-bench/target/classes:$(cat distillery-bench/target/cp.txt) \
  *       org.openjdk.jmh.Main EncoderBenchmark
  * </pre>
  * Add {@code -jvmArgsAppend -Ddistillery.kernels=scalar} for the reference kernels.

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.distillery.cli.Main;
+import dev.distillery.testing.RepositoryFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +82,7 @@ class RecipeCoversCommandsTest {
 
     @Test
     void theReadmeListsEveryField() throws Exception {
-        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        String readme = Files.readString(RepositoryFiles.file("README.md"), StandardCharsets.UTF_8);
         int start = readme.indexOf("## Recipes");
         assertTrue(start >= 0, "README has a Recipes section");
         String section = readme.substring(start);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.distillery.data.LabelMap;
 import dev.distillery.data.TextTransform;
+import dev.distillery.testing.RepositoryFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.StringWriter;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The README's Java API snippet is the code of examples/ClassifyUrls.java, and that example works. */
 class JavaApiTest {
-    private static final Path EXAMPLE = Path.of("examples/ClassifyUrls.java");
+    private static final Path EXAMPLE = RepositoryFiles.file("examples/ClassifyUrls.java");
     private static final List<String> URLS = List.of("http://paypal.com.account-verify.example/login", "https://github.com/",
             "wiki.org/docs", "secure-bank.photo.org/login", "news.com/", "http://www.shop-verify.mail.net/");
 
@@ -47,7 +48,7 @@ class JavaApiTest {
 
     @Test
     void theReadmeSnippetIsTheExamplesCode() throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
+        String readme = Files.readString(RepositoryFiles.file("README.md"));
         int section = readme.indexOf("\n### Java API");
         assertTrue(section >= 0, "README.md has no '### Java API' section");
         int open = readme.indexOf("```java\n", section);

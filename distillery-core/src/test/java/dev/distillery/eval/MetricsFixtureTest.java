@@ -31,7 +31,7 @@ class MetricsFixtureTest {
             JsonNode root = new ObjectMapper().readTree(in);
             assertEquals(GENERATOR, root.get("generator").asText(),
                     "fixture from another script version; regenerate: /usr/bin/python3 scripts/fixtures/metrics_fixture.py"
-                            + " > src/test/resources/fixtures/metrics-v1.json");
+                            + " > distillery-core/src/test/resources/fixtures/metrics-v1.json");
             cases = root.get("cases");
         }
     }

@@ -19,7 +19,7 @@ record Fixture(JsonNode root, EncoderConfig config, EncoderInput input, int[] la
                Map<String, Tensor> weights, Map<String, Tensor> grads) {
 
     static final String REGENERATE = "regenerate with: /usr/bin/python3 scripts/fixtures/make_bert_fixture.py "
-            + "src/test/resources/fixtures";
+            + "distillery-core/src/test/resources/fixtures";
 
     static Fixture load(String family) {
         String resource = "/fixtures/tiny_" + family + "_classifier.json";

@@ -35,7 +35,7 @@ class QuantFixtureTest {
     @BeforeAll
     static void load() throws IOException {
         try (InputStream in = QuantFixtureTest.class.getResourceAsStream(FIXTURE)) {
-            assertTrue(in != null, FIXTURE + " is missing; regenerate it with /usr/bin/python3 scripts/fixtures/make_quant_fixture.py src/test/resources/fixtures");
+            assertTrue(in != null, FIXTURE + " is missing; regenerate it with /usr/bin/python3 scripts/fixtures/make_quant_fixture.py distillery-core/src/test/resources/fixtures");
             doc = new ObjectMapper().readTree(in);
         }
         assertEquals(1, doc.at("/header/script_version").asInt(), "fixture from another script version; regenerate it");

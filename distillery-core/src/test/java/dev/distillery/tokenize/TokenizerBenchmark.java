@@ -17,10 +17,11 @@ import java.util.Map;
 /**
  * Prints single-thread encoding throughput over every dataset URL for this tokenizer and, in the same run, Hugging
  * Face tokenizers through DJL (Rust behind JNI, so its figure includes the per-call crossing). The figure is the best
- * of five passes after two warm-up passes. Run after {@code ./mvnw test-compile}:
+ * of five passes after two warm-up passes. Run from the repository root:
  * <pre>
- * ./mvnw -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/cp.txt
- * java -cp target/test-classes:target/classes:$(cat target/cp.txt) dev.distillery.tokenize.TokenizerBenchmark
+ * ./mvnw -q -pl distillery-core test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/cp.txt
+ * java -cp distillery-core/target/test-classes:distillery-core/target/classes:$(cat distillery-core/target/cp.txt) \
+ *     dev.distillery.tokenize.TokenizerBenchmark
  * </pre>
  * with {@code -Ddistillery.datasets=DIR} when {@code ../shared/datasets} is not beside the checkout.
  */

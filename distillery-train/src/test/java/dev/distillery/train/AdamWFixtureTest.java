@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AdamWFixtureTest {
     private static final String REGENERATE = "regenerate with: /usr/bin/python3 scripts/fixtures/make_adamw_fixture.py "
-            + "src/test/resources/fixtures";
+            + "distillery-train/src/test/resources/fixtures";
 
     private static JsonNode root;
 
