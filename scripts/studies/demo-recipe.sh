@@ -40,6 +40,14 @@ distillation: {augment: 2, epochs: 1, learning_rate: 1.0e-3, vocab_min_count: 2}
 distillation: {augment: 2, epochs: 1, learning_rate: 1.0e-3, vocab_min_count: 2}'
     [f]='student: {layers: 3, hidden: 192, heads: 12, ffn: 768, init: random}
 distillation: {augment: 2, epochs: 2, learning_rate: 1.0e-3, vocab_min_count: 2}'
+    # e and f are over the eighth (8,373 pieces at count 2: the variants repeat most pieces); a third layer
+    # needs about 7,150 pieces or fewer
+    [g]='student: {layers: 3, hidden: 192, heads: 12, ffn: 768, init: random}
+distillation: {augment: 2, epochs: 1, learning_rate: 1.0e-3, vocab_min_count: 6}'
+    [h]='student: {layers: 2, hidden: 192, heads: 12, ffn: 768, init: random}
+distillation: {augment: 2, epochs: 2, learning_rate: 1.0e-3, vocab_min_count: 2}'
+    [i]='student: {layers: 3, hidden: 192, heads: 12, ffn: 768, init: random}
+distillation: {augment: 2, epochs: 2, learning_rate: 1.0e-3, vocab_min_count: 6}'
 )
 
 recipe() { # NAME SECTIONS QUANTIZATION VERIFICATION
@@ -79,7 +87,7 @@ stage_teacher() {
 }
 
 stage_candidates() {
-    for c in ${CANDIDATES:-a b c d e f}; do
+    for c in ${CANDIDATES:-a b c d e f g h i}; do
         mkdir -p "$out/runs"
         /usr/bin/time -f "%e" -o "$out/runs/$c.seconds" \
             nice -n 10 ./distillery run "$(recipe "$c" "${candidate[$c]}" '[]' '{enabled: false}')" \
@@ -91,7 +99,7 @@ stage_candidates() {
 
 # Prints each candidate's size, validation scores and the rule's mean, and the chosen one.
 stage_choose() {
-    for c in ${CANDIDATES:-a b c d e f}; do
+    for c in ${CANDIDATES:-a b c d e f g h i}; do
         local bytes teacher_bytes v o
         bytes=$(du -cb "$out/runs/$c/models/student"/* | tail -1 | cut -f1)
         teacher_bytes=$(du -cb "$out/runs/$c/models/teacher"/* | tail -1 | cut -f1)
