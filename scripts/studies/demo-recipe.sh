@@ -3,8 +3,9 @@
 # Every candidate is a recipe run the way `./distillery demo` runs (bundled phishing-urls splits, the
 # demo's teacher from one shared cache, so the teacher and its logits are computed once), without
 # quantization or verification; each student is then scored on the bundled validation split and on
-# phishing from another source (scripts/studies/other_source.py). The test split is scored only in the
-# `final` stage, after the choice.
+# phishing from another source (scripts/studies/other_source.py). The choice reads only those validation
+# scores; the test split is scored in the `final` stage (the distillation's own log also prints a test
+# comparison, since the bundled data include the test split; the choice does not read it).
 #
 #   scripts/studies/demo-recipe.sh [data|teacher|candidates|choose|final|all]      (OUT=/tmp/demo-recipe by default)
 #   CANDIDATES="a b" scripts/studies/demo-recipe.sh candidates            (a subset)
@@ -12,8 +13,8 @@
 # The rule, fixed before any candidate was scored: of the candidates at most 1/8 of the teacher's size
 # on disk, the one with the highest mean F1 (phishing) over the bundled validation split and the
 # other-source validation set; then its hard-label twin (same shape, labels only, as many optimizer
-# steps or more) is run, and the chosen student, its quantized forms and the twin are scored on the
-# test split and on the other-source test set.
+# steps) is run, and the demo's models (made by the chosen recipe) and the twin are scored on the test
+# split and on the other-source test set (stage final).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 out="${OUT:-/tmp/demo-recipe}"
@@ -113,23 +114,24 @@ stage_choose() {
                 END { print "chosen: " chosen }'
 }
 
-# The chosen candidate (CHOSEN) as the demo runs it (quantized, verified), its hard-label twin, and the
-# scores on test and on the other-source test set.
+# After the choice: the demo itself (`./distillery demo --out DEMO`, whose recipe is the chosen candidate with
+# the teacher fine-tuned in the run, quantized and verified) scored on test and on the other-source test set,
+# and the chosen candidate's hard-label twin (same shape and vocabulary rule, labels only, as many optimizer
+# steps) distilled from the demo's teacher and scored the same way.
 stage_final() {
-    local c="${CHOSEN:?set CHOSEN to the candidate stage_choose printed}"
-    # as many optimizer steps: without the variants an epoch has 1/(1 + augment) of the rows
+    local c="${CHOSEN:?set CHOSEN to the candidate stage_choose printed}" demo="${DEMO:?set DEMO to the demo output folder}"
     local epochs augment twin
     epochs=$(grep -oE 'epochs: [0-9]+' <<<"${candidate[$c]}" | grep -oE '[0-9]+')
     augment=$(grep -oE 'augment: [0-9]+' <<<"${candidate[$c]}" | grep -oE '[0-9]+')
+    # without the variants an epoch has 1/(1 + augment) of the rows
     twin=$(sed -E "s/distillation: \{/distillation: {hard_labels_only: true, /; s/epochs: [0-9]+/epochs: $((epochs * (1 + augment)))/" \
         <<<"${candidate[$c]}")
-    run ./distillery run "$(recipe "$c-final" "${candidate[$c]}" '[int8, nf4-dq]' \
-        '{enabled: true, attack_urls: 50, attack_budget: 100}')" >"$out/runs/$c-final.log" 2>&1
+    for m in teacher student student-int8 student-nf4-dq; do
+        evaluate "$demo/models/$m" "demo-$m" validation other-validation test other-test
+    done
+    teacher="teacher: {trained: $demo/models/teacher}"
     run ./distillery run "$(recipe "$c-twin" "$twin" '[]' '{enabled: false}')" >"$out/runs/$c-twin.log" 2>&1
     evaluate "$out/runs/$c-twin/models/student" twin validation other-validation test other-test
-    for m in teacher student student-int8 student-nf4-dq; do
-        evaluate "$out/runs/$c-final/models/$m" "final-$m" validation other-validation test other-test
-    done
 }
 
 case "${1:-all}" in
