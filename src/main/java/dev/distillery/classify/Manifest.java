@@ -1,6 +1,5 @@
 package dev.distillery.classify;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,6 +10,7 @@ import dev.distillery.eval.TemperatureFit;
 import dev.distillery.io.AtomicFiles;
 import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.io.HfConfig;
+import dev.distillery.io.JsonFiles;
 import dev.distillery.quant.QuantizationInfo;
 
 import java.io.IOException;
@@ -242,12 +242,7 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
             throw new NoSuchFileException(file.toString(), null,
                     "no " + FILE + " manifest; expected a folder saved by distillery train-teacher");
         }
-        JsonNode root;
-        try {
-            root = Manifest.JSON.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            throw new CheckpointFormatException(file + " is not valid JSON (" + e.getOriginalMessage() + ")", e);
-        }
+        JsonNode root = JsonFiles.read(file);
         if (root == null || !root.isObject() || !FORMAT.equals(root.path("format").asText(null))) {
             throw new CheckpointFormatException(file + " is not a Distillery manifest: expected \"format\": \"" + FORMAT + "\"");
         }

@@ -10,6 +10,7 @@ import dev.distillery.tokenize.WordPieceTokenizer.Side;
 import dev.distillery.tokenize.WordPieceTokenizer.TemplateSlot;
 import dev.distillery.tokenize.WordPieceTokenizer.Truncation;
 
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -34,6 +35,9 @@ final class TokenizerJson {
             root = new ObjectMapper().readTree(in);
         } catch (JacksonException e) {
             throw new InvalidTokenizerException(source + ": not valid JSON (" + e.getOriginalMessage() + ")");
+        } catch (CharConversionException e) {
+            // Jackson guesses UTF-16 or UTF-32 from zero bytes, then finds the guess wrong
+            throw new InvalidTokenizerException(source + ": not UTF-8 JSON text (" + e.getMessage() + ")");
         }
         if (root == null || !root.isObject()) {
             throw new InvalidTokenizerException(source + ": expected a JSON object at the top level");

@@ -1,0 +1,35 @@
+package dev.distillery.data;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.distillery.testing.ParserContract;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Coverage-guided fuzzing of the dataset readers: the first byte picks the format (its value mod 3: CSV, TSV,
+ * JSONL, so the seeds start with '0', '1' or '2'), the rest is the file, gzipped or not (the reader looks at
+ * the magic bytes). Any bytes give rows or a {@link DatasetException} naming the file. Seeds:
+ * {@code DatasetReaderFuzzTestInputs/datasetFile}.
+ */
+class DatasetReaderFuzzTest {
+    private static final DatasetFormat[] FORMATS = {DatasetFormat.CSV, DatasetFormat.TSV, DatasetFormat.JSONL};
+
+    @FuzzTest
+    void datasetFile(byte[] input) {
+        if (input.length == 0) {
+            return;
+        }
+        DatasetFormat format = FORMATS[(input[0] & 0xff) % FORMATS.length];
+        Path file = ParserContract.file("data." + format.name().toLowerCase(java.util.Locale.ROOT),
+                Arrays.copyOfRange(input, 1, input.length));
+        // the URL transform runs on every text, so it is fuzzed too
+        ReadOptions options = ReadOptions.defaults().withFormat(format).withTransform(TextTransform.URL_NORMALIZE);
+        ParserContract.check(DatasetException.class, file, () -> {
+            try (DatasetReader rows = DatasetReader.open(file, options)) {
+                for (Row row : rows) {
+                    row.text();
+                }
+            }
+        });
+    }
+}
