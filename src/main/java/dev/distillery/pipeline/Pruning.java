@@ -128,10 +128,10 @@ public final class Pruning {
         if (afterTest != null) {
             manifest = manifest.withMetrics("test", afterTest.summary());
         }
-        Files.createDirectories(o.out());
-        Files.deleteIfExists(o.out().resolve(SparseWeights.FILE));
-        after.save(o.out(), manifest);
-        boolean storedSparse = o.sparseStorage() && o.sparsity() > 0 && SparseWeights.sparsify(o.out());
+        boolean[] sparse = new boolean[1];
+        manifest = after.save(o.out(), manifest, dir -> sparse[0] = o.sparseStorage() && o.sparsity() > 0
+                && SparseWeights.sparsify(dir));
+        boolean storedSparse = sparse[0];
 
         Dataset timing = test.size() > 0 ? test : validation.size() > 0 ? validation : train;
         double[] latency = o.latencyRuns() == 0 ? new double[] {Double.NaN, Double.NaN}

@@ -1,6 +1,8 @@
 package dev.distillery.classify;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.testing.ParserContract;
 import java.nio.file.Path;
@@ -14,5 +16,13 @@ class ManifestFuzzTest {
     void manifest(byte[] bytes) {
         Path file = ParserContract.file(Manifest.FILE, bytes);
         ParserContract.check(CheckpointFormatException.class, file, () -> Manifest.read(file));
+    }
+
+    /** Found by the fuzzer: '{' and zero bytes make Jackson guess UTF-32, and it threw a bare CharConversionException. */
+    @Test
+    void bytesJacksonTakesForUtf32() {
+        Path file = ParserContract.file(Manifest.FILE, ParserContract.input(getClass(), "manifest", "utf32-guess.json"));
+        String message = ParserContract.message(CheckpointFormatException.class, file.toString(), () -> Manifest.read(file));
+        assertTrue(message.startsWith(file + " is not UTF-8 JSON text (Invalid UTF-32 character"), message);
     }
 }

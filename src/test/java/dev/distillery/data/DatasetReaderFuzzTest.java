@@ -1,6 +1,8 @@
 package dev.distillery.data;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.distillery.testing.ParserContract;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -31,5 +33,18 @@ class DatasetReaderFuzzTest {
                 }
             }
         });
+    }
+
+    /** Found by the fuzzer: a quoted header field holding a line break made the message two lines. */
+    @Test
+    void lineBreakInAColumnName() {
+        byte[] input = ParserContract.input(getClass(), "datasetFile", "line-break-in-column-name.csv");
+        Path file = ParserContract.file("data.csv", Arrays.copyOfRange(input, 1, input.length));
+        assertEquals(file + ":1: no text column: neither 'url' nor 'text' is present; columns present: [wrlx, \\n1,label\\nurl,label\\nhttp://a.co#l,label\\n/x,];"
+                + " name the text column explicitly", ParserContract.message(DatasetException.class, file.toString(), () -> {
+                    try (DatasetReader rows = DatasetReader.open(file, ReadOptions.defaults().withFormat(DatasetFormat.CSV))) {
+                        rows.forEach(Row::text);
+                    }
+                }));
     }
 }

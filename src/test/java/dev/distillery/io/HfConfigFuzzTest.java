@@ -1,6 +1,8 @@
 package dev.distillery.io;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.distillery.testing.ParserContract;
 import java.nio.file.Path;
 
@@ -13,5 +15,13 @@ class HfConfigFuzzTest {
     void configJson(byte[] bytes) {
         Path file = ParserContract.file("config.json", bytes);
         ParserContract.check(CheckpointFormatException.class, file, () -> HfConfig.read(file));
+    }
+
+    /** Found by the fuzzer: '{' and zero bytes make Jackson guess UTF-32, and it threw a bare CharConversionException. */
+    @Test
+    void bytesJacksonTakesForUtf32() {
+        Path file = ParserContract.file("config.json", ParserContract.input(getClass(), "configJson", "utf32-guess.json"));
+        assertEquals(file + " is not UTF-8 JSON text (Invalid UTF-32 character 0x21ff0000 (above 0x0010ffff) at char #30,"
+                + " byte #123))", ParserContract.message(CheckpointFormatException.class, file.toString(), () -> HfConfig.read(file)));
     }
 }

@@ -3,6 +3,8 @@ package dev.distillery.serve;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.distillery.testing.ParserContract;
 
 /**
@@ -29,5 +31,13 @@ class ClassifyRequestFuzzTest {
                 throw e;
             }
         });
+    }
+
+    /** Found by the fuzzer: a field name holding a line break made the message two lines. */
+    @Test
+    void lineBreakInAFieldName() {
+        byte[] body = ParserContract.input(getClass(), "requestBody", "line-break-in-field-name.json");
+        assertEquals("unknown field \"i\\nputs\"; expected {\"inputs\": [\"text\", ...]}",
+                ParserContract.message(ApiException.class, "", () -> ClassifyRequest.parse(body, LIMITS)));
     }
 }

@@ -79,6 +79,33 @@ public final class ParserContract {
         return file;
     }
 
+    /**
+     * A committed input of a fuzz target: {@code <TestClass>Inputs/<method>/<name>} beside the test class, where
+     * Jazzer also reads it as a seed and writes what it finds.
+     */
+    public static byte[] input(Class<?> testClass, String method, String name) {
+        String resource = testClass.getSimpleName() + "Inputs/" + method + "/" + name;
+        try (java.io.InputStream in = testClass.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("no resource " + resource + " beside " + testClass.getName());
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The message of what {@code parse} throws, after checking it is {@code expected} and names {@code source}. */
+    public static String message(Class<? extends Exception> expected, String source, Parse parse) {
+        check(expected, source, parse);
+        try {
+            parse.run();
+        } catch (Exception e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("parsing succeeded: expected " + expected.getSimpleName());
+    }
+
     private static Path scratchDir() {
         try {
             Path shm = Path.of("/dev/shm");

@@ -1,6 +1,8 @@
 package dev.distillery.tokenize;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.distillery.testing.ParserContract;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,5 +32,15 @@ class TokenizerFilesFuzzTest {
             }
             t.encodeBatch(TEXTS, 8);
         });
+    }
+
+    /** Found by the fuzzer (and known before it): a vocab.txt that is not UTF-8 ended in "error: Input length = 1". */
+    @Test
+    void vocabTxtThatIsNotUtf8() {
+        byte[] input = ParserContract.input(getClass(), "tokenizerFile", "vocab-invalid-utf8.txt");
+        Path file = ParserContract.file("vocab.txt", java.util.Arrays.copyOfRange(input, 1, input.length));
+        assertEquals(file + ": bytes are not valid UTF-8 at line 12, byte 1 of the line (0x81); a vocab.txt is UTF-8 text,"
+                + " one token per line", ParserContract.message(InvalidTokenizerException.class, file.toString(),
+                () -> WordPieceTokenizer.fromVocabTxt(file, true)));
     }
 }
