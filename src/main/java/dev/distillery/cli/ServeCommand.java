@@ -31,11 +31,13 @@ import java.util.concurrent.Callable;
                 "      -H 'Content-Type: application/json' \\",
                 "      -d '{\"inputs\": [\"http://paypal.com.account-verify.example/login\"]}'",
                 "",
-                "Exposed to the network, with keys and TLS:",
+                "Exposed to the network, with keys and TLS (docs/serving.md):",
                 "  openssl rand -hex 32 > keys.txt && chmod 600 keys.txt",
-                "  DISTILLERY_TLS_KEYSTORE_PASSWORD=... distillery serve --model models/student \\",
-                "      --host 0.0.0.0 --api-key-file keys.txt --tls-keystore server.p12",
-                "  curl -s https://HOST:8080/v1/classify -H \"Authorization: Bearer $(cat keys.txt)\" ..."})
+                "  export DISTILLERY_TLS_KEYSTORE_PASSWORD=...",
+                "  distillery serve --model models/student --host 0.0.0.0 \\",
+                "      --api-key-file keys.txt --tls-keystore server.p12",
+                "  curl -s https://HOST:8080/v1/classify \\",
+                "      -H \"Authorization: Bearer $(cat keys.txt)\" ..."})
 public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "The classifier folder to serve (the student).")
     Path model;

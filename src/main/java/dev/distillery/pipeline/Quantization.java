@@ -181,9 +181,9 @@ public final class Quantization {
         ModelFolder.write(o.out(), dir -> {
             QuantizedCheckpoint.write(dir, config, dense, stored, fp32.tokenizerFile(), fp32.lowerCase());
             Map<String, FileDigest> files = ModelFolder.digests(dir);
-            // The saved report states the folder's final size, which includes the report itself and the manifest
-            // recording its digest: write it, measure, and rewrite until the figure it states is the one measured
-            // (only the digit count of a size can move it, so this settles in a round or two).
+            // The saved report states the model's final size on disk (its files and the manifest, not the reports), and
+            // the manifest records the reports' digests and sizes: write the report, measure, and rewrite until the
+            // figure it states is the one measured (only the digit count of a size can move it: a round or two).
             long folderAfter = 0;
             for (int round = 0; round < 8; round++) {
                 saved[0] = new QuantizationResult(o.out(), info, layers, weightsBefore, weightsAfter, folderBefore,
@@ -196,7 +196,7 @@ public final class Quantization {
                     withReports.put(report, FileDigest.of(dir.resolve(report)));
                 }
                 long measured = HfConfig.pretty(manifest.withFiles(withReports).toJson()).getBytes(StandardCharsets.UTF_8).length;
-                for (FileDigest d : withReports.values()) {
+                for (FileDigest d : files.values()) {
                     measured += d.sizeBytes();
                 }
                 if (measured == folderAfter) {

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a user sees on the command line for each parser's malformed input: exit code 1 (2 for a recipe, which is
  * the command line written down) and exactly one line, {@code error: FILE...: what is wrong}. Each case is one of
- * the kinds of input the fuzz targets found or exercise.
+ * the kinds of input the fuzz targets found or exercise. A damaged file in a saved model folder is first caught by
+ * the manifest's digests; {@code --no-verify} lets the parser see it.
  */
 class MalformedInputCliTest {
     @TempDir
@@ -84,7 +85,19 @@ class MalformedInputCliTest {
         bytes[seventh + 1] = (byte) 0x81;
         Files.write(vocab, bytes);
         assertOneLineError(1, vocab + ": ", "bytes are not valid UTF-8 at line 7, byte 2 of the line (0x81)",
+                "evaluate", "--no-verify", "--model", dir.toString(), "--data", data.toString());
+    }
+
+    @Test
+    void aModelFileChangedSinceItWasSavedIsNamedBeforeItIsParsed() throws IOException {
+        Path dir = modelCopy();
+        Path config = dir.resolve(Checkpoint.CONFIG);
+        Files.writeString(config, "{}");
+        assertOneLineError(1, config + " has 2 bytes but " + dir.resolve(Manifest.FILE) + " records ",
+                "it changed after the model was saved; restore the folder, or load it unchecked with --no-verify",
                 "evaluate", "--model", dir.toString(), "--data", data.toString());
+        assertOneLineError(1, config + " has no \"model_type\"", "", "evaluate", "--no-verify", "--model", dir.toString(),
+                "--data", data.toString());
     }
 
     @Test
@@ -94,7 +107,7 @@ class MalformedInputCliTest {
         Path json = dir.resolve(Checkpoint.TOKENIZER_JSON);
         Files.writeString(json, "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"[PAD]\": 0,}}}");
         assertOneLineError(1, json + ": not valid JSON", "Unexpected character ('}'",
-                "evaluate", "--model", dir.toString(), "--data", data.toString());
+                "evaluate", "--no-verify", "--model", dir.toString(), "--data", data.toString());
     }
 
     @Test
@@ -103,7 +116,7 @@ class MalformedInputCliTest {
         Files.delete(dir.resolve(Checkpoint.VOCAB));
         Path json = dir.resolve(Checkpoint.TOKENIZER_JSON);
         Files.writeString(json, "{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"vocab\": {\"a\\nb\": 3}}}");
-        assertOneLineError(1, json + ": field 'model.vocab'", "'a\\nb' has 3", "evaluate", "--model", dir.toString(),
+        assertOneLineError(1, json + ": field 'model.vocab'", "'a\\nb' has 3", "evaluate", "--no-verify", "--model", dir.toString(),
                 "--data", data.toString());
     }
 
@@ -113,7 +126,7 @@ class MalformedInputCliTest {
         Path config = dir.resolve(Checkpoint.CONFIG);
         Files.write(config, resource("io/HfConfigFuzzTestInputs/configJson/utf32-guess.json"));
         assertOneLineError(1, config + " is not UTF-8 JSON text", "Invalid UTF-32 character",
-                "evaluate", "--model", dir.toString(), "--data", data.toString());
+                "evaluate", "--no-verify", "--model", dir.toString(), "--data", data.toString());
         assertOneLineError(1, config + " is not UTF-8 JSON text", "Invalid UTF-32 character", "inspect", dir.toString());
     }
 
@@ -123,7 +136,7 @@ class MalformedInputCliTest {
         Path weights = dir.resolve(Checkpoint.WEIGHTS);
         byte[] bytes = Files.readAllBytes(weights);
         Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length - 100));
-        assertOneLineError(1, weights.toString(), "", "evaluate", "--model", dir.toString(), "--data", data.toString());
+        assertOneLineError(1, weights.toString(), "", "evaluate", "--no-verify", "--model", dir.toString(), "--data", data.toString());
         assertOneLineError(1, weights.toString(), "", "inspect", dir.toString());
     }
 
@@ -133,7 +146,7 @@ class MalformedInputCliTest {
         Path manifest = dir.resolve(Manifest.FILE);
         Files.writeString(manifest, "{\"format\": \"distillery-classifier\", ");
         assertOneLineError(1, manifest + " is not valid JSON", "end-of-input",
-                "evaluate", "--model", dir.toString(), "--data", data.toString());
+                "evaluate", "--no-verify", "--model", dir.toString(), "--data", data.toString());
     }
 
     @Test
