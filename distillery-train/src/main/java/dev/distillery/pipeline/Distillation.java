@@ -4,6 +4,7 @@ import dev.distillery.classify.BatchInference;
 import dev.distillery.classify.Classifier;
 import dev.distillery.classify.DataFile;
 import dev.distillery.classify.Evaluation;
+import dev.distillery.classify.LogitsCache;
 import dev.distillery.classify.Manifest;
 import dev.distillery.classify.Provenance;
 import dev.distillery.data.BundledData;
@@ -103,6 +104,13 @@ public final class Distillation {
                 spec.hiddenSize(), spec.heads(), spec.ffnSize(), options.init().name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 options.hardLabelsOnly() ? ", hard labels only" : "");
 
+        LogitsCache corpus = null;
+        if (o.teacherLogits() != null) {
+            // checked before any teacher pass: a cache from another teacher or length would silently mix two teachers
+            corpus = LogitsCache.read(o.teacherLogits());
+            corpus.requireMatches(o.teacherLogits(), o.teacher(), teacher, options.maxLength());
+            log.printf("teacher logits cache: %s, %,d rows by %s%n", o.teacherLogits(), corpus.rows(), corpus.teacherName());
+        }
         Path checkpoints = o.out().resolve(TeacherTraining.CHECKPOINTS);
         if (o.resume() && !Files.isRegularFile(checkpoints.resolve(Trainer.LAST))) {
             // before the teacher's logits are computed: a resume without a checkpoint would redo them for nothing
@@ -111,8 +119,12 @@ public final class Distillation {
         }
         Files.createDirectories(checkpoints);
         TeacherTraining.StepClock clock = new TeacherTraining.StepClock(progress);
-        Distiller.DistillResult distilled = new Distiller(new Distiller.Teacher(teacher.model(), teacher.tokenizer()), options)
-                .teacherLogitsCache(checkpoints.resolve("teacher-logits.bin"))
+        Distiller distiller = new Distiller(new Distiller.Teacher(teacher.model(), teacher.tokenizer()), options)
+                .teacherLogitsCache(checkpoints.resolve("teacher-logits.bin"));
+        if (corpus != null) {
+            distiller.teacherLogitsFrom(o.teacherLogits(), corpus, log);
+        }
+        Distiller.DistillResult distilled = distiller
                 .checkpointDir(checkpoints)
                 .adversarial(o.adversarial())
                 .listener(clock)
@@ -202,6 +214,7 @@ public final class Distillation {
         m.put("max_train_rows", String.valueOf(o.maxTrainRows()));
         m.put("train_rows_used", String.valueOf(trainRows));
         m.put("augmented_rows", String.valueOf(r.augmentedTexts().size()));
+        m.put("teacher_logits_cache", o.teacherLogits() == null ? "none" : o.teacherLogits().toAbsolutePath().normalize().toString());
         if (o.adversarial() != null) {
             m.put("adversarial_urls_attacked", String.valueOf(o.adversarial().urls()));
             m.put("adversarial_query_budget", String.valueOf(o.adversarial().attack().queryBudget()));

@@ -29,17 +29,29 @@ import java.nio.file.Path;
  * @param resume        continue the run whose checkpoint is in {@code out/.checkpoints}
  * @param qat           a quantization scheme ({@link QatSchemes}) to train the student for by fake quantization, or null
  * @param adversarial   adversarial URLs found against the teacher added to training, or null for none
+ * @param teacherLogits a content-keyed teacher-logits cache folder ({@link dev.distillery.classify.LogitsCache}, written by
+ *                      the distillery-spark labelling job) to take training rows' teacher logits from, or null to
+ *                      compute them all
  */
 public record DistillationOptions(Path teacher, Path dataDir, Path train, Path validation, Path test, int layers,
                                   int hiddenSize, int heads, int ffnSize, int maxLength, int maxTrainRows, DistillOptions distill,
                                   Path out, String command, String textColumn, String labelColumn, boolean resume,
-                                  String qat, AdversarialAugmentation adversarial) {
+                                  String qat, AdversarialAugmentation adversarial, Path teacherLogits) {
     /** The options before columns, resume, QAT and adversarial augmentation existed: a fresh FP32 run. */
     public DistillationOptions(Path teacher, Path dataDir, Path train, Path validation, Path test, int layers,
                                int hiddenSize, int heads, int ffnSize, int maxLength, int maxTrainRows, DistillOptions distill,
                                Path out, String command) {
         this(teacher, dataDir, train, validation, test, layers, hiddenSize, heads, ffnSize, maxLength, maxTrainRows, distill,
                 out, command, null, ReadOptions.DEFAULT_LABEL_COLUMN, false, null, null);
+    }
+
+    /** The options before a teacher-logits cache could be given: every teacher logit is computed. */
+    public DistillationOptions(Path teacher, Path dataDir, Path train, Path validation, Path test, int layers,
+                               int hiddenSize, int heads, int ffnSize, int maxLength, int maxTrainRows, DistillOptions distill,
+                               Path out, String command, String textColumn, String labelColumn, boolean resume,
+                               String qat, AdversarialAugmentation adversarial) {
+        this(teacher, dataDir, train, validation, test, layers, hiddenSize, heads, ffnSize, maxLength, maxTrainRows, distill,
+                out, command, textColumn, labelColumn, resume, qat, adversarial, null);
     }
 
     public DistillationOptions {
@@ -58,6 +70,9 @@ public record DistillationOptions(Path teacher, Path dataDir, Path train, Path v
         }
         if (train == null && (validation != null || test != null)) {
             throw new IllegalArgumentException("validation and test files need a train file");
+        }
+        if (teacherLogits != null && distill.hardLabelsOnly()) {
+            throw new IllegalArgumentException("a teacher-logits cache has no use when training on hard labels only");
         }
         if (labelColumn == null) {
             throw new IllegalArgumentException("a label column is needed; the default is " + ReadOptions.DEFAULT_LABEL_COLUMN);
