@@ -152,6 +152,11 @@ public final class DistilleryClassifier extends Transformer implements DefaultPa
         if (!isDefined(modelPath)) {
             throw new IllegalArgumentException("DistilleryClassifier needs modelPath: a model folder saved by distillery");
         }
+        int length = (Integer) getOrDefault(maxLength);
+        if (length == 1 || length == 2) {
+            throw new IllegalArgumentException("maxLength " + length + " leaves no room for text between [CLS] and [SEP];"
+                    + " give 0 for the model's");
+        }
         String input = getOrDefault(inputCol);
         if (!Arrays.asList(schema.fieldNames()).contains(input)) {
             throw new IllegalArgumentException("no input column '" + input + "' among " + Arrays.toString(schema.fieldNames()));

@@ -130,7 +130,7 @@ public final class TeacherLabelling {
                 .putStringArray("labels", teacher.labels().names().toArray(String[]::new))
                 .putString("text_transform", teacher.manifest().textTransform()).putLong("max_length", maxLength).build();
         StructType logitsSchema = new StructType().add(LogitsCache.KEY, DataTypes.StringType, false)
-                .add(LogitsCache.LOGITS, DataTypes.createArrayType(DataTypes.FloatType, false), false, teacherMetadata);
+                .add(LogitsCache.LOGITS, DataTypes.createArrayType(DataTypes.FloatType, false), false);
         int batch = o.batchSize();
         MapPartitionsFunction<Row, Row> label = partition -> {
             if (!partition.hasNext()) {
@@ -142,17 +142,17 @@ public final class TeacherLabelling {
                 float[] logits = Scoring.logits(c, rows.stream().map(r -> r.getString(1)).toList(), maxLength); // [rows, labels]
                 List<Row> result = new ArrayList<>(rows.size());
                 for (int i = 0; i < rows.size(); i++) {
-                    Float[] row = new Float[labels];
-                    for (int j = 0; j < labels; j++) {
-                        row[j] = logits[i * labels + j];
-                    }
-                    result.add(RowFactory.create(rows.get(i).getString(0), Arrays.asList(row)));
+                    float[] row = Arrays.copyOfRange(logits, i * labels, (i + 1) * labels);
+                    result.add(RowFactory.create(rows.get(i).getString(0), row));
                 }
                 return result;
             });
         };
         String parquet = new org.apache.hadoop.fs.Path(out, LogitsCache.PARQUET_DIR).toString();
-        distinct.mapPartitions(label, Encoders.row(logitsSchema)).write().parquet(parquet);
+        // the teacher's identity in the Parquet footer too (Spark keeps a column's metadata in its schema there)
+        distinct.mapPartitions(label, Encoders.row(logitsSchema))
+                .withColumn(LogitsCache.LOGITS, col(LogitsCache.LOGITS).as(LogitsCache.LOGITS, teacherMetadata))
+                .write().parquet(parquet);
         // the JSON lines come from the Parquet just written, not from a second teacher pass
         Dataset<Row> written = spark.read().parquet(parquet);
         written.write().option("compression", "gzip")
