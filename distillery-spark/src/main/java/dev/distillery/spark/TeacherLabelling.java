@@ -51,7 +51,7 @@ public final class TeacherLabelling {
      * @param out        the cache folder to write
      * @param batchSize  rows of a partition the teacher scores together (grouped by token length)
      * @param maxLength  tokens per text; 0 for the teacher's (distill must then use the same)
-     * @param partitions partitions of the distinct texts to label; 0 leaves it to Spark
+     * @param partitions partitions of the distinct texts to label; 0 for Spark's default parallelism (the cores)
      * @param overwrite  replace a cache already in {@code out}
      */
     public record Options(String teacher, List<String> inputs, String format, String column, String out, int batchSize,
@@ -120,9 +120,8 @@ public final class TeacherLabelling {
         StructType keyedSchema = new StructType().add(LogitsCache.KEY, DataTypes.StringType, false)
                 .add("prepared", DataTypes.StringType, false);
         Dataset<Row> distinct = texts.mapPartitions(keyed, Encoders.row(keyedSchema)).dropDuplicates(LogitsCache.KEY);
-        if (o.partitions() > 0) {
-            distinct = distinct.repartition(o.partitions());
-        }
+        // an explicit count: adaptive execution would otherwise coalesce a small corpus into one task on one core
+        distinct = distinct.repartition(o.partitions() > 0 ? o.partitions() : spark.sparkContext().defaultParallelism());
 
         Metadata teacherMetadata = new MetadataBuilder().putString("format", LogitsCache.FORMAT)
                 .putLong("format_version", LogitsCache.FORMAT_VERSION).putString("teacher", name)
