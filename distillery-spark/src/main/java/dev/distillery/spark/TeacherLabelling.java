@@ -5,6 +5,7 @@ import dev.distillery.classify.LogitsCache;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -18,9 +19,7 @@ import org.apache.spark.sql.types.MetadataBuilder;
 import org.apache.spark.sql.types.StructType;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -93,11 +92,11 @@ public final class TeacherLabelling {
         String name = ClassifierCache.modelName(o.teacher());
 
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        org.apache.hadoop.fs.Path out = new org.apache.hadoop.fs.Path(o.out());
+        Path out = new Path(o.out());
         FileSystem fs = out.getFileSystem(hadoop);
-        List<org.apache.hadoop.fs.Path> parts = List.of(new org.apache.hadoop.fs.Path(out, LogitsCache.FILE),
-                new org.apache.hadoop.fs.Path(out, LogitsCache.PARQUET_DIR), new org.apache.hadoop.fs.Path(out, LogitsCache.JSONL_DIR));
-        for (org.apache.hadoop.fs.Path p : parts) {
+        List<Path> parts = List.of(new Path(out, LogitsCache.FILE),
+                new Path(out, LogitsCache.PARQUET_DIR), new Path(out, LogitsCache.JSONL_DIR));
+        for (Path p : parts) {
             if (fs.exists(p)) {
                 if (!o.overwrite()) {
                     throw new IllegalArgumentException(o.out() + " already holds a teacher-logits cache (" + p.getName()
@@ -147,7 +146,7 @@ public final class TeacherLabelling {
                 return result;
             });
         };
-        String parquet = new org.apache.hadoop.fs.Path(out, LogitsCache.PARQUET_DIR).toString();
+        String parquet = new Path(out, LogitsCache.PARQUET_DIR).toString();
         // the teacher's identity in the Parquet footer too (Spark keeps a column's metadata in its schema there)
         distinct.mapPartitions(label, Encoders.row(logitsSchema))
                 .withColumn(LogitsCache.LOGITS, col(LogitsCache.LOGITS).as(LogitsCache.LOGITS, teacherMetadata))
@@ -155,17 +154,17 @@ public final class TeacherLabelling {
         // the JSON lines come from the Parquet just written, not from a second teacher pass
         Dataset<Row> written = spark.read().parquet(parquet);
         written.write().option("compression", "gzip")
-                .json(new org.apache.hadoop.fs.Path(out, LogitsCache.JSONL_DIR).toString());
+                .json(new Path(out, LogitsCache.JSONL_DIR).toString());
         long rows = written.count();
 
         LogitsCache cache = new LogitsCache(name, fingerprint, teacher.labels().names(), teacher.manifest().textTransform(),
                 maxLength, rows, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         // written last, through a temporary name: a folder with a record is a finished cache
-        org.apache.hadoop.fs.Path temporary = new org.apache.hadoop.fs.Path(out, "." + LogitsCache.FILE + ".tmp");
+        Path temporary = new Path(out, "." + LogitsCache.FILE + ".tmp");
         try (FSDataOutputStream s = fs.create(temporary, true)) {
             s.write(cache.toJsonString().getBytes(StandardCharsets.UTF_8));
         }
-        if (!fs.rename(temporary, new org.apache.hadoop.fs.Path(out, LogitsCache.FILE))) {
+        if (!fs.rename(temporary, new Path(out, LogitsCache.FILE))) {
             throw new IOException("cannot rename " + temporary + " to " + LogitsCache.FILE);
         }
         return new LabellingResult(cache, texts.count(), (System.nanoTime() - start) / 1e9);
@@ -289,11 +288,5 @@ public final class TeacherLabelling {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(option + " needs a whole number, not '" + value + "'");
         }
-    }
-
-    /** The local folder a file: URI or plain path names; for tests and messages. */
-    static Path localPath(String pathOrUri) {
-        URI uri = URI.create(pathOrUri);
-        return uri.getScheme() == null ? Path.of(pathOrUri) : Path.of(uri);
     }
 }
