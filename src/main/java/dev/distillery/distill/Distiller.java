@@ -266,7 +266,7 @@ public final class Distiller {
             trainer.checkpointDir(checkpointDir);
         }
         if (fakeQuantization != null) {
-            trainer.weightProxy(new FakeQuantization(student, FakeQuantization.packedBy(fakeQuantization),
+            trainer.weightProxy(new FakeQuantization(student, FakeQuantization.packedBy(student.config(), fakeQuantization),
                     FakeQuantization.roundTrip(fakeQuantization)));
         }
         TrainingResult result = resume ? trainer.resume() : trainer.fit();
