@@ -130,7 +130,8 @@ public final class Classifier {
         Map<String, Tensor> weights = checkpoint.weights();
         if (!checkpoint.config().labels().equals(labels.names())) {
             weights = new LinkedHashMap<>(weights);
-            weights.keySet().removeIf(name -> name.startsWith("classifier."));
+            String classifier = checkpoint.config().encoderFamily().names().classifier() + ".";
+            weights.keySet().removeIf(name -> name.startsWith(classifier));
         }
         model.loadPretrained(weights);
         checkMaxLength(maxLength, model.config(), dir.toString());
