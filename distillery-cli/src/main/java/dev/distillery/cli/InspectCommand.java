@@ -117,7 +117,7 @@ public final class InspectCommand implements Callable<Integer> {
                 formats, packed, fp32, fp32 == 0 ? 0 : packed / (double) fp32);
         out.printf(Locale.ROOT, "%-12s %d matrices FP32 (%s)%s%n", "", q.skipped().size(), String.join(", ", q.skipped()),
                 q.keptForAccuracy().isEmpty() ? "" : "; kept for accuracy: " + String.join(", ", q.keptForAccuracy()));
-        out.printf(Locale.ROOT, "%-12s %s%n", "Weights", "quantized layout (README, Quantized checkpoints); checked when loaded");
+        out.printf(Locale.ROOT, "%-12s %s%n", "Weights", "quantized layout (docs/formats.md); checked when loaded");
         return parameters;
     }
 

@@ -114,8 +114,12 @@ public record Recipe(String source, Map<String, Object> values, Set<String> give
                 training, out, resume, command);
     }
 
-    /** What {@code distill} would be given for this recipe's data, student and distillation sections. */
-    public DistillationOptions distillationOptions(Path teacher, Path out, String command) {
+    /**
+     * What {@code distill} would be given for this recipe's data, student and distillation sections.
+     *
+     * @param teacherLogits where the teacher's logits over the training rows are kept, or null for {@code out}'s checkpoints
+     */
+    public DistillationOptions distillationOptions(Path teacher, Path out, String command, Path teacherLogits) {
         TrainOptions training = TrainOptions.defaults().withEpochs(smallInteger("distillation.epochs"))
                 .withBatchSize(smallInteger("distillation.batch_size"))
                 .withLearningRate(number("distillation.learning_rate")).withSeed(integer("distillation.seed"))
@@ -136,7 +140,8 @@ public record Recipe(String source, Map<String, Object> values, Set<String> give
                 smallInteger("distillation.max_train_rows"), distill, out, command, text("data.text_column"),
                 text("data.label_column"), false, text("distillation.qat"), !flag("distillation.adversarial") ? null
                 : new AdversarialAugmentation(smallInteger("distillation.adversarial_urls"),
-                        AttackOptions.defaults().withQueryBudget(smallInteger("distillation.adversarial_budget"))));
+                        AttackOptions.defaults().withQueryBudget(smallInteger("distillation.adversarial_budget"))),
+                teacherLogits);
     }
 
     /** What {@code quantize} would be given to quantize {@code model} as {@code scheme}. */

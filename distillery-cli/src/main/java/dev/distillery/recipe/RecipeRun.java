@@ -54,6 +54,7 @@ import java.util.stream.Stream;
  * OUT/.run/STEP.json                    the cache key a finished step was made with
  * OUT/.run/work/STEP/                   a step in progress (checkpoints for resuming)
  * CACHE/teachers/KEY/                   fine-tuned teachers, shared by every run on this machine
+ * CACHE/teacher-logits/KEY.bin          a teacher's logits over a student's training rows, likewise
  * </pre>
  * A step's key hashes its options, the content of its input files and the keys of the steps it
  * reads ({@link StepKey}). A step whose key matches {@code OUT/.run/STEP.json} and whose folder is
@@ -347,12 +348,28 @@ public final class RecipeRun {
     }
 
     private void distil(Path work, boolean resuming) throws IOException {
-        if (resuming) {
-            log.printf("  resuming: the teacher's logits cached in %s are reused%n", work);
+        Path logits = teacherLogitsFile();
+        if (Files.isRegularFile(logits)) {
+            log.printf("  the teacher's logits over these training rows are in the cache %s%n", logits);
         }
         DistillationResult r = Distillation.run(recipe.distillationOptions(modelDir("teacher"), work,
-                command + " (student step)"), progress, log);
+                command + " (student step)", logits), progress, log);
         log.print(r.comparison());
+    }
+
+    /**
+     * Where the teacher's logits over the student's training rows are kept, beside the cached teachers: keyed by the
+     * teacher and by what decides those rows (data, subset, seed, variants, length), not by the student's shape or
+     * training, so every student of one teacher and data reuses them, in any output folder.
+     */
+    private Path teacherLogitsFile() throws IOException {
+        StepKey k = new StepKey("teacher-logits").put("teacher", keys.get("teacher"));
+        dataKey(k);
+        for (String f : List.of("distillation.max_train_rows", "distillation.seed", "distillation.augment",
+                "distillation.max_length")) {
+            k.put(f, String.valueOf(recipe.values().get(f)));
+        }
+        return cache.resolve("teacher-logits").resolve(k.hex() + ".bin");
     }
 
     // ---- quantized students --------------------------------------------------------------------

@@ -65,8 +65,8 @@ public final class RecipeSchema {
     }
 
     /**
-     * The README's table of fields: path, type, default, the command-line options it stands for, and
-     * what it does. A test checks the README holds exactly this text.
+     * The reference of every field: path, type, default, the command-line options it stands for, and
+     * what it does, as a Markdown table; docs/recipes.md holds exactly this text (scripts/update-docs).
      */
     public static String markdownTable() {
         StringBuilder b = new StringBuilder("| field | value | default | command-line option | notes |\n|---|---|---|---|---|\n");

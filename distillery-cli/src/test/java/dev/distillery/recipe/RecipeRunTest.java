@@ -146,6 +146,8 @@ class RecipeRunTest {
         // the student and everything made from it: the quantized students and the report
         assertTrue(steps.subList(1, steps.size()).stream().noneMatch(RecipeRun.StepOutcome::skipped), changed.log());
         assertNotEquals(first.result().steps().get(1).key(), steps.get(1).key());
+        // the training rows are the same, so the teacher's logits over them come from the cache
+        assertTrue(changed.log().contains("the teacher's logits over these training rows are in the cache"), changed.log());
         assertEquals("2", Manifest.read(other.resolve("models/student/distillery.json")).provenance().options().get("epochs"));
     }
 
@@ -156,6 +158,7 @@ class RecipeRunTest {
         // TeacherTraining logs its model line with the steps per epoch; the distillation logs its own lines
         assertFalse(again.log().contains("steps per epoch"), "the teacher is not trained again:\n" + again.log());
         assertTrue(again.log().contains("student: 1 layers"), again.log());
+        assertTrue(again.log().contains("the teacher's logits over these training rows are in the cache"), again.log());
         assertSameWeights(out.resolve("models/teacher"), tmp.resolve("fresh/models/teacher"));
         // the student's training is seeded, so the same key gives the same student
         assertSameWeights(out.resolve("models/student"), tmp.resolve("fresh/models/student"));
@@ -196,7 +199,7 @@ class RecipeRunTest {
         assertTrue(Files.isDirectory(o.resolve(".run/work/student")), "the work folder stays for the next run");
         assertFalse(Files.exists(o.resolve("models/student")));
         Run resumed = run(text, o, new TrainingListener() { });
-        assertTrue(resumed.log().contains("resuming: the teacher's logits"), resumed.log());
+        assertTrue(resumed.log().contains("the teacher's logits over these training rows are in the cache"), resumed.log());
         assertTrue(resumed.result().steps().get(0).skipped() && !resumed.result().steps().get(1).skipped(), resumed.log());
         assertEquals(5, resumed.result().steps().size());
         assertSameWeights(out.resolve("models/student"), o.resolve("models/student"));

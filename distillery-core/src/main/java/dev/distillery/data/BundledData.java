@@ -22,7 +22,7 @@ public final class BundledData {
     private BundledData() {
     }
 
-    /** Normalised Hannousse &amp; Yahiouche phishing URL splits ({@code url,label}, 1 = phishing). */
+    /** Normalised Hannousse &amp; Yahiouche phishing URL splits ({@code url,label}, labels legitimate and phishing). */
     public static SplitFiles phishingUrls() {
         return SplitFiles.in(folder(PHISHING_URLS_DIR));
     }

@@ -49,8 +49,8 @@ class JavaApiTest {
     @Test
     void theReadmeSnippetIsTheExamplesCode() throws Exception {
         String readme = Files.readString(RepositoryFiles.file("README.md"));
-        int section = readme.indexOf("\n### Java API");
-        assertTrue(section >= 0, "README.md has no '### Java API' section");
+        int section = readme.indexOf("\n## Java API");
+        assertTrue(section >= 0, "README.md has no '## Java API' section");
         int open = readme.indexOf("```java\n", section);
         int close = readme.indexOf("```", open + 8);
         List<String> snippet = lines(readme.substring(open + 8, close)).stream()

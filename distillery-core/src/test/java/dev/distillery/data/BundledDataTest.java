@@ -16,7 +16,7 @@ class BundledDataTest {
         SplitFiles files = BundledData.phishingUrls();
         assertTrue(files.train().endsWith(Path.of("datasets/phishing-urls/train.csv.gz")), files.train().toString());
         Splits s = Dataset.loadSplits(files, ReadOptions.defaults());
-        assertEquals(List.of("0", "1"), s.labelMap().names());
+        assertEquals(List.of("legitimate", "phishing"), s.labelMap().names());
         assertEquals(7798 + 974 + 988, s.train().size() + s.validation().size() + s.test().size());
     }
 

@@ -122,12 +122,31 @@ class SharedDatasetsTest {
         }
     }
 
+    /** The bundled splits are the shared normalised ones, row for row, with labels 0 and 1 written as names. */
     @Test
-    void bundledCopyIsTheSharedNormalizedSplit() throws IOException {
+    void bundledCopyIsTheSharedNormalizedSplitWithNamedLabels() {
         SplitFiles bundled = BundledData.phishingUrls();
-        Path normalized = shared.resolve("phishing-urls/normalized");
-        assertEquals(-1L, Files.mismatch(bundled.train(), normalized.resolve("train.csv.gz")));
-        assertEquals(-1L, Files.mismatch(bundled.validation(), normalized.resolve("validation.csv.gz")));
-        assertEquals(-1L, Files.mismatch(bundled.test(), normalized.resolve("test.csv.gz")));
+        SplitFiles normalized = SplitFiles.in(shared.resolve("phishing-urls/normalized"));
+        Map<String, String> names = Map.of("0", "legitimate", "1", "phishing");
+        for (Path[] pair : List.of(new Path[] {bundled.train(), normalized.train()},
+                new Path[] {bundled.validation(), normalized.validation()}, new Path[] {bundled.test(), normalized.test()})) {
+            List<Row> ours = rows(pair[0]);
+            List<Row> theirs = rows(pair[1]);
+            assertEquals(theirs.size(), ours.size(), pair[0].toString());
+            for (int i = 0; i < ours.size(); i++) {
+                assertEquals(theirs.get(i).text(), ours.get(i).text(), pair[0] + " row " + i);
+                assertEquals(names.get(theirs.get(i).label()), ours.get(i).label(), pair[0] + " row " + i);
+            }
+        }
+        assertEquals(List.of("legitimate", "phishing"),
+                Dataset.load(bundled.test(), ReadOptions.defaults()).labelMap().names());
+    }
+
+    private static List<Row> rows(Path file) {
+        List<Row> out = new ArrayList<>();
+        try (DatasetReader rows = DatasetReader.open(file, ReadOptions.defaults())) {
+            rows.forEach(out::add);
+        }
+        return out;
     }
 }

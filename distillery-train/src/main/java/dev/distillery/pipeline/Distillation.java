@@ -40,7 +40,8 @@ import java.util.stream.Stream;
 /**
  * Distils a saved teacher classifier into a smaller student and saves the student as a classifier
  * folder that works on its own: loads the teacher, reads the splits with the teacher's labels and
- * text transform, runs the {@link Distiller} (teacher logits cached in {@code out/.checkpoints}),
+ * text transform, runs the {@link Distiller} (teacher logits cached in {@code out/.checkpoints}, or in the file
+ * the options name),
  * scores teacher and student on the test split, and saves the student with its trimmed vocabulary
  * and a manifest naming the teacher, the options and both sets of scores.
  * <pre>{@code
@@ -50,6 +51,9 @@ import java.util.stream.Stream;
  * }</pre>
  */
 public final class Distillation {
+    /** The teacher-logits cache in {@code out/.checkpoints} when no other file is given. */
+    public static final String TEACHER_LOGITS = "teacher-logits.bin";
+
     private Distillation() {
     }
 
@@ -112,7 +116,7 @@ public final class Distillation {
         Files.createDirectories(checkpoints);
         TeacherTraining.StepClock clock = new TeacherTraining.StepClock(progress);
         Distiller.DistillResult distilled = new Distiller(new Distiller.Teacher(teacher.model(), teacher.tokenizer()), options)
-                .teacherLogitsCache(checkpoints.resolve("teacher-logits.bin"))
+                .teacherLogitsCache(o.teacherLogits() != null ? o.teacherLogits() : checkpoints.resolve(TEACHER_LOGITS))
                 .checkpointDir(checkpoints)
                 .adversarial(o.adversarial())
                 .listener(clock)

@@ -29,17 +29,20 @@ import java.nio.file.Path;
  * @param resume        continue the run whose checkpoint is in {@code out/.checkpoints}
  * @param qat           a quantization scheme ({@link QatSchemes}) to train the student for by fake quantization, or null
  * @param adversarial   adversarial URLs found against the teacher added to training, or null for none
+ * @param teacherLogits file that keeps the teacher's logits over the training rows across runs (read when it holds
+ *                      them for these rows, else computed and written), or null for {@code out/.checkpoints}, where
+ *                      they last until the student is saved
  */
 public record DistillationOptions(Path teacher, Path dataDir, Path train, Path validation, Path test, int layers,
                                   int hiddenSize, int heads, int ffnSize, int maxLength, int maxTrainRows, DistillOptions distill,
                                   Path out, String command, String textColumn, String labelColumn, boolean resume,
-                                  String qat, AdversarialAugmentation adversarial) {
+                                  String qat, AdversarialAugmentation adversarial, Path teacherLogits) {
     /** The options before columns, resume, QAT and adversarial augmentation existed: a fresh FP32 run. */
     public DistillationOptions(Path teacher, Path dataDir, Path train, Path validation, Path test, int layers,
                                int hiddenSize, int heads, int ffnSize, int maxLength, int maxTrainRows, DistillOptions distill,
                                Path out, String command) {
         this(teacher, dataDir, train, validation, test, layers, hiddenSize, heads, ffnSize, maxLength, maxTrainRows, distill,
-                out, command, null, ReadOptions.DEFAULT_LABEL_COLUMN, false, null, null);
+                out, command, null, ReadOptions.DEFAULT_LABEL_COLUMN, false, null, null, null);
     }
 
     public DistillationOptions {

@@ -24,7 +24,7 @@ import java.util.Locale;
  * ReportWriter.write(result, Path.of("report"));   // report/report.html, report/summary.md, report/summary.json
  * }</pre>
  * The JSON's headline metrics are those of the positive class for two labels and macro averages otherwise;
- * the schema is documented in README.md ("Verification report").
+ * the schema is documented in docs/verification.md.
  */
 public final class ReportWriter {
     public static final String HTML = "report.html";
@@ -51,7 +51,7 @@ public final class ReportWriter {
         return new double[] {e.report().macroPrecision(), e.report().macroRecall(), e.report().macroF1()};
     }
 
-    /** summary.json, schema in README.md. */
+    /** summary.json, schema in docs/verification.md. */
     public static ObjectNode json(VerificationResult r) {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("data", r.data());
