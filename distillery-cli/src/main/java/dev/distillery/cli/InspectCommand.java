@@ -85,7 +85,7 @@ public final class InspectCommand implements Callable<Integer> {
     private static void printConfig(PrintWriter out, EncoderConfig c) {
         out.printf(Locale.ROOT, "%-12s %s: %d layers, hidden %d, %d heads, intermediate %d, vocab %d, %d positions%s%n",
                 "Model", c.family(), c.numLayers(), c.hiddenSize(), c.numHeads(), c.intermediateSize(), c.vocabSize(),
-                c.maxPositions(), c.isDistilBert() ? "" : ", " + c.typeVocabSize() + " token types");
+                c.maxPositions(), c.typeVocabSize() == 0 ? "" : ", " + c.typeVocabSize() + " token types");
         out.printf(Locale.ROOT, "%-12s %s%n", "Head",
                 c.numLabels() == 0 ? "none (encoder only)" : c.numLabels() + " labels: " + String.join(", ", c.labels()));
         out.printf(Locale.ROOT, "%-12s hidden %s, attention %s, classifier %s; layer norm eps %s%n", "Dropout",
@@ -125,7 +125,7 @@ public final class InspectCommand implements Callable<Integer> {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (TensorInfo t : st.tensors()) {
             String name = WeightNames.canonical(config, t.name());
-            if (!WeightNames.isNonPersistentBuffer(name)) {
+            if (!WeightNames.isNonPersistentBuffer(config, name)) {
                 shapes.put(name, t.shape());
             }
         }

@@ -1,7 +1,6 @@
 package dev.distillery.classify;
 
 import dev.distillery.model.EncoderInput;
-import dev.distillery.model.FrozenClassifier;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.model.TokenizedExamples;
 import dev.distillery.report.Progress;
@@ -39,15 +38,12 @@ public final class BatchInference {
 
     /**
      * Logits {@code [examples, labels]}, row i belonging to example i, of the weights {@code model}
-     * holds now: computed on a frozen, pre-packed snapshot taken once for the whole set.
+     * holds now: computed on a frozen, pre-packed snapshot taken once for the whole set (a frozen
+     * model is its own snapshot).
      */
     public static float[] logits(SequenceClassifier model, TokenizedExamples examples, int batchSize) {
-        return logits(model.freeze(), examples, batchSize);
-    }
-
-    /** Logits {@code [examples, labels]} of an inference-only model, row i belonging to example i. */
-    public static float[] logits(FrozenClassifier model, TokenizedExamples examples, int batchSize) {
-        return logits(model::logits, model.config().numLabels(), examples, batchSize);
+        SequenceClassifier frozen = model.freeze();
+        return logits(frozen::logits, model.config().numLabels(), examples, batchSize);
     }
 
     private static float[] logits(Function<EncoderInput, float[]> forward, int labels, TokenizedExamples examples,

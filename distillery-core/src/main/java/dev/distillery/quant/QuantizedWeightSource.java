@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Hands {@link dev.distillery.model.FrozenClassifier#fromWeights} each weight in the form it is
+ * Hands {@link dev.distillery.model.SequenceClassifier#fromWeights} each weight in the form it is
  * stored: quantized matrices become the low-bit kernels' weights (which keep only packed codes and
  * scales; an embedding table of them decodes rows on gather), FP16/BF16 ones are widened to FP32
  * (storage formats), and dense tensors are used as they are. No quantized weight is ever expanded

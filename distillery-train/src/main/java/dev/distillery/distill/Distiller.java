@@ -11,6 +11,7 @@ import dev.distillery.robust.AttackOptions;
 import dev.distillery.robust.AttackResult;
 import dev.distillery.robust.Robustness;
 import dev.distillery.robust.Scorer;
+import dev.distillery.tokenize.Tokenizer;
 import dev.distillery.tokenize.WordPieceTokenizer;
 import dev.distillery.train.AuxiliaryLoss;
 import dev.distillery.train.Trainer;
@@ -285,7 +286,7 @@ public final class Distiller {
             trainer.checkpointDir(checkpointDir);
         }
         if (fakeQuantization != null) {
-            trainer.weightProxy(new FakeQuantization(student, FakeQuantization.packedBy(fakeQuantization),
+            trainer.weightProxy(new FakeQuantization(student, FakeQuantization.packedBy(student.config(), fakeQuantization),
                     FakeQuantization.roundTrip(fakeQuantization)));
         }
         TrainingResult result = resume ? trainer.resume() : trainer.fit();
@@ -358,7 +359,7 @@ public final class Distiller {
                 logits.dataFingerprint());
     }
 
-    private TokenizedExamples tokenize(WordPieceTokenizer tokenizer, Dataset data, int numLabels) {
+    private TokenizedExamples tokenize(Tokenizer tokenizer, Dataset data, int numLabels) {
         int[][] ids = new int[data.size()][];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = tokenizer.encode(data.text(i), options.maxLength()).ids();

@@ -83,8 +83,8 @@ public final class Distillation {
         }
         options = options.withMaxLength(o.maxLength() > 0 ? o.maxLength() : teacher.maxLength())
                 .withTrain(options.train().withPositiveClass(Evaluation.positiveClass(teacher.labels().names())));
-        StudentSpec spec = studentSpec(teacher.model().config(), o);
-        EncoderConfig tc = teacher.model().config();
+        EncoderConfig tc = teacher.config();
+        StudentSpec spec = studentSpec(tc, o);
         // checked here, before the teacher's logits are computed, rather than when the student is built after them
         if (options.init() == StudentInit.FROM_TEACHER && (spec.hiddenSize() != tc.hiddenSize()
                 || spec.heads() != tc.numHeads() || spec.ffnSize() != tc.intermediateSize() || spec.layers() > tc.numLayers())) {
@@ -155,7 +155,7 @@ public final class Distillation {
         Evaluation quantizedTest = null;
         if (qat != null && test.size() > 0) {
             // what the student scores once quantized to the scheme it was trained for
-            FakeQuantization fq = new FakeQuantization(student.model(), FakeQuantization.packedBy(qat),
+            FakeQuantization fq = new FakeQuantization(student.model(), FakeQuantization.packedBy(student.config(), qat),
                     FakeQuantization.roundTrip(qat));
             fq.apply();
             try {
