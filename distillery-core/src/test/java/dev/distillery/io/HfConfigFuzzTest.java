@@ -7,14 +7,15 @@ import dev.distillery.testing.ParserContract;
 import java.nio.file.Path;
 
 /**
- * Coverage-guided fuzzing of {@code config.json} ({@link HfConfig#read}): any bytes give a config or a
+ * Coverage-guided fuzzing of {@code config.json} of every registered model family ({@link HfConfig#readAny}): any
+ * bytes give a config or a
  * {@link CheckpointFormatException} naming the file. Seeds: {@code HfConfigFuzzTestInputs/configJson}.
  */
 class HfConfigFuzzTest {
     @FuzzTest
     void configJson(byte[] bytes) {
         Path file = ParserContract.file("config.json", bytes);
-        ParserContract.check(CheckpointFormatException.class, file, () -> HfConfig.read(file));
+        ParserContract.check(CheckpointFormatException.class, file, () -> HfConfig.readAny(file));
     }
 
     /** Found by the fuzzer: '{' and zero bytes make Jackson guess UTF-32, and it threw a bare CharConversionException. */

@@ -8,13 +8,15 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Coverage-guided fuzzing of the tokenizer files: the first byte picks the parser (even: tokenizer.json,
- * odd: vocab.txt, so the seeds start with '0' or '1'), the rest is the file. Any bytes give a tokenizer that
- * encodes and decodes a few texts, or an {@link InvalidTokenizerException} naming the file. Seeds:
- * {@code TokenizerFilesFuzzTestInputs/tokenizerFile}.
+ * Coverage-guided fuzzing of the tokenizer files: the first byte picks the parser (its value mod 3: tokenizer.json of
+ * any model type, vocab.txt, llama2.c's tokenizer.bin; so the seeds start with '0', '1' or '2'), the rest is the
+ * file. Any bytes give a tokenizer that encodes, batches and decodes a few texts, or an
+ * {@link InvalidTokenizerException} naming the file. Seeds: {@code TokenizerFilesFuzzTestInputs/tokenizerFile}
+ * (WordPiece, byte-level BPE cut from SmolLM2's tokenizer.json, Llama 2's BPE and llama2.c's tok512.bin, from the
+ * fixtures in src/test/resources/tokenize and llama2c).
  */
 class TokenizerFilesFuzzTest {
-    private static final List<String> TEXTS = List.of("http://ab.com/", "Ab ÉB [MASK] 漢字 \u0000\uFFFD", "");
+    private static final List<String> TEXTS = List.of("http://ab.com/", "Ab ÉB [MASK] 漢字 \u0000\uFFFD <|im_end|>", "");
 
     @FuzzTest
     void tokenizerFile(byte[] input) {
@@ -22,11 +24,18 @@ class TokenizerFilesFuzzTest {
             return;
         }
         byte[] bytes = java.util.Arrays.copyOfRange(input, 1, input.length);
-        boolean json = (input[0] & 1) == 0;
-        Path file = ParserContract.file(json ? "tokenizer.json" : "vocab.txt", bytes);
+        int kind = (input[0] & 0xff) % 3;
+        Path file = ParserContract.file(switch (kind) {
+            case 0 -> "tokenizer.json";
+            case 1 -> "vocab.txt";
+            default -> "tokenizer.bin";
+        }, bytes);
         ParserContract.check(InvalidTokenizerException.class, file, () -> {
-            WordPieceTokenizer t = json ? WordPieceTokenizer.fromTokenizerJson(file)
-                    : WordPieceTokenizer.fromVocabTxt(file, (input[0] & 2) == 0);
+            Tokenizer t = switch (kind) {
+                case 0 -> Tokenizers.fromTokenizerJson(file);
+                case 1 -> WordPieceTokenizer.fromVocabTxt(file, (input[0] & 4) == 0);
+                default -> Tokenizers.fromLlama2c(bytes, file.toString());
+            };
             for (String text : TEXTS) {
                 t.decode(t.encode(text).ids(), true);
             }
