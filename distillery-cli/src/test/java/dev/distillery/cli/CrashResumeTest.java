@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -236,7 +237,7 @@ class CrashResumeTest {
             Path found = Files.isDirectory(target) ? target : AtomicFiles.interruptedReplacement(target);
             assertNotNull(found, "after kill " + kill + " there is neither the folder nor the old one set aside");
             float[] p0 = Classifier.load(found).probabilities(texts);
-            assertTrue(java.util.Arrays.equals(p0, p1) || java.util.Arrays.equals(p0, p2), "kill " + kill);
+            assertTrue(Arrays.equals(p0, p1) || Arrays.equals(p0, p2), "kill " + kill);
             if (!found.equals(target)) {
                 Files.move(found, target); // what the error message tells a user to do
             }

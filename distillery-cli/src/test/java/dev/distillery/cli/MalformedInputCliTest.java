@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeAll;
@@ -135,7 +136,7 @@ class MalformedInputCliTest {
         Path dir = modelCopy();
         Path weights = dir.resolve(Checkpoint.WEIGHTS);
         byte[] bytes = Files.readAllBytes(weights);
-        Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length - 100));
+        Files.write(weights, Arrays.copyOf(bytes, bytes.length - 100));
         assertOneLineError(1, weights.toString(), "", "evaluate", "--no-verify", "--model", dir.toString(), "--data", data.toString());
         assertOneLineError(1, weights.toString(), "", "inspect", dir.toString());
     }
@@ -170,7 +171,7 @@ class MalformedInputCliTest {
         Files.write(tsv, gz.toByteArray());
         assertOneLineError(1, tsv + ":2: ", "expected 2 fields as in the header [url, label] but found 3",
                 "evaluate", "--model", model.toString(), "--data", tsv.toString());
-        byte[] truncated = java.util.Arrays.copyOf(gz.toByteArray(), gz.size() - 10);
+        byte[] truncated = Arrays.copyOf(gz.toByteArray(), gz.size() - 10);
         Files.write(tsv, truncated);
         assertOneLineError(1, tsv + ":", "gzip data ends early", "evaluate", "--model", model.toString(), "--data", tsv.toString());
     }

@@ -1,11 +1,11 @@
 package dev.distillery.serve;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.Test;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.distillery.testing.ParserContract;
+import org.junit.jupiter.api.Test;
 
 /**
  * Coverage-guided fuzzing of the body of {@code POST /v1/classify}: any bytes give the inputs, within the

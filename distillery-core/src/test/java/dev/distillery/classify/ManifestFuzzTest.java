@@ -1,11 +1,12 @@
 package dev.distillery.classify;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.testing.ParserContract;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 
 /**
  * Coverage-guided fuzzing of {@value Manifest#FILE} ({@link Manifest#read}): any bytes give a manifest or a

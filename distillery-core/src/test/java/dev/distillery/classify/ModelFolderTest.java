@@ -19,6 +19,8 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -54,7 +56,7 @@ class ModelFolderTest {
     @Test
     void theManifestRecordsEveryOtherFileOfTheFolder() throws IOException {
         Manifest m = Manifest.read(saved.resolve(Manifest.FILE));
-        Set<String> expected = new java.util.HashSet<>(names(saved));
+        Set<String> expected = new HashSet<>(names(saved));
         expected.remove(Manifest.FILE);
         assertEquals(expected, m.files().keySet());
         assertTrue(m.files().keySet().containsAll(List.of(Checkpoint.CONFIG, Checkpoint.WEIGHTS, Checkpoint.VOCAB)));
@@ -83,7 +85,7 @@ class ModelFolderTest {
             System.clearProperty(ModelFolder.VERIFY_PROPERTY);
         }
 
-        Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length + 8));
+        Files.write(weights, Arrays.copyOf(bytes, bytes.length + 8));
         ModelIntegrityException size = assertThrows(ModelIntegrityException.class, () -> Classifier.load(saved));
         assertTrue(size.getMessage().startsWith(weights + " has " + (bytes.length + 8) + " bytes but"), size.getMessage());
     }

@@ -1,11 +1,13 @@
 package dev.distillery.data;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.distillery.testing.ParserContract;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
 
 /**
  * Coverage-guided fuzzing of the dataset readers: the first byte picks the format (its value mod 3: CSV, TSV,
@@ -22,7 +24,7 @@ class DatasetReaderFuzzTest {
             return;
         }
         DatasetFormat format = FORMATS[(input[0] & 0xff) % FORMATS.length];
-        Path file = ParserContract.file("data." + format.name().toLowerCase(java.util.Locale.ROOT),
+        Path file = ParserContract.file("data." + format.name().toLowerCase(Locale.ROOT),
                 Arrays.copyOfRange(input, 1, input.length));
         // the URL transform runs on every text, so it is fuzzed too
         ReadOptions options = ReadOptions.defaults().withFormat(format).withTransform(TextTransform.URL_NORMALIZE);

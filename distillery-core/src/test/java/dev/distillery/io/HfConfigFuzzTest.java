@@ -1,10 +1,11 @@
 package dev.distillery.io;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.distillery.testing.ParserContract;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
 
 /**
  * Coverage-guided fuzzing of {@code config.json} of every registered model family ({@link HfConfig#readAny}): any

@@ -1,6 +1,7 @@
 package dev.distillery.testing;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,7 +86,7 @@ public final class ParserContract {
      */
     public static byte[] input(Class<?> testClass, String method, String name) {
         String resource = testClass.getSimpleName() + "Inputs/" + method + "/" + name;
-        try (java.io.InputStream in = testClass.getResourceAsStream(resource)) {
+        try (InputStream in = testClass.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("no resource " + resource + " beside " + testClass.getName());
             }

@@ -1,11 +1,13 @@
 package dev.distillery.tokenize;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
-import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.distillery.testing.ParserContract;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /**
  * Coverage-guided fuzzing of the tokenizer files: the first byte picks the parser (its value mod 3: tokenizer.json of
@@ -23,7 +25,7 @@ class TokenizerFilesFuzzTest {
         if (input.length == 0) {
             return;
         }
-        byte[] bytes = java.util.Arrays.copyOfRange(input, 1, input.length);
+        byte[] bytes = Arrays.copyOfRange(input, 1, input.length);
         int kind = (input[0] & 0xff) % 3;
         Path file = ParserContract.file(switch (kind) {
             case 0 -> "tokenizer.json";
@@ -47,7 +49,7 @@ class TokenizerFilesFuzzTest {
     @Test
     void vocabTxtThatIsNotUtf8() {
         byte[] input = ParserContract.input(getClass(), "tokenizerFile", "vocab-invalid-utf8.txt");
-        Path file = ParserContract.file("vocab.txt", java.util.Arrays.copyOfRange(input, 1, input.length));
+        Path file = ParserContract.file("vocab.txt", Arrays.copyOfRange(input, 1, input.length));
         assertEquals(file + ": bytes are not valid UTF-8 at line 12, byte 1 of the line (0x81); a vocab.txt is UTF-8 text,"
                 + " one token per line", ParserContract.message(InvalidTokenizerException.class, file.toString(),
                 () -> WordPieceTokenizer.fromVocabTxt(file, true)));
