@@ -185,6 +185,22 @@ class MalformedInputCliTest {
     }
 
     @Test
+    void ggufAndLlama2cTokenizerFilesThatAreCutShort() throws IOException {
+        Path text = tmp.resolve("texts.txt");
+        Files.writeString(text, "hello\n");
+        Path gguf = tmp.resolve("model.gguf");
+        byte[] reference = resource("io/gguf/GgufFuzzTestInputs/ggufFile/reference.gguf");
+        Files.write(gguf, Arrays.copyOf(reference, reference.length / 2));
+        assertOneLineError(1, gguf.toString(), "", "tokenize", "--model", gguf.toString(), "--input", text.toString(),
+                "--output", tmp.resolve("ids.jsonl").toString());
+        Path bin = tmp.resolve("tok512.bin");
+        byte[] tok512 = resource("tokenize/TokenizerFilesFuzzTestInputs/tokenizerFile/tok512.bin.txt");
+        Files.write(bin, Arrays.copyOfRange(tok512, 1, tok512.length / 2));
+        assertOneLineError(1, bin.toString(), "", "tokenize", "--model", bin.toString(), "--input", text.toString(),
+                "--output", tmp.resolve("ids.jsonl").toString());
+    }
+
+    @Test
     void recipesThatAreNotUtf8OrNotJson() throws IOException {
         Path yaml = tmp.resolve("recipe.yaml");
         Files.write(yaml, "name: x\nteacher:\n  base: minilm\u00ff\n".getBytes(StandardCharsets.ISO_8859_1));
