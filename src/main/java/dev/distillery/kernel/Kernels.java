@@ -5,7 +5,10 @@ package dev.distillery.kernel;
  *
  * <p>Two implementations exist: {@link ScalarKernels}, the readable reference the tests trust,
  * and {@link VectorKernels}, the Vector API path used at run time. {@link KernelProvider#get()}
- * chooses one at start-up; {@code -Ddistillery.kernels=scalar} forces the reference.
+ * chooses one at start-up from the instruction set ({@link Isa}); {@code -Ddistillery.kernels=scalar}
+ * forces the reference. Products with a packed operand ({@link #matmulPacked}, and every
+ * {@link LinearWeight}) run through the blocked driver {@link #gemm()}, whose micro-kernel is the
+ * instruction set's (the scalar twin for {@link ScalarKernels}).
  *
  * <p>All matrices are row-major; {@code ld*} is the distance between consecutive rows. Matrix
  * products may split work across the shared {@link Parallel} pool; every other method runs on the
@@ -15,6 +18,14 @@ package dev.distillery.kernel;
  * {@code matmul(a, 0, 2, b, 0, 1, c, 0, 1, 1, 1, 2, false)} leaves {@code c[0] == 11}.
  */
 public interface Kernels {
+
+    /** The blocked GEMM driver, bound to this implementation's micro-kernel. */
+    Gemm gemm();
+
+    /** The instruction set of {@link #gemm()}'s micro-kernel. */
+    default Isa isa() {
+        return gemm().isa();
+    }
 
     /** C[m×n] (+)= A[m×k] · B[k×n]. */
     void matmul(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -66,21 +77,23 @@ public interface Kernels {
 
     /**
      * Rearranges a constant right-hand operand B[k×n] once for {@link #matmulPacked}; when
-     * {@code transposed} the array holds Bᵀ[n×k], as a PyTorch Linear weight [out×in] does. Pack
-     * with the same implementation that multiplies: the panel shape is chosen for its kernel.
+     * {@code transposed} the array holds Bᵀ[n×k], as a PyTorch Linear weight [out×in] does. The
+     * layout serves every instruction set ({@link PackedMatrix}).
      */
     default PackedMatrix pack(float[] b, int bOff, int ldb, int k, int n, boolean transposed) {
-        return PackedMatrix.of(b, bOff, ldb, k, n, transposed, 16, 256);
+        return PackedMatrix.of(b, bOff, ldb, k, n, transposed);
     }
 
     /**
      * C[m×n] (+)= A[m×k] · B for a B made by {@link #pack}: the same product as {@link #matmul}
-     * or {@link #matmulTransB}, without re-packing B on every call. Example, a Linear layer:
-     * {@code PackedMatrix wt = kernels.pack(w, 0, in, in, out, true);} once, then per batch
-     * {@code kernels.matmulPacked(x, 0, in, wt, y, 0, out, tokens, false)} gives y = x · Wᵀ.
+     * or {@link #matmulTransB}, without re-packing B on every call, through {@link #gemm()}. Example,
+     * a Linear layer: {@code PackedMatrix wt = kernels.pack(w, 0, in, in, out, true);} once, then
+     * per batch {@code kernels.matmulPacked(x, 0, in, wt, y, 0, out, tokens, false)} gives y = x · Wᵀ.
      */
-    void matmulPacked(float[] a, int aOff, int lda, PackedMatrix b, float[] c, int cOff, int ldc,
-                      int m, boolean accumulate);
+    default void matmulPacked(float[] a, int aOff, int lda, PackedMatrix b, float[] c, int cOff, int ldc,
+                              int m, boolean accumulate) {
+        gemm().multiply(a, aOff, lda, b, c, cOff, ldc, m, accumulate, Epilogue.NONE);
+    }
 
     /** Σ a[i]·b[i] over n elements. */
     float dot(float[] a, int aOff, float[] b, int bOff, int n);

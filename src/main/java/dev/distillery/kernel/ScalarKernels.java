@@ -2,9 +2,15 @@ package dev.distillery.kernel;
 
 /**
  * The reference implementation of {@link Kernels}: plain loops, single-threaded, accumulating in
- * float in the natural index order. Tests compare every faster path against this class.
+ * float in the natural index order. Tests compare every faster path against this class. Products
+ * with a packed operand go through the blocked driver with the scalar twin micro-kernel
+ * ({@code Gemm.of(Isa.SCALAR)}), the bits every vector micro-kernel reproduces.
  */
 public class ScalarKernels implements Kernels {
+    @Override
+    public Gemm gemm() {
+        return Gemm.of(Isa.SCALAR);
+    }
 
     @Override
     public void matmul(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -51,36 +57,6 @@ public class ScalarKernels implements Kernels {
                 int cRow = cOff + i * ldc;
                 for (int j = 0; j < n; j++) {
                     c[cRow + j] += api * b[bRow + j];
-                }
-            }
-        }
-    }
-
-    /** Same sums, in the same order over p, as {@link #matmul}; only B is read through its panels. */
-    @Override
-    public void matmulPacked(float[] a, int aOff, int lda, PackedMatrix b, float[] c, int cOff, int ldc,
-                             int m, boolean accumulate) {
-        int n = b.n();
-        int width = b.panelWidth();
-        float[] data = b.data();
-        if (!accumulate) {
-            for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
-            }
-        }
-        for (int p0 = 0; p0 < b.k(); p0 += b.depthBlock()) {
-            int kq = Math.min(b.depthBlock(), b.k() - p0);
-            for (int j0 = 0; j0 < n; j0 += width) {
-                int panel = p0 * b.paddedColumns() + j0 * kq; // [kq, width] row-major
-                int cols = Math.min(width, n - j0);
-                for (int i = 0; i < m; i++) {
-                    int cRow = cOff + i * ldc + j0;
-                    for (int p = 0; p < kq; p++) {
-                        float aip = a[aOff + i * lda + p0 + p];
-                        for (int j = 0; j < cols; j++) {
-                            c[cRow + j] += aip * data[panel + p * width + j];
-                        }
-                    }
                 }
             }
         }
@@ -207,8 +183,27 @@ public class ScalarKernels implements Kernels {
     @Override
     public void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) {
-            double v = x[xOff + i];
-            y[yOff + i] = (float) (0.5 * v * (1.0 + Erf.erf(v * Erf.INV_SQRT2)));
+            y[yOff + i] = gelu(x[xOff + i]);
+        }
+    }
+
+    /** 0.5 · x · (1 + erf(x / √2)), evaluated in double. */
+    static float gelu(float x) {
+        double v = x;
+        return (float) (0.5 * v * (1.0 + Erf.erf(v * Erf.INV_SQRT2)));
+    }
+
+    /** The scalar twin of {@link VectorKernels#finish}: the same additions, GELU in double. */
+    static void finish(float[] c, int cIdx, int ldc, int rows, int cols, int width, Epilogue epilogue, int j0) {
+        float[] bias = epilogue.bias();
+        int bo = epilogue.biasOffset() + j0;
+        boolean gelu = epilogue.activation() == Epilogue.Activation.GELU;
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < width; j++) {
+                int idx = cIdx + r * ldc + j;
+                float v = bias != null && j < cols ? c[idx] + bias[bo + j] : c[idx];
+                c[idx] = gelu ? gelu(v) : v;
+            }
         }
     }
 

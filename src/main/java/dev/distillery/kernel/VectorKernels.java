@@ -5,8 +5,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link Kernels} on the JDK Vector API ({@code FloatVector.SPECIES_PREFERRED}: 8 lanes with
- * AVX2). Matrix products are blocked and packed ({@link VectorGemm}); row and element kernels
+ * {@link Kernels} on the JDK Vector API. Matrix products run through the blocked driver
+ * ({@link Gemm}) with one instruction set's micro-kernel; row and element kernels run at the
+ * process's vector width ({@link Isa#chosen()}: 16 lanes with AVX-512, 8 with AVX2) and
  * follow one loop shape: a vector body up to {@code loopBound}, fused multiply-adds into vector
  * accumulators, one lane sum in a fixed order ({@link VectorMath#sum}), then a scalar tail.
  *
@@ -14,25 +15,55 @@ import jdk.incubator.vector.VectorSpecies;
  * softmax, the vector {@code exp}: a few units in the last place, which the tests bound.
  */
 public final class VectorKernels implements Kernels {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorMath.S;
     private static final int L = S.length();
+    /** Products with fewer rows than this (or, for A·Bᵀ, columns) skip packing B: it would cost as much as the arithmetic. */
+    static final int SKINNY = 4;
+
+    private final Gemm gemm;
+
+    /** The kernels of the process's instruction set ({@link Isa#chosen()}), or the widest the JVM offers when that is scalar. */
+    public VectorKernels() {
+        this(Isa.chosen() != Isa.SCALAR ? Isa.chosen() : Isa.detected());
+    }
+
+    /** Matrix products on {@code isa}'s micro-kernel; the row kernels use the process's vector width. */
+    public VectorKernels(Isa isa) {
+        if (isa == Isa.SCALAR) {
+            throw new IllegalArgumentException("VectorKernels needs a vector instruction set; ScalarKernels is the scalar one");
+        }
+        this.gemm = Gemm.of(isa);
+    }
+
+    @Override
+    public Gemm gemm() {
+        return gemm;
+    }
+
+    /**
+     * The vector shape of the row kernels and of the low-bit decoders: the process's instruction
+     * set's ({@link Isa#chosen()}), or the JVM's widest when that is scalar.
+     */
+    public static VectorSpecies<Float> species() {
+        return S;
+    }
 
     @Override
     public void matmul(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                        float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
-        VectorGemm.gemm(false, false, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
+        product(false, false, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
     }
 
     @Override
     public void matmulTransB(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
-        VectorGemm.gemm(false, true, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
+        product(false, true, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
     }
 
     @Override
     public void matmulTransA(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
-        VectorGemm.gemm(true, false, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
+        product(true, false, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
     }
 
     /** Splits over batch items when the whole job is large; each item then runs single-threaded. */
@@ -46,19 +77,66 @@ public final class VectorKernels implements Kernels {
             throw new UnsupportedOperationException("matmulBatched with both operands transposed");
         }
         if (batch == 1) {
-            VectorGemm.gemm(transA, transB, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
+            product(transA, transB, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
             return;
         }
         Parallel.RangeBody body = (from, to) -> {
             for (int i = from; i < to; i++) {
-                VectorGemm.gemm(transA, transB, a, aOff + i * aStride, lda, b, bOff + i * bStride, ldb,
+                product(transA, transB, a, aOff + i * aStride, lda, b, bOff + i * bStride, ldb,
                         c, cOff + i * cStride, ldc, m, n, k, accumulate, false);
             }
         };
-        if (2L * batch * m * n * k >= VectorGemm.PARALLEL_FLOPS) {
+        if (2L * batch * m * n * k >= Gemm.PARALLEL_FLOPS) {
             Parallel.forRange(batch, body);
         } else {
             body.run(0, batch);
+        }
+    }
+
+    /** The driver, or dot products and axpys for skinny products, which packing would not repay. */
+    private void product(boolean transA, boolean transB, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                         float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate, boolean parallel) {
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        if (k <= 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                }
+            }
+            return;
+        }
+        if (m < SKINNY || transB && n < SKINNY) {
+            skinny(transA, transB, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate);
+            return;
+        }
+        gemm.multiply(transA, transB, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, parallel);
+    }
+
+    /** Products with very few rows (or, for A·Bᵀ, columns): dot products and axpys, no packing. */
+    private static void skinny(boolean transA, boolean transB, float[] a, int aOff, int lda, float[] b, int bOff,
+                               int ldb, float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
+        if (transB && !transA) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    float sum = dotVector(a, aOff + i * lda, b, bOff + j * ldb, k);
+                    int idx = cOff + i * ldc + j;
+                    c[idx] = accumulate ? c[idx] + sum : sum;
+                }
+            }
+            return;
+        }
+        assert !transB : "both operands transposed";
+        for (int i = 0; i < m; i++) {
+            int cRow = cOff + i * ldc;
+            if (!accumulate) {
+                java.util.Arrays.fill(c, cRow, cRow + n, 0f);
+            }
+            for (int p = 0; p < k; p++) {
+                float aip = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                axpyVector(aip, b, bOff + p * ldb, c, cRow, n);
+            }
         }
     }
 
@@ -68,29 +146,30 @@ public final class VectorKernels implements Kernels {
         VectorSmallGemm.gemm(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate);
     }
 
-    /** Packs with this implementation's panel shape ({@code VectorGemm.NR} wide, {@code VectorGemm.KB} deep). */
-    @Override
-    public PackedMatrix pack(float[] b, int bOff, int ldb, int k, int n, boolean transposed) {
-        return PackedMatrix.of(b, bOff, ldb, k, n, transposed, VectorGemm.NR, VectorGemm.KB);
-    }
-
-    @Override
-    public void matmulPacked(float[] a, int aOff, int lda, PackedMatrix b, float[] c, int cOff, int ldc,
-                             int m, boolean accumulate) {
-        if (b.panelWidth() == VectorGemm.NR && b.depthBlock() == VectorGemm.KB) {
-            VectorGemm.gemmPacked(a, aOff, lda, b, c, cOff, ldc, m, accumulate, true);
-            return;
-        }
-        // Packed by another implementation: unpack once rather than fail.
-        int k = b.k();
-        int n = b.n();
-        float[] plain = new float[k * n]; // [k, n]
-        for (int p = 0; p < k; p++) {
-            for (int j = 0; j < n; j++) {
-                plain[p * n + j] = b.get(p, j);
+    /**
+     * The epilogue of {@link Gemm} on {@code rows} rows of C in place: add the bias of columns
+     * j0 .. j0 + cols, then apply the activation over {@code width} columns, the tile's width (a
+     * multiple of the lane count, so every column's value comes from the same vector formula).
+     */
+    static void finish(float[] c, int cIdx, int ldc, int rows, int cols, int width, Epilogue epilogue, int j0) {
+        float[] bias = epilogue.bias();
+        int bo = epilogue.biasOffset() + j0;
+        boolean gelu = epilogue.activation() == Epilogue.Activation.GELU;
+        for (int r = 0; r < rows; r++) {
+            int row = cIdx + r * ldc;
+            if (bias != null) {
+                int j = 0;
+                for (int bound = S.loopBound(cols); j < bound; j += L) {
+                    FloatVector.fromArray(S, c, row + j).add(FloatVector.fromArray(S, bias, bo + j)).intoArray(c, row + j);
+                }
+                for (; j < cols; j++) {
+                    c[row + j] += bias[bo + j];
+                }
+            }
+            if (gelu) {
+                VectorMath.gelu(c, row, c, row, width);
             }
         }
-        matmul(a, aOff, lda, plain, 0, n, c, cOff, ldc, m, n, k, accumulate);
     }
 
     @Override

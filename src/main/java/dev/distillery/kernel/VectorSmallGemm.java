@@ -6,14 +6,14 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * C[m×n] (+)= A[m×k] · B[k×n] straight from row-major operands, without packing: for products
  * whose operands already sit in L1, such as one attention head (64×32 by 32×64), where
- * {@link VectorGemm} spent as long packing, clearing and padding edge tiles as multiplying.
+ * the blocked driver ({@link Gemm}) spent as long packing and padding edge tiles as multiplying.
  *
  * <p>A strip of four vectors of C is held for two rows at a time (8 accumulators, two
  * broadcasts of A and one load of B per step); columns past the last full strip go one vector,
  * then one element, at a time.
  */
 final class VectorSmallGemm {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorMath.S;
     private static final int L = S.length();
     private static final int STRIP = 4 * L;
 

@@ -1,11 +1,5 @@
 package dev.distillery.kernel.lowbit;
 
-import static dev.distillery.kernel.lowbit.TileGemm.B;
-import static dev.distillery.kernel.lowbit.TileGemm.I;
-import static dev.distillery.kernel.lowbit.TileGemm.L;
-import static dev.distillery.kernel.lowbit.TileGemm.NR;
-import static dev.distillery.kernel.lowbit.TileGemm.S;
-
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -16,7 +10,7 @@ import jdk.incubator.vector.VectorOperators;
  * (stored as Java bytes). One byte per weight.
  */
 public final class Int8AffineWeight extends BlockedWeight {
-    private final byte[] codes; // 8-bit panels, unsigned
+    private final byte[] codes; // 8-bit strips, unsigned
     private final float scale;
     private final int zeroPoint;
 
@@ -26,7 +20,7 @@ public final class Int8AffineWeight extends BlockedWeight {
         if (zeroPoint < 0 || zeroPoint > 255) {
             throw new IllegalArgumentException("int8 affine zero point must be in [0, 255], got " + zeroPoint);
         }
-        this.codes = panelBytes(rowMajorCodes, out, in);
+        this.codes = stripBytes(rowMajorCodes, out, in);
         this.scale = scale;
         this.zeroPoint = zeroPoint;
     }
@@ -42,16 +36,14 @@ public final class Int8AffineWeight extends BlockedWeight {
     }
 
     @Override
-    void decodeTile(int t, int p0, int kq, float[] tile, float[] scratch) {
-        int base = (t * in + p0) * NR;
+    void decodeStrip(int s, int p0, int kq, float[] dst, int d, int ldd) {
+        int base = (s * in + p0) * STRIP;
         for (int p = 0; p < kq; p++) {
-            int src = base + p * NR;
-            int dst = p * NR;
-            for (int v = 0; v < NR; v += L) {
-                IntVector code = (IntVector) ByteVector.fromArray(B, codes, src + v)
+            for (int v = 0; v < STRIP; v += L) {
+                IntVector code = (IntVector) ByteVector.fromArray(B, codes, base + p * STRIP + v)
                         .convertShape(VectorOperators.B2I, I, 0);
                 FloatVector w = (FloatVector) code.and(0xFF).sub(zeroPoint).convert(VectorOperators.I2F, 0);
-                w.mul(scale).intoArray(tile, dst + v);
+                w.mul(scale).intoArray(dst, d + p * ldd + v);
             }
         }
     }

@@ -1,0 +1,55 @@
+package dev.distillery.kernel;
+
+/**
+ * The innermost loop of the blocked GEMM ({@link Gemm}): an MR × NR tile of C held in registers
+ * while it sums a stretch of the depth. One subclass per instruction set; the driver around it
+ * (packing, blocking, threads, epilogue) is shared.
+ *
+ * <p>Operands, as the driver lays them out:
+ * <ul>
+ *   <li>A: {@code rows} rows read in place, row-major: element (r, p) at {@code aIdx + r·lda + p};</li>
+ *   <li>B: NR columns, row-major: element (p, j) at {@code bIdx + p·ldb + j};</li>
+ *   <li>C: {@code rows} rows of NR floats, {@code ldc} apart.</li>
+ * </ul>
+ *
+ * <p>Numerics, the contract every subclass keeps: each element of C gets one sum, started from
+ * zero and accumulated by fused multiply-add in increasing p, then added to C (or stored). So every micro-kernel
+ * gives the same bits as the {@link ScalarMicroKernel scalar twin} whatever its tile shape, which
+ * is what the parity tests check. Without {@code add} the sum is stored as it is, so the driver
+ * never clears C before the first slice.
+ */
+abstract class MicroKernel {
+    final Isa isa;
+    /** Rows of the full tile. */
+    final int mr;
+    /** Columns of the tile: a multiple of {@link Panels#STRIP} that divides {@link Panels#PANEL}. */
+    final int nr;
+
+    MicroKernel(Isa isa, int mr, int nr) {
+        assert nr % Panels.STRIP == 0 && Panels.PANEL % nr == 0 : nr;
+        this.isa = isa;
+        this.mr = mr;
+        this.nr = nr;
+    }
+
+    /**
+     * C[rows × NR] = A[rows × kq] · B[kq × NR], plus the old C when {@code add}, for 1 ≤ rows ≤ MR;
+     * see the class comment.
+     */
+    abstract void multiply(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int ldb, int kq,
+                           float[] c, int cIdx, int ldc, boolean add);
+
+    /** The micro-kernel for {@code isa}. */
+    static MicroKernel of(Isa isa) {
+        return switch (isa) {
+            case SCALAR -> new ScalarMicroKernel();
+            case AVX2 -> new Avx2MicroKernel();
+            case AVX512 -> new Avx512MicroKernel();
+        };
+    }
+
+    /** The tile, as bench prints it: {@code 8x48}. */
+    String tile() {
+        return mr + "x" + nr;
+    }
+}
