@@ -10,9 +10,13 @@ import java.util.Arrays;
  * (ACM TOMS 34(3), 2008); the split across threads is {@link TaskGrid}'s.
  *
  * <p>Loop nest, outermost first: a task (a band of rows of C times a group of panels, one per
- * {@link Parallel} piece); a panel of NR columns (the micro-kernel's width); a slice of
- * {@link #KC} rows of depth (decoded once per slice when B is coded, read in place when it is
- * FP32); the slivers of MR rows of the band, each handed to the micro-kernel with that slice. The micro-kernel adds into a band-high
+ * {@link Parallel} piece); a panel of 48 columns ({@link Panels#PANEL}); a slice of {@link #KC}
+ * rows of depth (decoded once per slice when B is coded, read in place when it is FP32); the
+ * micro-kernel's NR-wide pieces of the panel and the slivers of MR rows of the band, each handed
+ * to the micro-kernel with that slice, which stays in L1 across them. A single row goes to the
+ * micro-kernel's one-row path across the whole panel.
+ * A single row against a coded weight that can ({@link Panels#fusesRows}) skips the slice: the
+ * weight decodes and multiplies 48 columns in one pass, with the same sums. The micro-kernel adds into a band-high
  * buffer of NR columns ({@code MC × NR} floats, per thread), and when the panel's depth is done the
  * epilogue writes the buffer into C once: bias, activation, and the old C when accumulating.
  *
@@ -142,7 +146,9 @@ public final class Gemm {
             return;
         }
         boolean split = parallel && worthSplitting(m, n, k);
-        int panels = (n + nr - 1) / nr; // of the micro-kernel's width
+        // One row against a weight that fuses decoding and multiplying skips the decoded slice.
+        boolean rowMode = m == 1 && vector && b.fusesRows();
+        int panels = (n + Panels.PANEL - 1) / Panels.PANEL;
         // A is copied by bands when read in place would not do (see the class comment); a copied
         // band must stay in L2, which bounds its height by the depth.
         boolean copyA = transA || lda % 512 == 0;
@@ -154,7 +160,7 @@ public final class Gemm {
                 int i0 = grid.firstRow(t);
                 int p0 = grid.firstPanel(t);
                 band(transA, copyA, a, aOff, lda, b, c, cOff, ldc, i0, Math.min(grid.rowHeight(), m - i0),
-                        p0, Math.min(panels, p0 + grid.panelsPerTask()), accumulate, epilogue, scratch);
+                        p0, Math.min(panels, p0 + grid.panelsPerTask()), rowMode, accumulate, epilogue, scratch);
             }
         };
         if (split) {
@@ -164,10 +170,11 @@ public final class Gemm {
         }
     }
 
-    /** Rows i0 .. i0 + mc of C against panels t0 .. t1, the whole depth. */
+    /** Rows i0 .. i0 + mc of C against 48-column panels t0 .. t1, the whole depth. */
     private void band(boolean transA, boolean copyA, float[] a, int aOff, int lda, Panels b, float[] c, int cOff,
-                      int ldc, int i0, int mc, int t0, int t1, boolean accumulate, Epilogue epilogue,
-                      Scratch scratch) {
+                      int ldc, int i0, int mc, int t0, int t1, boolean rowMode, boolean accumulate,
+                      Epilogue epilogue, Scratch scratch) {
+        int width = Panels.PANEL;
         int k = b.k();
         int n = b.n();
         float[] pa = a;
@@ -183,62 +190,73 @@ public final class Gemm {
         float[] fp32 = b.fp32Panels();
         boolean finish = epilogue.bias() != null || epilogue.activation() != Epilogue.Activation.NONE;
         for (int t = t0; t < t1; t++) {
-            int j0 = t * nr;
-            int cols = Math.min(nr, n - j0);
+            int j0 = t * width;
+            int cols = Math.min(width, n - j0);
             // A whole panel of C is summed in place; the last, narrower one in a buffer as wide as
-            // the tile, whose real columns are copied out at the end.
-            boolean inC = cols == nr;
+            // the panel, whose real columns are copied out at the end.
+            boolean inC = cols == width;
             float[] cc = c;
             int cBase = cOff + i0 * ldc + j0;
             int ldcc = ldc;
             if (!inC) {
-                cc = scratch.cbuf(mc * nr);
+                cc = scratch.cbuf(mc * width);
                 cBase = 0;
-                ldcc = nr;
+                ldcc = width;
                 for (int r = 0; r < mc; r++) {
                     if (accumulate) {
-                        System.arraycopy(c, cOff + (i0 + r) * ldc + j0, cc, r * nr, cols);
+                        System.arraycopy(c, cOff + (i0 + r) * ldc + j0, cc, r * width, cols);
                     }
-                    Arrays.fill(cc, r * nr + (accumulate ? cols : 0), (r + 1) * nr, 0f);
+                    Arrays.fill(cc, r * width + (accumulate ? cols : 0), (r + 1) * width, 0f);
                 }
             } else if (k == 0 && !accumulate) {
                 for (int r = 0; r < mc; r++) {
-                    Arrays.fill(c, cBase + r * ldc, cBase + r * ldc + nr, 0f);
+                    Arrays.fill(c, cBase + r * ldc, cBase + r * ldc + width, 0f);
                 }
             }
+            int s0 = j0 / Panels.STRIP;
+            boolean fused = rowMode && s0 + Panels.PANEL / Panels.STRIP <= b.strips();
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int kq = Math.min(KC, k - p0);
+                // The first slice stores its sums unless C's old values (or the buffer's) count.
+                boolean add = p0 > 0 || accumulate || !inC;
+                if (fused) {
+                    b.multiplyRow(pa, aBase + p0, s0, p0, kq, cc, cBase, add);
+                    continue;
+                }
                 float[] pb;
                 int bIdx;
                 int ldb;
                 if (fp32 != null) {
-                    // Columns j0 .. j0 + nr lie in one 48-wide panel: nr divides 48.
                     pb = fp32;
-                    bIdx = (j0 / Panels.PANEL * k + p0) * Panels.PANEL + j0 % Panels.PANEL;
+                    bIdx = (t * k + p0) * Panels.PANEL;
                     ldb = Panels.PANEL;
                 } else {
-                    pb = scratch.slice(nr * KC);
-                    b.decode(j0 / Panels.STRIP, nr / Panels.STRIP, p0, kq, pb, nr, vector);
+                    pb = scratch.slice(width * KC);
+                    b.decode(s0, width / Panels.STRIP, p0, kq, pb, width, vector);
                     bIdx = 0;
-                    ldb = nr;
+                    ldb = width;
                 }
-                // The first slice stores its sums unless C's old values (or the buffer's) count.
-                boolean add = p0 > 0 || accumulate || !inC;
-                for (int ir = 0; ir < mc; ir += mr) {
-                    kernel.multiply(Math.min(mr, mc - ir), pa, aBase + ir * ld + p0, ld, pb, bIdx, ldb, kq,
-                            cc, cBase + ir * ldcc, ldcc, add);
+                if (mc == 1) {
+                    kernel.multiplyRow(pa, aBase + p0, pb, bIdx, ldb, kq, cc, cBase, add);
+                    continue;
+                }
+                for (int jj = 0; jj < width; jj += nr) {
+                    for (int ir = 0; ir < mc; ir += mr) {
+                        kernel.multiply(Math.min(mr, mc - ir), pa, aBase + ir * ld + p0, ld, pb, bIdx + jj, ldb, kq,
+                                cc, cBase + ir * ldcc + jj, ldcc, add);
+                    }
                 }
             }
             if (finish) {
                 if (vector) {
-                    VectorKernels.finish(cc, cBase, ldcc, mc, cols, nr, epilogue, j0);
+                    VectorKernels.finish(cc, cBase, ldcc, mc, cols, width, epilogue, j0);
                 } else {
-                    ScalarKernels.finish(cc, cBase, ldcc, mc, cols, nr, epilogue, j0);
+                    ScalarKernels.finish(cc, cBase, ldcc, mc, cols, width, epilogue, j0);
                 }
             }
             if (!inC) {
                 for (int r = 0; r < mc; r++) {
-                    System.arraycopy(cc, r * nr, c, cOff + (i0 + r) * ldc + j0, cols);
+                    System.arraycopy(cc, r * width, c, cOff + (i0 + r) * ldc + j0, cols);
                 }
             }
         }

@@ -39,6 +39,18 @@ abstract class MicroKernel {
     abstract void multiply(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int ldb, int kq,
                            float[] c, int cIdx, int ldc, boolean add);
 
+    /**
+     * One row against a whole 48-column panel ({@link Panels#PANEL}): {@code multiply} on 1 row, in
+     * NR-wide pieces unless a subclass has a wider single-row tile. A single row has no rows to
+     * reuse B across, so what bounds it is the latency of each sum's chain of FMAs: the more
+     * columns summed at once, the more chains run side by side.
+     */
+    void multiplyRow(float[] a, int aIdx, float[] b, int bIdx, int ldb, int kq, float[] c, int cIdx, boolean add) {
+        for (int jj = 0; jj < Panels.PANEL; jj += nr) {
+            multiply(1, a, aIdx, 0, b, bIdx + jj, ldb, kq, c, cIdx + jj, 0, add);
+        }
+    }
+
     /** The micro-kernel for {@code isa}. */
     static MicroKernel of(Isa isa) {
         return switch (isa) {

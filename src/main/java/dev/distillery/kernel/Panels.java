@@ -55,6 +55,26 @@ public abstract class Panels {
      */
     protected abstract void decode(int s0, int count, int p0, int kq, float[] dst, int ldd, boolean vector);
 
+    /**
+     * Whether {@link #multiplyRow} serves single-row products. A coded weight that decodes and
+     * multiplies in one pass saves storing a decoded slice and reading it back, which at one row
+     * (token-by-token generation, a pooler) is most of the work.
+     */
+    protected boolean fusesRows() {
+        return false;
+    }
+
+    /**
+     * For one row x: {@code c[cIdx + j] = (add ? c[cIdx + j] : 0) + Σ_{p < kq} x[xIdx + p]·B[p0 + p, 16·s0 + j]}
+     * for j < {@link #PANEL}, three whole strips; each sum from zero by fused multiply-add in
+     * increasing p, as {@link MicroKernel} sums, so the bits equal decoding then multiplying. Called
+     * with the Vector API allowed only, p0 a multiple of {@link Gemm#KC}, strips s0 .. s0 + 3 all
+     * within {@link #strips()}.
+     */
+    protected void multiplyRow(float[] x, int xIdx, int s0, int p0, int kq, float[] c, int cIdx, boolean add) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not fuse rows");
+    }
+
     /** The FP32 panels [⌈n / 48⌉][k][48] the micro-kernel reads in place, or null when B is coded. */
     float[] fp32Panels() {
         return null;

@@ -19,6 +19,16 @@ class IsaTest {
         assertEquals(Isa.detect(FloatVector.SPECIES_PREFERRED.vectorBitSize()), Isa.detected());
     }
 
+    /** The pom's second kernel-test run limits the JVM to AVX2; this fails if the flag did not take. */
+    @Test
+    void aJvmLimitedToAvx2OffersAt256Bits() {
+        int max = Integer.getInteger("distillery.test.maxVectorBits", Integer.MAX_VALUE);
+        assertTrue(FloatVector.SPECIES_PREFERRED.vectorBitSize() <= max, "the JVM offers "
+                + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit vectors; -XX:UseAVX=2 should have limited them to "
+                + max);
+        assertTrue(Isa.chosen().bits() <= max, "chosen " + Isa.chosen());
+    }
+
     @Test
     void forcingPicksANarrowerSetAndRefusesAWiderOne() {
         assertEquals(Isa.AVX512, Isa.parse("auto", Isa.AVX512));

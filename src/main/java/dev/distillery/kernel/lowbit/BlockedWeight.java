@@ -20,8 +20,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>As the right-hand operand Wᵀ [in × out] of the GEMM driver ({@link Gemm}), each format
  * {@link #decode decodes} a {@link Gemm#KC}-deep slice of a few strips into FP32 when the driver
  * asks, and the instruction set's FP32 micro-kernel multiplies from that slice; no other FP32
- * form of W exists. The vector decoders run at the process's vector width; the scalar twin
- * decodes through {@link #weight}, the same products, so both give the same bits.
+ * form of W exists. A single row is multiplied without the slice ({@link #multiplyRow}): the
+ * format decodes three strips and multiplies them in one pass. The vector decoders run at the
+ * process's vector width; the scalar twin decodes through {@link #weight}, the same products, so
+ * all give the same bits.
  */
 public abstract sealed class BlockedWeight extends Panels implements LinearWeight, RowTable
         permits Int8ChannelWeight, Int8AffineWeight, Q8_0Weight, Q4_0Weight, Nf4Weight {
@@ -31,8 +33,8 @@ public abstract sealed class BlockedWeight extends Panels implements LinearWeigh
     static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
     static final int STRIP = Panels.STRIP;
-    /** Per-thread block scales of one slice of one strip, decoded from fp16 once per slice. */
-    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[Gemm.KC / 32 * STRIP]);
+    /** Columns one {@link #multiplyRow} call covers: three strips, as L-lane groups. */
+    static final int ROW = Panels.PANEL;
 
     final int out;
     final int in;
@@ -99,6 +101,11 @@ public abstract sealed class BlockedWeight extends Panels implements LinearWeigh
     }
 
     @Override
+    protected boolean fusesRows() {
+        return true;
+    }
+
+    @Override
     public final void multiply(Gemm gemm, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc, int rows,
                                boolean accumulate, Epilogue epilogue) {
         gemm.multiply(x, xOff, ldx, this, c, cOff, ldc, rows, accumulate, epilogue);
@@ -149,17 +156,31 @@ public abstract sealed class BlockedWeight extends Panels implements LinearWeigh
         return packed[nibbleIndex(o, i)] >> (i % 2 == 0 ? 0 : 4) & 15;
     }
 
+    /** Per-thread scales of one slice of up to three strips, converted from fp16 once per slice. */
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[3 * Gemm.KC / 32 * STRIP]);
+
     /**
-     * The fp16 scales of blocks of 32 inputs for rows p0 .. p0 + kq of strip s, stored
-     * [strips][in / 32][16], as floats in a per-thread buffer [kq / 32][16].
+     * The fp16 scales of blocks of 32 inputs, stored [strips][in / 32][16], for rows p0 .. p0 + kq
+     * of strips s0 .. s0 + count, as floats in a per-thread buffer laid out [count][kq / 32][16].
+     * Converted here rather than in the vector loops, which C2 would otherwise find too large to
+     * inline their helpers into (and a vector returned by a call that is not inlined is boxed).
      */
-    final float[] halfScales(short[] scales, int s, int p0, int kq) {
+    final float[] halfScales(short[] scales, int s0, int count, int p0, int kq) {
         float[] f = SCALES.get();
-        int s0 = (s * (in / 32) + p0 / 32) * STRIP;
-        for (int j = 0; j < (kq + 31) / 32 * STRIP; j++) {
-            f[j] = Float.float16ToFloat(scales[s0 + j]);
+        int blocks = kq / 32;
+        for (int i = 0; i < count; i++) {
+            int src = ((s0 + i) * (in / 32) + p0 / 32) * STRIP;
+            int dst = i * blocks * STRIP;
+            for (int j = 0; j < blocks * STRIP; j++) {
+                f[dst + j] = Float.float16ToFloat(scales[src + j]);
+            }
         }
         return f;
+    }
+
+    /** Lane group j (0, L, 2L, ... < 48) of the three strips from s0: its strip. */
+    static int strip(int s0, int j) {
+        return s0 + j / STRIP;
     }
 
     static void checkLength(String what, long actual, long expected, int out, int in) {

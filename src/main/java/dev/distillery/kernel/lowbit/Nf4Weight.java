@@ -4,9 +4,7 @@ package dev.distillery.kernel.lowbit;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * NF4 as bitsandbytes stores it (Dettmers et al., "QLoRA", 2023): the row-major flattened tensor
@@ -71,38 +69,89 @@ public final class Nf4Weight extends BlockedWeight {
         return codes.length + 4L * absmax.length + 4L * CODES;
     }
 
+    // The vector loops spell out every step (see Q4_0Weight). The lookup codebook[code] is one
+    // in-register permute with 16 lanes (the whole codebook is one register), and a permute across
+    // two registers with 8; L is a constant, so C2 compiles only one of the two.
+
     @Override
     void decodeStrip(int s, int p0, int kq, float[] dst, int d, int ldd) {
         if (!stripAbsmax) {
             decodeStripScalar(s, p0, kq, dst, d, ldd);
             return;
         }
-        // With 16 lanes the whole codebook is one register; with 8, codes 0..7 index the low half
-        // and 8..15 the high one, both permutes on the low 3 bits.
-        FloatVector low = FloatVector.fromArray(S, codebook, 0);
-        FloatVector high = L >= CODES ? low : FloatVector.fromArray(S, codebook, 8);
+        IntVector low = FloatVector.fromArray(S, codebook, 0).reinterpretAsInts();
+        IntVector high = FloatVector.fromArray(S, codebook, L >= CODES ? 0 : 8).reinterpretAsInts();
         int base = (s * (in / 2) + p0 / 2) * STRIP;
         int a0 = s * (in / BLOCK) * STRIP;
         for (int q = 0; q < kq / 2; q++) {
-            int src = base + q * STRIP;
             int sp = a0 + (p0 + 2 * q) / BLOCK * STRIP; // inputs 2q and 2q + 1 share a block
             for (int v = 0; v < STRIP; v += L) {
-                IntVector pair = (IntVector) ByteVector.fromArray(B, codes, src + v)
+                IntVector pair = (IntVector) ByteVector.fromArray(B, codes, base + q * STRIP + v)
                         .convertShape(VectorOperators.B2I, I, 0);
                 FloatVector scale = FloatVector.fromArray(S, absmax, sp + v);
-                for (int half = 0; half < 2; half++) {
-                    IntVector code = pair.lanewise(VectorOperators.ASHR, 4 * half).and(15);
-                    FloatVector w;
-                    if (L >= CODES) {
-                        w = low.rearrange(code.toShuffle().cast(S));
-                    } else {
-                        VectorShuffle<Float> index = code.and(7).toShuffle().cast(S);
-                        VectorMask<Float> upper = code.compare(VectorOperators.GE, 8).cast(S);
-                        w = low.rearrange(index).blend(high.rearrange(index), upper);
-                    }
-                    w.mul(scale).intoArray(dst, d + (2 * q + half) * ldd + v);
-                }
+                // The even input is the low nibble of the strip layout, the odd one the high.
+                IntVector e = pair.and(15);
+                IntVector o = pair.lanewise(VectorOperators.ASHR, 4).and(15);
+                (L >= CODES ? e.selectFrom(low) : e.selectFrom(low, high)).reinterpretAsFloats().mul(scale)
+                        .intoArray(dst, d + 2 * q * ldd + v);
+                (L >= CODES ? o.selectFrom(low) : o.selectFrom(low, high)).reinterpretAsFloats().mul(scale)
+                        .intoArray(dst, d + (2 * q + 1) * ldd + v);
             }
+        }
+    }
+
+    @Override
+    protected boolean fusesRows() {
+        return stripAbsmax;
+    }
+
+    @Override
+    protected void multiplyRow(float[] x, int xIdx, int s0, int p0, int kq, float[] c, int cIdx, boolean add) {
+        IntVector low = FloatVector.fromArray(S, codebook, 0).reinterpretAsInts();
+        IntVector high = FloatVector.fromArray(S, codebook, L >= CODES ? 0 : 8).reinterpretAsInts();
+        for (int g = 0; g < ROW; g += 3 * L) {
+            int j1 = g + L;
+            int j2 = g + 2 * L;
+            int c0 = (strip(s0, g) * (in / 2) + p0 / 2) * STRIP + g % STRIP;
+            int c1 = (strip(s0, j1) * (in / 2) + p0 / 2) * STRIP + j1 % STRIP;
+            int c2 = (strip(s0, j2) * (in / 2) + p0 / 2) * STRIP + j2 % STRIP;
+            int m0 = (strip(s0, g) * (in / BLOCK) + p0 / BLOCK) * STRIP + g % STRIP;
+            int m1 = (strip(s0, j1) * (in / BLOCK) + p0 / BLOCK) * STRIP + j1 % STRIP;
+            int m2 = (strip(s0, j2) * (in / BLOCK) + p0 / BLOCK) * STRIP + j2 % STRIP;
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            for (int q = 0; q < kq / 2; q++) {
+                int sp = 2 * q / BLOCK * STRIP;
+                FloatVector xe = FloatVector.broadcast(S, x[xIdx + 2 * q]);
+                FloatVector xo = FloatVector.broadcast(S, x[xIdx + 2 * q + 1]);
+                IntVector p = (IntVector) ByteVector.fromArray(B, codes, c0 + q * STRIP).convertShape(VectorOperators.B2I, I, 0);
+                FloatVector sc = FloatVector.fromArray(S, absmax, m0 + sp);
+                IntVector e = p.and(15);
+                IntVector o = p.lanewise(VectorOperators.ASHR, 4).and(15);
+                a0 = (L >= CODES ? e.selectFrom(low) : e.selectFrom(low, high)).reinterpretAsFloats().mul(sc).fma(xe, a0);
+                a0 = (L >= CODES ? o.selectFrom(low) : o.selectFrom(low, high)).reinterpretAsFloats().mul(sc).fma(xo, a0);
+                p = (IntVector) ByteVector.fromArray(B, codes, c1 + q * STRIP).convertShape(VectorOperators.B2I, I, 0);
+                sc = FloatVector.fromArray(S, absmax, m1 + sp);
+                e = p.and(15);
+                o = p.lanewise(VectorOperators.ASHR, 4).and(15);
+                a1 = (L >= CODES ? e.selectFrom(low) : e.selectFrom(low, high)).reinterpretAsFloats().mul(sc).fma(xe, a1);
+                a1 = (L >= CODES ? o.selectFrom(low) : o.selectFrom(low, high)).reinterpretAsFloats().mul(sc).fma(xo, a1);
+                p = (IntVector) ByteVector.fromArray(B, codes, c2 + q * STRIP).convertShape(VectorOperators.B2I, I, 0);
+                sc = FloatVector.fromArray(S, absmax, m2 + sp);
+                e = p.and(15);
+                o = p.lanewise(VectorOperators.ASHR, 4).and(15);
+                a2 = (L >= CODES ? e.selectFrom(low) : e.selectFrom(low, high)).reinterpretAsFloats().mul(sc).fma(xe, a2);
+                a2 = (L >= CODES ? o.selectFrom(low) : o.selectFrom(low, high)).reinterpretAsFloats().mul(sc).fma(xo, a2);
+            }
+            if (add) {
+                a0 = a0.add(FloatVector.fromArray(S, c, cIdx + g));
+                a1 = a1.add(FloatVector.fromArray(S, c, cIdx + j1));
+                a2 = a2.add(FloatVector.fromArray(S, c, cIdx + j2));
+            }
+            a0.intoArray(c, cIdx + g);
+            a1.intoArray(c, cIdx + j1);
+            a2.intoArray(c, cIdx + j2);
         }
     }
 }

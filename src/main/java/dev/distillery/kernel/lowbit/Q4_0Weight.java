@@ -51,23 +51,73 @@ public final class Q4_0Weight extends BlockedWeight {
         return codes.length + 2L * scales.length;
     }
 
+    // The vector loops below spell out every step: C2 stops inlining helpers into a method this
+    // large, and a vector passed to or returned from a call that is not inlined is boxed.
+
     @Override
     void decodeStrip(int s, int p0, int kq, float[] dst, int d, int ldd) {
-        float[] scale = halfScales(scales, s, p0, kq); // [kq / 32][16]
+        float[] scale = halfScales(scales, s, 1, p0, kq); // [kq / 32][16]
         int base = (s * (in / 2) + p0 / 2) * STRIP;
         for (int q = 0; q < kq / 2; q++) {
-            int src = base + q * STRIP;
             int sp = 2 * q / BLOCK * STRIP; // inputs 2q and 2q + 1 share a block
-            int lo = d + 2 * q * ldd;
             for (int v = 0; v < STRIP; v += L) {
-                IntVector pair = (IntVector) ByteVector.fromArray(B, codes, src + v)
+                IntVector pair = (IntVector) ByteVector.fromArray(B, codes, base + q * STRIP + v)
                         .convertShape(VectorOperators.B2I, I, 0);
                 FloatVector sc = FloatVector.fromArray(S, scale, sp + v);
-                // (code − 8) is exact in int, so one rounding, as in weight().
-                ((FloatVector) pair.and(15).sub(8).convert(VectorOperators.I2F, 0)).mul(sc).intoArray(dst, lo + v);
+                // (code − 8) is exact in int, so one rounding, as in weight(); even inputs low nibble.
+                ((FloatVector) pair.and(15).sub(8).convert(VectorOperators.I2F, 0)).mul(sc)
+                        .intoArray(dst, d + 2 * q * ldd + v);
                 ((FloatVector) pair.lanewise(VectorOperators.ASHR, 4).and(15).sub(8).convert(VectorOperators.I2F, 0))
-                        .mul(sc).intoArray(dst, lo + ldd + v);
+                        .mul(sc).intoArray(dst, d + (2 * q + 1) * ldd + v);
             }
+        }
+    }
+
+    @Override
+    protected void multiplyRow(float[] x, int xIdx, int s0, int p0, int kq, float[] c, int cIdx, boolean add) {
+        float[] scale = halfScales(scales, s0, ROW / STRIP, p0, kq); // [3][kq / 32][16]
+        int perStrip = kq / BLOCK * STRIP;
+        for (int g = 0; g < ROW; g += 3 * L) {
+            // Three lane groups at once: three independent sums hide the FMA latency.
+            int j1 = g + L;
+            int j2 = g + 2 * L;
+            int c0 = (strip(s0, g) * (in / 2) + p0 / 2) * STRIP + g % STRIP;
+            int c1 = (strip(s0, j1) * (in / 2) + p0 / 2) * STRIP + j1 % STRIP;
+            int c2 = (strip(s0, j2) * (in / 2) + p0 / 2) * STRIP + j2 % STRIP;
+            int h0 = g / STRIP * perStrip + g % STRIP;
+            int h1 = j1 / STRIP * perStrip + j1 % STRIP;
+            int h2 = j2 / STRIP * perStrip + j2 % STRIP;
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            for (int q = 0; q < kq / 2; q++) {
+                int sp = 2 * q / BLOCK * STRIP;
+                FloatVector sc0 = FloatVector.fromArray(S, scale, h0 + sp);
+                FloatVector sc1 = FloatVector.fromArray(S, scale, h1 + sp);
+                FloatVector sc2 = FloatVector.fromArray(S, scale, h2 + sp);
+                FloatVector xe = FloatVector.broadcast(S, x[xIdx + 2 * q]);
+                FloatVector xo = FloatVector.broadcast(S, x[xIdx + 2 * q + 1]);
+                IntVector p = (IntVector) ByteVector.fromArray(B, codes, c0 + q * STRIP).convertShape(VectorOperators.B2I, I, 0);
+                a0 = ((FloatVector) p.and(15).sub(8).convert(VectorOperators.I2F, 0)).mul(sc0).fma(xe, a0);
+                a0 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).sub(8).convert(VectorOperators.I2F, 0))
+                        .mul(sc0).fma(xo, a0);
+                p = (IntVector) ByteVector.fromArray(B, codes, c1 + q * STRIP).convertShape(VectorOperators.B2I, I, 0);
+                a1 = ((FloatVector) p.and(15).sub(8).convert(VectorOperators.I2F, 0)).mul(sc1).fma(xe, a1);
+                a1 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).sub(8).convert(VectorOperators.I2F, 0))
+                        .mul(sc1).fma(xo, a1);
+                p = (IntVector) ByteVector.fromArray(B, codes, c2 + q * STRIP).convertShape(VectorOperators.B2I, I, 0);
+                a2 = ((FloatVector) p.and(15).sub(8).convert(VectorOperators.I2F, 0)).mul(sc2).fma(xe, a2);
+                a2 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 4).and(15).sub(8).convert(VectorOperators.I2F, 0))
+                        .mul(sc2).fma(xo, a2);
+            }
+            if (add) {
+                a0 = a0.add(FloatVector.fromArray(S, c, cIdx + g));
+                a1 = a1.add(FloatVector.fromArray(S, c, cIdx + j1));
+                a2 = a2.add(FloatVector.fromArray(S, c, cIdx + j2));
+            }
+            a0.intoArray(c, cIdx + g);
+            a1.intoArray(c, cIdx + j1);
+            a2.intoArray(c, cIdx + j2);
         }
     }
 }

@@ -46,17 +46,55 @@ public final class Q8_0Weight extends BlockedWeight {
         return codes.length + 2L * scales.length;
     }
 
+    // The vector loops spell out every step (see Q4_0Weight).
+
     @Override
     void decodeStrip(int s, int p0, int kq, float[] dst, int d, int ldd) {
-        float[] scale = halfScales(scales, s, p0, kq); // [kq / 32][16]
+        float[] scale = halfScales(scales, s, 1, p0, kq); // [kq / 32][16]
         int base = (s * in + p0) * STRIP;
         for (int p = 0; p < kq; p++) {
             int sp = p / BLOCK * STRIP;
             for (int v = 0; v < STRIP; v += L) {
-                FloatVector w = (FloatVector) ByteVector.fromArray(B, codes, base + p * STRIP + v)
-                        .convertShape(VectorOperators.B2F, S, 0);
-                w.mul(FloatVector.fromArray(S, scale, sp + v)).intoArray(dst, d + p * ldd + v);
+                ((FloatVector) ByteVector.fromArray(B, codes, base + p * STRIP + v).convertShape(VectorOperators.B2F, S, 0))
+                        .mul(FloatVector.fromArray(S, scale, sp + v)).intoArray(dst, d + p * ldd + v);
             }
+        }
+    }
+
+    @Override
+    protected void multiplyRow(float[] x, int xIdx, int s0, int p0, int kq, float[] c, int cIdx, boolean add) {
+        float[] scale = halfScales(scales, s0, ROW / STRIP, p0, kq); // [3][kq / 32][16]
+        int perStrip = kq / BLOCK * STRIP;
+        for (int g = 0; g < ROW; g += 3 * L) {
+            int j1 = g + L;
+            int j2 = g + 2 * L;
+            int c0 = (strip(s0, g) * in + p0) * STRIP + g % STRIP;
+            int c1 = (strip(s0, j1) * in + p0) * STRIP + j1 % STRIP;
+            int c2 = (strip(s0, j2) * in + p0) * STRIP + j2 % STRIP;
+            int h0 = g / STRIP * perStrip + g % STRIP;
+            int h1 = j1 / STRIP * perStrip + j1 % STRIP;
+            int h2 = j2 / STRIP * perStrip + j2 % STRIP;
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            for (int p = 0; p < kq; p++) {
+                int sp = p / BLOCK * STRIP;
+                FloatVector xp = FloatVector.broadcast(S, x[xIdx + p]);
+                a0 = ((FloatVector) ByteVector.fromArray(B, codes, c0 + p * STRIP).convertShape(VectorOperators.B2F, S, 0))
+                        .mul(FloatVector.fromArray(S, scale, h0 + sp)).fma(xp, a0);
+                a1 = ((FloatVector) ByteVector.fromArray(B, codes, c1 + p * STRIP).convertShape(VectorOperators.B2F, S, 0))
+                        .mul(FloatVector.fromArray(S, scale, h1 + sp)).fma(xp, a1);
+                a2 = ((FloatVector) ByteVector.fromArray(B, codes, c2 + p * STRIP).convertShape(VectorOperators.B2F, S, 0))
+                        .mul(FloatVector.fromArray(S, scale, h2 + sp)).fma(xp, a2);
+            }
+            if (add) {
+                a0 = a0.add(FloatVector.fromArray(S, c, cIdx + g));
+                a1 = a1.add(FloatVector.fromArray(S, c, cIdx + j1));
+                a2 = a2.add(FloatVector.fromArray(S, c, cIdx + j2));
+            }
+            a0.intoArray(c, cIdx + g);
+            a1.intoArray(c, cIdx + j1);
+            a2.intoArray(c, cIdx + j2);
         }
     }
 }

@@ -82,6 +82,20 @@ class LowBitWeightTest {
     }
 
     @Test
+    void oneRowDecodesAndMultipliesInOnePassWithTheSameBits() {
+        Random random = new Random(16);
+        for (Format f : Format.values()) {
+            int[] ins = f == Format.NF4 ? new int[] {64, 2 * KC + 64, 37} : widths(f);
+            for (int in : ins) {
+                // Whole groups of three strips, a group and a half, and fewer strips than a group.
+                for (int out : new int[] {NR, 2 * NR + 24, 2 * NR + 5, 20}) {
+                    check(LowBitFixtures.random(f, out, in, random), 1, random);
+                }
+            }
+        }
+    }
+
+    @Test
     void rowGatherDecodesOneRow() {
         Random random = new Random(13);
         for (Format f : Format.values()) {
