@@ -19,37 +19,37 @@ final class Avx2MicroKernel extends MicroKernel {
     }
 
     @Override
-    void multiply(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int ldb, int kq,
+    void multiply(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
                   float[] c, int cIdx, int ldc, boolean add) {
         if (rows == MR) {
-            tile6x16(a, aIdx, lda, b, bIdx, ldb, kq, c, cIdx, ldc, add);
+            tile6x16(a, aIdx, lda, b, bIdx, kq, c, cIdx, ldc, add);
             return;
         }
         // Fewer rows (the last sliver, or a product of a few rows): shorter tiles, so one row does
         // not pay for MR.
         int r = 0;
         for (; rows - r >= 4; r += 4) {
-            tile4x16(a, aIdx + r * lda, lda, b, bIdx, ldb, kq, c, cIdx + r * ldc, ldc, add);
+            tile4x16(a, aIdx + r * lda, lda, b, bIdx, kq, c, cIdx + r * ldc, ldc, add);
         }
         if (rows - r >= 2) {
-            tile2x16(a, aIdx + r * lda, lda, b, bIdx, ldb, kq, c, cIdx + r * ldc, ldc, add);
+            tile2x16(a, aIdx + r * lda, lda, b, bIdx, kq, c, cIdx + r * ldc, ldc, add);
             r += 2;
         }
         if (rows > r) {
-            tile1x16(a, aIdx + r * lda, lda, b, bIdx, ldb, kq, c, cIdx + r * ldc, ldc, add);
+            tile1x16(a, aIdx + r * lda, lda, b, bIdx, kq, c, cIdx + r * ldc, ldc, add);
         }
     }
 
     /** Six vectors across the 48-column panel: six chains of FMAs in flight instead of two. */
     @Override
-    void multiplyRow(float[] a, int aIdx, float[] b, int bIdx, int ldb, int kq, float[] c, int cIdx, boolean add) {
-        row48(a, aIdx, 0, b, bIdx, ldb, kq, c, cIdx, 0, add);
+    void multiplyRow(float[] a, int aIdx, float[] b, int bIdx, int kq, float[] c, int cIdx, boolean add) {
+        row48(a, aIdx, 0, b, bIdx, kq, c, cIdx, 0, add);
     }
 
     // The tiles are written out in full: a helper taking vectors would box them on the heap unless
     // the JIT inlined it, and loops over arrays of accumulators are not register-allocated.
 
-    private static void tile6x16(float[] a, int aIdx, int lda, float[] b, int bIdx, int ldb, int kq,
+    private static void tile6x16(float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
             float[] c, int cIdx, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00;
@@ -70,7 +70,7 @@ final class Avx2MicroKernel extends MicroKernel {
         int a4i = aIdx + 4 * lda;
         int a5i = aIdx + 5 * lda;
         for (int p = 0; p < kq; p++) {
-            int bp = bIdx + p * ldb;
+            int bp = bIdx + p * Panels.PANEL;
             FloatVector b0v = FloatVector.fromArray(S, b, bp);
             FloatVector b1v = FloatVector.fromArray(S, b, bp + 8);
             FloatVector a0 = FloatVector.broadcast(S, a[a0i + p]);
@@ -126,7 +126,7 @@ final class Avx2MicroKernel extends MicroKernel {
         c51.intoArray(c, r5 + 8);
     }
 
-    private static void tile4x16(float[] a, int aIdx, int lda, float[] b, int bIdx, int ldb, int kq,
+    private static void tile4x16(float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
             float[] c, int cIdx, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00;
@@ -141,7 +141,7 @@ final class Avx2MicroKernel extends MicroKernel {
         int a2i = aIdx + 2 * lda;
         int a3i = aIdx + 3 * lda;
         for (int p = 0; p < kq; p++) {
-            int bp = bIdx + p * ldb;
+            int bp = bIdx + p * Panels.PANEL;
             FloatVector b0v = FloatVector.fromArray(S, b, bp);
             FloatVector b1v = FloatVector.fromArray(S, b, bp + 8);
             FloatVector a0 = FloatVector.broadcast(S, a[a0i + p]);
@@ -181,7 +181,7 @@ final class Avx2MicroKernel extends MicroKernel {
         c31.intoArray(c, r3 + 8);
     }
 
-    private static void tile2x16(float[] a, int aIdx, int lda, float[] b, int bIdx, int ldb, int kq,
+    private static void tile2x16(float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
             float[] c, int cIdx, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00;
@@ -190,7 +190,7 @@ final class Avx2MicroKernel extends MicroKernel {
         int a0i = aIdx;
         int a1i = aIdx + lda;
         for (int p = 0; p < kq; p++) {
-            int bp = bIdx + p * ldb;
+            int bp = bIdx + p * Panels.PANEL;
             FloatVector b0v = FloatVector.fromArray(S, b, bp);
             FloatVector b1v = FloatVector.fromArray(S, b, bp + 8);
             FloatVector a0 = FloatVector.broadcast(S, a[a0i + p]);
@@ -214,13 +214,13 @@ final class Avx2MicroKernel extends MicroKernel {
         c11.intoArray(c, r1 + 8);
     }
 
-    private static void tile1x16(float[] a, int aIdx, int lda, float[] b, int bIdx, int ldb, int kq,
+    private static void tile1x16(float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
             float[] c, int cIdx, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00;
         int a0i = aIdx;
         for (int p = 0; p < kq; p++) {
-            int bp = bIdx + p * ldb;
+            int bp = bIdx + p * Panels.PANEL;
             FloatVector b0v = FloatVector.fromArray(S, b, bp);
             FloatVector b1v = FloatVector.fromArray(S, b, bp + 8);
             FloatVector a0 = FloatVector.broadcast(S, a[a0i + p]);
@@ -236,7 +236,7 @@ final class Avx2MicroKernel extends MicroKernel {
         c01.intoArray(c, r0 + 8);
     }
 
-    private static void row48(float[] a, int aIdx, int lda, float[] b, int bIdx, int ldb, int kq,
+    private static void row48(float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
             float[] c, int cIdx, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00;
@@ -246,7 +246,7 @@ final class Avx2MicroKernel extends MicroKernel {
         FloatVector c05 = c00;
         int a0i = aIdx;
         for (int p = 0; p < kq; p++) {
-            int bp = bIdx + p * ldb;
+            int bp = bIdx + p * Panels.PANEL;
             FloatVector b0v = FloatVector.fromArray(S, b, bp);
             FloatVector b1v = FloatVector.fromArray(S, b, bp + 8);
             FloatVector b2v = FloatVector.fromArray(S, b, bp + 16);

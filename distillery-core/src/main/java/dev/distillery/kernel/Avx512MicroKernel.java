@@ -18,31 +18,31 @@ final class Avx512MicroKernel extends MicroKernel {
     }
 
     @Override
-    void multiply(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int ldb, int kq,
+    void multiply(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
                   float[] c, int cIdx, int ldc, boolean add) {
         if (rows == MR) {
-            tile8x48(a, aIdx, lda, b, bIdx, ldb, kq, c, cIdx, ldc, add);
+            tile8x48(a, aIdx, lda, b, bIdx, kq, c, cIdx, ldc, add);
             return;
         }
         // Fewer rows (the last sliver, or a product of a few rows): shorter tiles, so one row does
         // not pay for MR.
         int r = 0;
         for (; rows - r >= 4; r += 4) {
-            tile4x48(a, aIdx + r * lda, lda, b, bIdx, ldb, kq, c, cIdx + r * ldc, ldc, add);
+            tile4x48(a, aIdx + r * lda, lda, b, bIdx, kq, c, cIdx + r * ldc, ldc, add);
         }
         if (rows - r >= 2) {
-            tile2x48(a, aIdx + r * lda, lda, b, bIdx, ldb, kq, c, cIdx + r * ldc, ldc, add);
+            tile2x48(a, aIdx + r * lda, lda, b, bIdx, kq, c, cIdx + r * ldc, ldc, add);
             r += 2;
         }
         if (rows > r) {
-            tile1x48(a, aIdx + r * lda, lda, b, bIdx, ldb, kq, c, cIdx + r * ldc, ldc, add);
+            tile1x48(a, aIdx + r * lda, lda, b, bIdx, kq, c, cIdx + r * ldc, ldc, add);
         }
     }
 
     // The tiles are written out in full: a helper taking vectors would box them on the heap unless
     // the JIT inlined it, and loops over arrays of accumulators are not register-allocated.
 
-    private static void tile8x48(float[] a, int aIdx, int lda, float[] b, int bIdx, int ldb, int kq,
+    private static void tile8x48(float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
             float[] c, int cIdx, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00;
@@ -77,7 +77,7 @@ final class Avx512MicroKernel extends MicroKernel {
         int a6i = aIdx + 6 * lda;
         int a7i = aIdx + 7 * lda;
         for (int p = 0; p < kq; p++) {
-            int bp = bIdx + p * ldb;
+            int bp = bIdx + p * Panels.PANEL;
             FloatVector b0v = FloatVector.fromArray(S, b, bp);
             FloatVector b1v = FloatVector.fromArray(S, b, bp + 16);
             FloatVector b2v = FloatVector.fromArray(S, b, bp + 32);
@@ -174,7 +174,7 @@ final class Avx512MicroKernel extends MicroKernel {
         c72.intoArray(c, r7 + 32);
     }
 
-    private static void tile4x48(float[] a, int aIdx, int lda, float[] b, int bIdx, int ldb, int kq,
+    private static void tile4x48(float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
             float[] c, int cIdx, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00;
@@ -193,7 +193,7 @@ final class Avx512MicroKernel extends MicroKernel {
         int a2i = aIdx + 2 * lda;
         int a3i = aIdx + 3 * lda;
         for (int p = 0; p < kq; p++) {
-            int bp = bIdx + p * ldb;
+            int bp = bIdx + p * Panels.PANEL;
             FloatVector b0v = FloatVector.fromArray(S, b, bp);
             FloatVector b1v = FloatVector.fromArray(S, b, bp + 16);
             FloatVector b2v = FloatVector.fromArray(S, b, bp + 32);
@@ -246,7 +246,7 @@ final class Avx512MicroKernel extends MicroKernel {
         c32.intoArray(c, r3 + 32);
     }
 
-    private static void tile2x48(float[] a, int aIdx, int lda, float[] b, int bIdx, int ldb, int kq,
+    private static void tile2x48(float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
             float[] c, int cIdx, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00;
@@ -257,7 +257,7 @@ final class Avx512MicroKernel extends MicroKernel {
         int a0i = aIdx;
         int a1i = aIdx + lda;
         for (int p = 0; p < kq; p++) {
-            int bp = bIdx + p * ldb;
+            int bp = bIdx + p * Panels.PANEL;
             FloatVector b0v = FloatVector.fromArray(S, b, bp);
             FloatVector b1v = FloatVector.fromArray(S, b, bp + 16);
             FloatVector b2v = FloatVector.fromArray(S, b, bp + 32);
@@ -288,14 +288,14 @@ final class Avx512MicroKernel extends MicroKernel {
         c12.intoArray(c, r1 + 32);
     }
 
-    private static void tile1x48(float[] a, int aIdx, int lda, float[] b, int bIdx, int ldb, int kq,
+    private static void tile1x48(float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
             float[] c, int cIdx, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00;
         FloatVector c02 = c00;
         int a0i = aIdx;
         for (int p = 0; p < kq; p++) {
-            int bp = bIdx + p * ldb;
+            int bp = bIdx + p * Panels.PANEL;
             FloatVector b0v = FloatVector.fromArray(S, b, bp);
             FloatVector b1v = FloatVector.fromArray(S, b, bp + 16);
             FloatVector b2v = FloatVector.fromArray(S, b, bp + 32);

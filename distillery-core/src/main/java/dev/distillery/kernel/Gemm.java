@@ -20,10 +20,10 @@ import java.util.Arrays;
  * buffer of NR columns ({@code MC × NR} floats, per thread), and when the panel's depth is done the
  * epilogue writes the buffer into C once: bias, activation, and the old C when accumulating.
  *
- * <p>A is read in place, row by row (packing it measured slower than the micro-kernel reading
- * eight sequential rows). Two cases copy a band first: a transposed A (weight gradients), and a
- * row stride that is a multiple of 2 KiB, where the eight rows of a tile would share one or two
- * sets of the L1 cache.
+ * <p>A is read in place, row by row: the micro-kernel streams MR sequential rows, which measured
+ * as fast as packed slivers without the packing pass, even at row strides of whole 4 KiB pages
+ * (where the rows share cache sets). A transposed A (weight gradients) is copied band by band
+ * into rows first.
  *
  * <p>Numerics: each element of C starts from its old value (when accumulating) or from its first
  * KC-deep slice, and the slices' sums are added in order, each slice summed from zero by fused
@@ -149,17 +149,16 @@ public final class Gemm {
         // One row against a weight that fuses decoding and multiplying skips the decoded slice.
         boolean rowMode = m == 1 && vector && b.fusesRows();
         int panels = (n + Panels.PANEL - 1) / Panels.PANEL;
-        // A is copied by bands when read in place would not do (see the class comment); a copied
-        // band must stay in L2, which bounds its height by the depth.
-        boolean copyA = transA || lda % 512 == 0;
-        int bandHeight = copyA ? Math.max(mr, Math.min(MC, A_BAND_BYTES / (4 * Math.max(k, 1)) / mr * mr)) : MC;
+        // A transposed is copied by bands (see the class comment); a copied band must stay in L2,
+        // which bounds its height by the depth.
+        int bandHeight = transA ? Math.max(mr, Math.min(MC, A_BAND_BYTES / (4 * Math.max(k, 1)) / mr * mr)) : MC;
         TaskGrid grid = TaskGrid.plan(m, panels, bandHeight, mr, split);
         Parallel.RangeBody body = (from, to) -> {
             Scratch scratch = SCRATCH.get();
             for (int t = from; t < to; t++) {
                 int i0 = grid.firstRow(t);
                 int p0 = grid.firstPanel(t);
-                band(transA, copyA, a, aOff, lda, b, c, cOff, ldc, i0, Math.min(grid.rowHeight(), m - i0),
+                band(transA, a, aOff, lda, b, c, cOff, ldc, i0, Math.min(grid.rowHeight(), m - i0),
                         p0, Math.min(panels, p0 + grid.panelsPerTask()), rowMode, accumulate, epilogue, scratch);
             }
         };
@@ -171,7 +170,7 @@ public final class Gemm {
     }
 
     /** Rows i0 .. i0 + mc of C against 48-column panels t0 .. t1, the whole depth. */
-    private void band(boolean transA, boolean copyA, float[] a, int aOff, int lda, Panels b, float[] c, int cOff,
+    private void band(boolean transA, float[] a, int aOff, int lda, Panels b, float[] c, int cOff,
                       int ldc, int i0, int mc, int t0, int t1, boolean rowMode, boolean accumulate,
                       Epilogue epilogue, Scratch scratch) {
         int width = Panels.PANEL;
@@ -180,11 +179,11 @@ public final class Gemm {
         float[] pa = a;
         int aBase = aOff + i0 * lda;
         int ld = lda;
-        if (copyA) {
-            // Row-major, k + 16 apart: the odd 64-byte shift spreads the rows over the cache sets.
+        if (transA) {
+            // Row-major, k + 16 apart.
             ld = k + Panels.STRIP;
             pa = scratch.band(mc * ld);
-            copyBand(transA, a, aOff, lda, i0, mc, k, pa, ld);
+            transposeBand(a, aOff, lda, i0, mc, k, pa, ld);
             aBase = 0;
         }
         float[] fp32 = b.fp32Panels();
@@ -225,24 +224,21 @@ public final class Gemm {
                 }
                 float[] pb;
                 int bIdx;
-                int ldb;
                 if (fp32 != null) {
                     pb = fp32;
                     bIdx = (t * k + p0) * Panels.PANEL;
-                    ldb = Panels.PANEL;
                 } else {
                     pb = scratch.slice(width * KC);
                     b.decode(s0, width / Panels.STRIP, p0, kq, pb, width, vector);
                     bIdx = 0;
-                    ldb = width;
                 }
                 if (mc == 1) {
-                    kernel.multiplyRow(pa, aBase + p0, pb, bIdx, ldb, kq, cc, cBase, add);
+                    kernel.multiplyRow(pa, aBase + p0, pb, bIdx, kq, cc, cBase, add);
                     continue;
                 }
                 for (int jj = 0; jj < width; jj += nr) {
                     for (int ir = 0; ir < mc; ir += mr) {
-                        kernel.multiply(Math.min(mr, mc - ir), pa, aBase + ir * ld + p0, ld, pb, bIdx + jj, ldb, kq,
+                        kernel.multiply(Math.min(mr, mc - ir), pa, aBase + ir * ld + p0, ld, pb, bIdx + jj, kq,
                                 cc, cBase + ir * ldcc + jj, ldcc, add);
                     }
                 }
@@ -262,20 +258,12 @@ public final class Gemm {
         }
     }
 
-    /** Rows i0 .. i0 + mc of op(A) into {@code dst}, row-major with rows {@code ld} apart. */
-    private static void copyBand(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int k, float[] dst,
-                                 int ld) {
-        if (!transA) {
-            for (int r = 0; r < mc; r++) {
-                System.arraycopy(a, aOff + (i0 + r) * lda, dst, r * ld, k);
-            }
-            return;
-        }
-        // Aᵀ is stored [k × m]: row p holds column p of A, so read it row by row and scatter.
+    /** Rows i0 .. i0 + mc of A, stored transposed [k × m], into {@code dst} row-major with rows {@code ld} apart. */
+    private static void transposeBand(float[] at, int aOff, int lda, int i0, int mc, int k, float[] dst, int ld) {
         for (int p = 0; p < k; p++) {
             int src = aOff + p * lda + i0;
             for (int r = 0; r < mc; r++) {
-                dst[r * ld + p] = a[src + r];
+                dst[r * ld + p] = at[src + r];
             }
         }
     }

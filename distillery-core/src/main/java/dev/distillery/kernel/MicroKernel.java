@@ -8,7 +8,8 @@ package dev.distillery.kernel;
  * <p>Operands, as the driver lays them out:
  * <ul>
  *   <li>A: {@code rows} rows read in place, row-major: element (r, p) at {@code aIdx + r·lda + p};</li>
- *   <li>B: NR columns, row-major: element (p, j) at {@code bIdx + p·ldb + j};</li>
+ *   <li>B: NR columns of a 48-wide panel, row-major: element (p, j) at {@code bIdx + p·48 + j}
+ *       (a constant stride, so C2 removes the bounds checks from the loop);</li>
  *   <li>C: {@code rows} rows of NR floats, {@code ldc} apart.</li>
  * </ul>
  *
@@ -36,7 +37,7 @@ abstract class MicroKernel {
      * C[rows × NR] = A[rows × kq] · B[kq × NR], plus the old C when {@code add}, for 1 ≤ rows ≤ MR;
      * see the class comment.
      */
-    abstract void multiply(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int ldb, int kq,
+    abstract void multiply(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
                            float[] c, int cIdx, int ldc, boolean add);
 
     /**
@@ -45,9 +46,9 @@ abstract class MicroKernel {
      * reuse B across, so what bounds it is the latency of each sum's chain of FMAs: the more
      * columns summed at once, the more chains run side by side.
      */
-    void multiplyRow(float[] a, int aIdx, float[] b, int bIdx, int ldb, int kq, float[] c, int cIdx, boolean add) {
+    void multiplyRow(float[] a, int aIdx, float[] b, int bIdx, int kq, float[] c, int cIdx, boolean add) {
         for (int jj = 0; jj < Panels.PANEL; jj += nr) {
-            multiply(1, a, aIdx, 0, b, bIdx + jj, ldb, kq, c, cIdx + jj, 0, add);
+            multiply(1, a, aIdx, 0, b, bIdx + jj, kq, c, cIdx + jj, 0, add);
         }
     }
 

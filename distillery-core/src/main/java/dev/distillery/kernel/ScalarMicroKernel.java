@@ -12,13 +12,13 @@ final class ScalarMicroKernel extends MicroKernel {
     }
 
     @Override
-    void multiply(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int ldb, int kq,
+    void multiply(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
                   float[] c, int cIdx, int ldc, boolean add) {
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < nr; j++) {
                 float acc = 0f;
                 for (int p = 0; p < kq; p++) {
-                    acc = Math.fma(a[aIdx + r * lda + p], b[bIdx + p * ldb + j], acc);
+                    acc = Math.fma(a[aIdx + r * lda + p], b[bIdx + p * Panels.PANEL + j], acc);
                 }
                 int idx = cIdx + r * ldc + j;
                 c[idx] = add ? c[idx] + acc : acc;

@@ -76,10 +76,10 @@ class GemmParityTest {
     }
 
     @Test
-    void rowStridesOfWholeCachePagesAndTransposedACopyTheBand() {
+    void rowStridesOfWholeCachePagesAndTransposedAMatchTheTwin() {
         Random random = new Random(3);
         for (Isa isa : Isa.values()) {
-            // lda a multiple of 512 floats: the driver copies each band of A before multiplying.
+            // Rows whole cache pages apart, read in place.
             checkAgainstTwin(isa, 11, 50, 129, 512, false, Epilogue.NONE, random);
             checkAgainstTwin(isa, 9, 48, 300, 1024, true, Epilogue.NONE, random);
         }
