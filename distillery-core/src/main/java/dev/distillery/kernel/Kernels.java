@@ -117,6 +117,28 @@ public interface Kernels {
     void layerNormRows(float[] x, int xOff, float[] gamma, float[] beta, float[] y, int yOff,
                        float[] mean, float[] rstd, int rows, int cols, float eps);
 
+    /**
+     * y = LayerNorm(x + residual) per row, the residual connection and the norm of a post-LN block in
+     * one call: the sum is formed in the norm's first pass over each row, so it is never a pass of
+     * its own over the whole matrix. The sum is rounded to float before the norm, as PyTorch's
+     * {@code LayerNorm(h + input)} does; y may be x or residual.
+     */
+    void addLayerNormRows(float[] x, int xOff, float[] residual, int residualOff, float[] gamma, float[] beta,
+                          float[] y, int yOff, int rows, int cols, float eps);
+
+    /**
+     * One head of scaled dot-product attention over one sequence, the softmax inside the loop:
+     * {@code out[i] = Σ_j softmax_j(q_i·k_j / √d + mask[j]) · v_j} for i, j < seq, where q_i, k_j and
+     * v_j are the d-long rows at {@code qOff + i·ld}, {@code kOff + j·ld} and {@code vOff + j·ld}
+     * (so one fused Q/K/V product serves every head in place) and {@code mask[maskOff + j]} is added
+     * per key (0 or a large negative number). Queries are taken a block at a time, so the scores
+     * held at once are a block × seq, in L1 for a 64-token sequence; scratch is per thread and
+     * reused, so a call allocates nothing once warm. Division by √d, then the mask, as Hugging Face
+     * rounds.
+     */
+    void attention(float[] qkv, int qOff, int kOff, int vOff, int ld, int seq, int d, float[] mask, int maskOff,
+                   float[] out, int outOff, int ldo);
+
     /** Gradients of {@link #layerNormRows}: writes dx and accumulates into dGamma and dBeta. */
     void layerNormRowsBackward(float[] x, int xOff, float[] gamma, float[] mean, float[] rstd,
                                float[] dy, int dyOff, float[] dx, int dxOff,

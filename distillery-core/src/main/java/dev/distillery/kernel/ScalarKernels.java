@@ -91,20 +91,44 @@ public class ScalarKernels implements Kernels {
     @Override
     public void softmaxRows(float[] x, int xOff, int rows, int cols) {
         for (int r = 0; r < rows; r++) {
-            int row = xOff + r * cols;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < cols; j++) {
-                max = Math.max(max, x[row + j]);
+            softmax(x, xOff + r * cols, cols);
+        }
+    }
+
+    /** Softmax of x[off .. off + n) in place. */
+    private static void softmax(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            max = Math.max(max, x[off + j]);
+        }
+        float sum = 0f;
+        for (int j = 0; j < n; j++) {
+            float e = (float) StrictMath.exp(x[off + j] - max);
+            x[off + j] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int j = 0; j < n; j++) {
+            x[off + j] *= inv;
+        }
+    }
+
+    @Override
+    public void attention(float[] qkv, int qOff, int kOff, int vOff, int ld, int seq, int d, float[] mask, int maskOff,
+                          float[] out, int outOff, int ldo) {
+        float sqrtD = (float) Math.sqrt(d);
+        float[] p = new float[seq]; // the reference allocates; the vector kernels reuse scratch
+        for (int i = 0; i < seq; i++) {
+            for (int j = 0; j < seq; j++) {
+                p[j] = dot(qkv, qOff + i * ld, qkv, kOff + j * ld, d) / sqrtD + mask[maskOff + j];
             }
-            float sum = 0f;
-            for (int j = 0; j < cols; j++) {
-                float e = (float) StrictMath.exp(x[row + j] - max);
-                x[row + j] = e;
-                sum += e;
-            }
-            float inv = 1f / sum;
-            for (int j = 0; j < cols; j++) {
-                x[row + j] *= inv;
+            softmax(p, 0, seq);
+            for (int t = 0; t < d; t++) {
+                float sum = 0f;
+                for (int j = 0; j < seq; j++) {
+                    sum += p[j] * qkv[vOff + j * ld + t];
+                }
+                out[outOff + i * ldo + t] = sum;
             }
         }
     }
@@ -122,23 +146,41 @@ public class ScalarKernels implements Kernels {
     @Override
     public void layerNormRows(float[] x, int xOff, float[] gamma, float[] beta, float[] y, int yOff,
                               float[] mean, float[] rstd, int rows, int cols, float eps) {
+        layerNorm(x, xOff, null, 0, gamma, beta, y, yOff, mean, rstd, rows, cols, eps);
+    }
+
+    @Override
+    public void addLayerNormRows(float[] x, int xOff, float[] residual, int residualOff, float[] gamma, float[] beta,
+                                 float[] y, int yOff, int rows, int cols, float eps) {
+        layerNorm(x, xOff, residual, residualOff, gamma, beta, y, yOff, null, null, rows, cols, eps);
+    }
+
+    /** LayerNorm of x (+ residual when not null, rounded to float first) per row into y. */
+    private static void layerNorm(float[] x, int xOff, float[] residual, int residualOff, float[] gamma, float[] beta,
+                                  float[] y, int yOff, float[] mean, float[] rstd, int rows, int cols, float eps) {
+        float[] h = residual == null ? x : new float[cols];
         for (int r = 0; r < rows; r++) {
-            int in = xOff + r * cols;
+            int in = residual == null ? xOff + r * cols : 0;
+            if (residual != null) {
+                for (int j = 0; j < cols; j++) {
+                    h[j] = x[xOff + r * cols + j] + residual[residualOff + r * cols + j];
+                }
+            }
             float mu = 0f;
             for (int j = 0; j < cols; j++) {
-                mu += x[in + j];
+                mu += h[in + j];
             }
             mu /= cols;
             float var = 0f;
             for (int j = 0; j < cols; j++) {
-                float d = x[in + j] - mu;
+                float d = h[in + j] - mu;
                 var += d * d;
             }
             var /= cols;
             float rs = (float) (1.0 / Math.sqrt(var + eps));
             int out = yOff + r * cols;
             for (int j = 0; j < cols; j++) {
-                y[out + j] = (x[in + j] - mu) * rs * gamma[j] + beta[j];
+                y[out + j] = (h[in + j] - mu) * rs * gamma[j] + beta[j];
             }
             if (mean != null) {
                 mean[r] = mu;

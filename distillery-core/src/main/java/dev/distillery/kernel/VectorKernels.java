@@ -232,39 +232,92 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void softmaxRows(float[] x, int xOff, int rows, int cols) {
-        int bound = S.loopBound(cols);
         for (int r = 0; r < rows; r++) {
-            int row = xOff + r * cols;
-            FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            int j = 0;
+            softmax(x, xOff + r * cols, cols, 1f, null, 0);
+        }
+    }
+
+    /**
+     * Softmax of x[off .. off + n) / divisor + mask[maskOff ..] in place (no mask when null): the
+     * scaling and the mask ride along in the pass that finds the maximum. Dividing by 1 and adding
+     * nothing are exact, so {@link #softmaxRows} is this with neither.
+     */
+    private static void softmax(float[] x, int off, int n, float divisor, float[] mask, int maskOff) {
+        int bound = S.loopBound(n);
+        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        if (mask != null) {
             for (; j < bound; j += L) {
-                vmax = vmax.max(FloatVector.fromArray(S, x, row + j));
+                FloatVector v = FloatVector.fromArray(S, x, off + j).div(divisor)
+                        .add(FloatVector.fromArray(S, mask, maskOff + j));
+                v.intoArray(x, off + j);
+                vmax = vmax.max(v);
             }
-            float max = vmax.reduceLanes(VectorOperators.MAX);
-            for (; j < cols; j++) {
-                max = Math.max(max, x[row + j]);
+        } else {
+            for (; j < bound; j += L) {
+                vmax = vmax.max(FloatVector.fromArray(S, x, off + j));
             }
-            FloatVector vm = FloatVector.broadcast(S, max);
-            FloatVector vsum = FloatVector.zero(S);
-            for (j = 0; j < bound; j += L) {
-                FloatVector.fromArray(S, x, row + j).sub(vm).intoArray(x, row + j);
-                VectorMath.expInPlace(x, row + j);
-                vsum = vsum.add(FloatVector.fromArray(S, x, row + j));
+        }
+        float max = vmax.reduceLanes(VectorOperators.MAX);
+        for (; j < n; j++) {
+            if (mask != null) {
+                x[off + j] = x[off + j] / divisor + mask[maskOff + j];
             }
-            float sum = VectorMath.sum(vsum);
-            for (; j < cols; j++) {
-                float e = (float) StrictMath.exp(x[row + j] - max);
-                x[row + j] = e;
-                sum += e;
+            max = Math.max(max, x[off + j]);
+        }
+        FloatVector vm = FloatVector.broadcast(S, max);
+        FloatVector vsum = FloatVector.zero(S);
+        for (j = 0; j < bound; j += L) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, off + j).sub(vm));
+            e.intoArray(x, off + j);
+            vsum = vsum.add(e);
+        }
+        float sum = VectorMath.sum(vsum);
+        for (; j < n; j++) {
+            float e = (float) StrictMath.exp(x[off + j] - max);
+            x[off + j] = e;
+            sum += e;
+        }
+        FloatVector vinv = FloatVector.broadcast(S, 1f / sum);
+        for (j = 0; j < bound; j += L) {
+            FloatVector.fromArray(S, x, off + j).mul(vinv).intoArray(x, off + j);
+        }
+        float inv = 1f / sum;
+        for (; j < n; j++) {
+            x[off + j] *= inv;
+        }
+    }
+
+    /** Queries per block of {@link #attention}: their scores [block × seq] stay in L1 at 64 tokens. */
+    private static final int QUERY_BLOCK = 64;
+    /** Per-thread keys transposed [d × seq] and scores [block × seq], grown on demand. */
+    private static final ThreadLocal<float[][]> ATTENTION = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    @Override
+    public void attention(float[] qkv, int qOff, int kOff, int vOff, int ld, int seq, int d, float[] mask, int maskOff,
+                          float[] out, int outOff, int ldo) {
+        float[][] scratch = ATTENTION.get();
+        if (scratch[0].length < d * seq) {
+            scratch[0] = new float[d * seq];
+        }
+        if (scratch[1].length < Math.min(QUERY_BLOCK, seq) * seq) {
+            scratch[1] = new float[Math.min(QUERY_BLOCK, seq) * seq];
+        }
+        float[] kt = scratch[0];     // [d, seq]: keys as columns, so a row of scores is a row of vectors
+        float[] scores = scratch[1]; // [block, seq]
+        for (int t = 0; t < seq; t++) {
+            for (int c = 0; c < d; c++) {
+                kt[c * seq + t] = qkv[kOff + t * ld + c];
             }
-            float inv = 1f / sum;
-            FloatVector vinv = FloatVector.broadcast(S, inv);
-            for (j = 0; j < bound; j += L) {
-                FloatVector.fromArray(S, x, row + j).mul(vinv).intoArray(x, row + j);
+        }
+        float sqrtD = (float) Math.sqrt(d);
+        for (int i0 = 0; i0 < seq; i0 += QUERY_BLOCK) {
+            int rows = Math.min(QUERY_BLOCK, seq - i0);
+            VectorSmallGemm.gemm(qkv, qOff + i0 * ld, ld, kt, 0, seq, scores, 0, seq, rows, seq, d, false);
+            for (int r = 0; r < rows; r++) {
+                softmax(scores, r * seq, seq, sqrtD, mask, maskOff);
             }
-            for (; j < cols; j++) {
-                x[row + j] *= inv;
-            }
+            VectorSmallGemm.gemm(scores, 0, seq, qkv, vOff, ld, out, outOff + i0 * ldo, ldo, rows, d, seq, false);
         }
     }
 
@@ -291,42 +344,77 @@ public final class VectorKernels implements Kernels {
     @Override
     public void layerNormRows(float[] x, int xOff, float[] gamma, float[] beta, float[] y, int yOff,
                               float[] mean, float[] rstd, int rows, int cols, float eps) {
+        layerNorm(x, xOff, null, 0, gamma, beta, y, yOff, mean, rstd, rows, cols, eps);
+    }
+
+    @Override
+    public void addLayerNormRows(float[] x, int xOff, float[] residual, int residualOff, float[] gamma, float[] beta,
+                                 float[] y, int yOff, int rows, int cols, float eps) {
+        layerNorm(x, xOff, residual, residualOff, gamma, beta, y, yOff, null, null, rows, cols, eps);
+    }
+
+    /**
+     * LayerNorm per row of x, or of x + residual: then the first pass forms the sum, writes it to y
+     * and adds it up, and the two passes after it read y, whose row is still in L1.
+     */
+    private static void layerNorm(float[] x, int xOff, float[] residual, int residualOff, float[] gamma,
+                                  float[] beta, float[] y, int yOff, float[] mean, float[] rstd, int rows, int cols,
+                                  float eps) {
         int bound = S.loopBound(cols);
         for (int r = 0; r < rows; r++) {
+            int out = yOff + r * cols;
+            float[] h = x;
             int in = xOff + r * cols;
             FloatVector vsum = FloatVector.zero(S);
             int j = 0;
-            for (; j < bound; j += L) {
-                vsum = vsum.add(FloatVector.fromArray(S, x, in + j));
-            }
-            float mu = VectorMath.sum(vsum);
-            for (; j < cols; j++) {
-                mu += x[in + j];
+            float mu;
+            if (residual != null) {
+                int res = residualOff + r * cols;
+                for (; j < bound; j += L) {
+                    FloatVector v = FloatVector.fromArray(S, x, in + j).add(FloatVector.fromArray(S, residual, res + j));
+                    v.intoArray(y, out + j);
+                    vsum = vsum.add(v);
+                }
+                mu = VectorMath.sum(vsum);
+                for (; j < cols; j++) {
+                    float v = x[in + j] + residual[res + j];
+                    y[out + j] = v;
+                    mu += v;
+                }
+                h = y;
+                in = out;
+            } else {
+                for (; j < bound; j += L) {
+                    vsum = vsum.add(FloatVector.fromArray(S, x, in + j));
+                }
+                mu = VectorMath.sum(vsum);
+                for (; j < cols; j++) {
+                    mu += x[in + j];
+                }
             }
             mu /= cols;
             // Two passes, as the reference: one-pass E[x²] − E[x]² cancels badly in float.
             FloatVector vmu = FloatVector.broadcast(S, mu);
             FloatVector vvar = FloatVector.zero(S);
             for (j = 0; j < bound; j += L) {
-                FloatVector d = FloatVector.fromArray(S, x, in + j).sub(vmu);
+                FloatVector d = FloatVector.fromArray(S, h, in + j).sub(vmu);
                 vvar = d.fma(d, vvar);
             }
             float var = VectorMath.sum(vvar);
             for (; j < cols; j++) {
-                float d = x[in + j] - mu;
+                float d = h[in + j] - mu;
                 var += d * d;
             }
             var /= cols;
             float rs = (float) (1.0 / Math.sqrt(var + eps));
             FloatVector vrs = FloatVector.broadcast(S, rs);
-            int out = yOff + r * cols;
             for (j = 0; j < bound; j += L) {
-                FloatVector.fromArray(S, x, in + j).sub(vmu).mul(vrs)
+                FloatVector.fromArray(S, h, in + j).sub(vmu).mul(vrs)
                         .fma(FloatVector.fromArray(S, gamma, j), FloatVector.fromArray(S, beta, j))
                         .intoArray(y, out + j);
             }
             for (; j < cols; j++) {
-                y[out + j] = (x[in + j] - mu) * rs * gamma[j] + beta[j];
+                y[out + j] = (h[in + j] - mu) * rs * gamma[j] + beta[j];
             }
             if (mean != null) {
                 mean[r] = mu;

@@ -1,5 +1,6 @@
 package dev.distillery.nn;
 
+import dev.distillery.kernel.Epilogue;
 import dev.distillery.kernel.KernelProvider;
 import dev.distillery.kernel.Kernels;
 import dev.distillery.kernel.LinearWeight;
@@ -16,21 +17,18 @@ import java.util.List;
  *   h = LN₁(x + bo + softmax(q·kᵀ/√d + mask)·v · Woᵀ)
  *   y = LN₂(h + b₂ + gelu(h · W₁ᵀ + b₁) · W₂ᵀ)
  * </pre>
- * Biases and residuals are written into the output first and the product is added onto them, so
- * no separate pass adds them; heads are read and written in place through leading dimensions, so
- * no split or merge copies are made. Results equal {@link EncoderLayer#forward} up to summation
+ * Biases and the GELU are applied in the products' epilogues, each residual sum is formed inside
+ * its layer norm ({@link Kernels#addLayerNormRows}), and attention runs one kernel per (sequence,
+ * head) with the softmax inside ({@link Kernels#attention}), reading heads in place through
+ * leading dimensions, so no split or merge copies are made. Results equal {@link EncoderLayer#forward} up to summation
  * order (a few ulps) for FP32 weights.
  *
  * <p>Immutable and thread-safe: all per-call memory is in the caller's {@link Workspace}.
  */
 public final class FrozenEncoderLayer {
-    /** Per-worker scores [seq, seq] and transposed keys [headSize, seq] of one (sequence, head) pair. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
-
     /**
-     * Element-wise passes smaller than this stay on the calling thread. A 64-token GELU (98K
-     * elements, about 250 µs) is worth splitting now that handing a loop to a spinning worker
-     * costs microseconds; a 64-token layer norm (25K) still is, barely.
+     * Row passes smaller than this stay on the calling thread: handing a loop to a spinning worker
+     * costs microseconds, which a 64-token layer norm (25K elements) still repays, barely.
      */
     private static final long PARALLEL_ELEMENTS = 1 << 14;
 
@@ -196,24 +194,18 @@ public final class FrozenEncoderLayer {
         float[] qkvOut = ws.qkv;
         float[] a = ws.residual;
         float[] inter = ws.inter;
-        overRows(tokens, 3 * inner, (from, to) -> fillRows(qkvOut, null, qkvBias, from, to));
-        qkv.multiplyAdd(x, 0, hidden, qkvOut, 0, 3 * inner, tokens);
+        // Biases and the GELU in the products' epilogues; residual and norm in one row kernel.
+        qkv.multiply(x, 0, hidden, qkvOut, 0, 3 * inner, tokens, false, Epilogue.of(qkvBias, Epilogue.Activation.NONE));
         attend(qkvOut, maskAdd, batch, seq, ws.context);
-        overRows(tokens, hidden, (from, to) -> fillRows(a, x, attentionOutBias, from, to));
-        attentionOut.multiplyAdd(ws.context, 0, inner, a, 0, hidden, tokens);
-        overRows(tokens, ffn, (from, to) -> {
-            k.layerNormRows(a, from * hidden, norm1Gamma, norm1Beta, x, from * hidden, null, null,
-                    to - from, hidden, norm1Eps);
-            fillRows(inter, null, intermediateBias, from, to);
-        });
-        intermediate.multiplyAdd(x, 0, hidden, inter, 0, ffn, tokens);
-        overRows(tokens, ffn, (from, to) -> {
-            k.gelu(inter, from * ffn, inter, from * ffn, (to - from) * ffn);
-            fillRows(a, x, outputBias, from, to);
-        });
-        output.multiplyAdd(inter, 0, ffn, a, 0, hidden, tokens);
-        overRows(tokens, hidden, (from, to) -> k.layerNormRows(a, from * hidden, norm2Gamma, norm2Beta,
-                x, from * hidden, null, null, to - from, hidden, norm2Eps));
+        attentionOut.multiply(ws.context, 0, inner, a, 0, hidden, tokens, false,
+                Epilogue.of(attentionOutBias, Epilogue.Activation.NONE));
+        overRows(tokens, hidden, (from, to) -> k.addLayerNormRows(a, from * hidden, x, from * hidden, norm1Gamma,
+                norm1Beta, x, from * hidden, to - from, hidden, norm1Eps));
+        intermediate.multiply(x, 0, hidden, inter, 0, ffn, tokens, false,
+                Epilogue.of(intermediateBias, Epilogue.Activation.GELU));
+        output.multiply(inter, 0, ffn, a, 0, hidden, tokens, false, Epilogue.of(outputBias, Epilogue.Activation.NONE));
+        overRows(tokens, hidden, (from, to) -> k.addLayerNormRows(a, from * hidden, x, from * hidden, norm2Gamma,
+                norm2Beta, x, from * hidden, to - from, hidden, norm2Eps));
     }
 
     /** Runs an element-wise pass over rows on the team only when it is big enough to repay the hand-off. */
@@ -225,61 +217,21 @@ public final class FrozenEncoderLayer {
         }
     }
 
-    /** Rows from..to of dst [rows, bias.length] = src (when non-null, same shape) + bias. */
-    private static void fillRows(float[] dst, float[] src, float[] bias, int from, int to) {
-        int cols = bias.length;
-        for (int r = from; r < to; r++) {
-            int row = r * cols;
-            if (src == null) {
-                System.arraycopy(bias, 0, dst, row, cols);
-            } else {
-                for (int j = 0; j < cols; j++) {
-                    dst[row + j] = src[row + j] + bias[j];
-                }
-            }
-        }
-    }
-
     /**
      * context [tokens, inner] = softmax(q·kᵀ/√d + mask)·v per (sequence, head), reading q, k
-     * and v straight out of the fused projection [tokens, 3·inner]. The pairs are split across
-     * the pool: one sequence of 12 heads is already two threads' worth of small products, each
-     * run by {@link Kernels#matmulSmall} on operands that fit in L1.
+     * and v straight out of the fused projection [tokens, 3·inner] ({@link Kernels#attention}). The
+     * pairs are split across the pool: one sequence of 12 heads is already two threads' worth.
      */
     private void attend(float[] qkvOut, float[] maskAdd, int batch, int seq, float[] context) {
         int ld = 3 * inner;
-        float sqrtHeadSize = (float) Math.sqrt(headSize);
         Parallel.forRange(batch * heads, (from, to) -> {
             Kernels k = KernelProvider.get();
-            float[][] scratch = SCRATCH.get();
-            if (scratch[0].length < seq * seq || scratch[1].length < headSize * seq) {
-                scratch[0] = new float[seq * seq];
-                scratch[1] = new float[headSize * seq];
-            }
-            float[] scores = scratch[0]; // [seq, seq]
-            float[] kt = scratch[1];     // [headSize, seq], this head's keys transposed
             for (int blk = from; blk < to; blk++) {
                 int b = blk / heads;
                 int h = blk % heads;
                 int q0 = b * seq * ld + h * headSize;
-                int k0 = q0 + inner;
-                for (int t = 0; t < seq; t++) {
-                    for (int d = 0; d < headSize; d++) {
-                        kt[d * seq + t] = qkvOut[k0 + t * ld + d];
-                    }
-                }
-                k.matmulSmall(qkvOut, q0, ld, kt, 0, seq, scores, 0, seq, seq, seq, headSize, false);
-                int mask0 = b * seq;
-                for (int i = 0; i < seq; i++) {
-                    int row = i * seq;
-                    for (int j = 0; j < seq; j++) {
-                        // HF divides by √d, then adds the mask: same rounding as PyTorch.
-                        scores[row + j] = scores[row + j] / sqrtHeadSize + maskAdd[mask0 + j];
-                    }
-                }
-                k.softmaxRows(scores, 0, seq, seq);
-                k.matmulSmall(scores, 0, seq, qkvOut, q0 + 2 * inner, ld, context,
-                        b * seq * inner + h * headSize, inner, seq, headSize, seq, false);
+                k.attention(qkvOut, q0, q0 + inner, q0 + 2 * inner, ld, seq, headSize, maskAdd, b * seq, context,
+                        b * seq * inner + h * headSize, inner);
             }
         });
     }
