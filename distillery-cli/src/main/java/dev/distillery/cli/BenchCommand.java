@@ -31,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -104,9 +105,18 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> gemm;
 
     @Option(names = "--kernels", defaultValue = "auto", paramLabel = "auto|scalar|avx2|avx512",
+            converter = IsaConverter.class,
             description = "Instruction set of the kernels: auto picks the widest the JVM compiles to. Same as "
                     + "-D" + Isa.PROPERTY + ". Default: ${DEFAULT-VALUE}.")
-    String kernels;
+    Isa kernels;
+
+    /** {@code auto} or a set this JVM can run; anything else is a usage error naming the choices. */
+    static final class IsaConverter implements CommandLine.ITypeConverter<Isa> {
+        @Override
+        public Isa convert(String value) {
+            return Isa.parse(value, Isa.detected());
+        }
+    }
 
     @Spec
     CommandSpec spec;
@@ -258,8 +268,7 @@ public final class BenchCommand implements Callable<Integer> {
      * Chooses the instruction set, which {@link Isa#chosen()} reads once when the kernels are first
      * used; a command line sets it before anything runs.
      */
-    private static void useKernels(String requested) {
-        Isa wanted = Isa.parse(requested, Isa.detected());
+    private static void useKernels(Isa wanted) {
         System.setProperty(Isa.PROPERTY, wanted.id());
         if (Isa.chosen() != wanted) {
             throw new IllegalStateException("the kernels already run " + Isa.chosen().id() + "; start the JVM with -D"
