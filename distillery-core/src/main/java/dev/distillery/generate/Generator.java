@@ -24,6 +24,7 @@ public final class Generator {
     private final Set<Integer> stopIds;
 
     /**
+     * @param tokenizer decodes the streamed text; null to generate ids only
      * @param stopIds tokens that end generation (the model's end-of-sequence ids); generated but not printed
      */
     public Generator(CausalLanguageModel model, Tokenizer tokenizer, Set<Integer> stopIds) {
@@ -76,7 +77,7 @@ public final class Generator {
             if (stopIds.contains(next)) {
                 break;
             }
-            String text = tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray(), true);
+            String text = tokenizer == null ? "" : tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray(), true);
             if (out != null && text.length() > printed.length() && !text.endsWith("\uFFFD") && text.startsWith(printed)) {
                 out.accept(text.substring(printed.length()));
                 printed = text;
@@ -87,8 +88,8 @@ public final class Generator {
             logits = model.nextLogits(new int[] {next}, 1, 1, position++, cache);
         }
         long end = System.nanoTime();
-        String text = tokenizer.decode(ids.stream().filter(i -> !stopIds.contains(i)).mapToInt(Integer::intValue)
-                .toArray(), true);
+        String text = tokenizer == null ? "" : tokenizer.decode(ids.stream().filter(i -> !stopIds.contains(i))
+                .mapToInt(Integer::intValue).toArray(), true);
         if (out != null && text.length() > printed.length() && text.startsWith(printed)) {
             out.accept(text.substring(printed.length()));
         }
