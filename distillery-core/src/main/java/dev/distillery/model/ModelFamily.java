@@ -98,6 +98,16 @@ public interface ModelFamily {
         return null;
     }
 
+    /** The beginning-of-sequence id a generating model's config names, or −1. */
+    default int bosTokenId(ModelConfig config) {
+        return -1;
+    }
+
+    /** The end-of-sequence ids a generating model's config names. */
+    default List<Integer> eosTokenIds(ModelConfig config) {
+        return List.of();
+    }
+
     /** The projections of layer {@code layer} of a task model of {@code config}, under canonical names. */
     LayerTensors layerTensors(ModelConfig config, int layer);
 

@@ -219,6 +219,16 @@ public final class LlamaFamily implements ModelFamily {
     }
 
     @Override
+    public int bosTokenId(ModelConfig config) {
+        return ((LlamaConfig) config).bosTokenId();
+    }
+
+    @Override
+    public List<Integer> eosTokenIds(ModelConfig config) {
+        return ((LlamaConfig) config).eosTokenIds();
+    }
+
+    @Override
     public String tokenizerClass() {
         return "PreTrainedTokenizerFast";
     }
