@@ -52,20 +52,8 @@ public record LanguageModel(String name, CausalLanguageModel model, Tokenizer to
             QuantizedDecoder q = QuantizedDecoder.read(path);
             return of(path, q.model(), "quantized " + q.info().scheme().id());
         }
-        if (Files.isDirectory(path) && Files.isRegularFile(path.resolve(Checkpoint.CONFIG))) {
-            DecoderCheckpoint c = DecoderCheckpoint.read(path);
-            return of(path, CausalLanguageModel.fromWeights(c.config(), WeightSource.fp32(c.weights())), "hf-folder");
-        }
-        Path llama2c = Files.isDirectory(path) ? Llama2cCheckpoint.fileIn(path)
-                : Llama2cCheckpoint.looksLike(path) ? path : null;
-        if (llama2c != null) {
-            Llama2cCheckpoint c = Llama2cCheckpoint.read(llama2c);
-            return of(llama2c.getParent(), CausalLanguageModel.fromWeights(c.config(), WeightSource.fp32(c.weights())),
-                    "llama2.c");
-        }
-        throw new CheckpointFormatException(path + " is not a decoder Distillery reads: expected a Hugging Face folder "
-                + "(config.json with model.safetensors or a sharded index), a quantized decoder folder, or a llama2.c "
-                + "checkpoint (.bin, with its tok*.bin beside it)");
+        DecoderCheckpoint c = DecoderCheckpoint.load(path);
+        return of(c.directory(), CausalLanguageModel.fromWeights(c.config(), WeightSource.fp32(c.weights())), c.format());
     }
 
     /** The model of {@code dir} (or of the file in it) with the folder's tokenizer and chat template. */
