@@ -34,9 +34,10 @@ import picocli.CommandLine.Spec;
         description = "Measure generation speed (tokens/s, KV cache, one token at a time) of a decoder in FP32 and "
                 + "quantized schemes, interleaved in one run.",
         footer = {"", "Examples:",
-                "  distillery bench-generate --model ../shared/models/stories260K --schemes fp32,q8_0,q4_0",
-                "  distillery bench-generate --random-config ../shared/models/smollm2-135m-instruct/config.json \\",
-                "      --schemes fp32,q8_0,q4_0 --tokens 64 --json"})
+                "  distillery bench-generate --model ../shared/models/stories260K \\",
+                "      --schemes fp32,q8_0,q4_0",
+                "  distillery bench-generate --tokens 64 --json \\",
+                "      --random-config ../shared/models/smollm2-135m-instruct/config.json"})
 public final class BenchGenerateCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR|FILE", description = "A decoder folder or llama2.c checkpoint.")
     Path model;
