@@ -4,7 +4,9 @@ import dev.distillery.classify.Manifest;
 import dev.distillery.io.Checkpoint;
 import dev.distillery.io.DType;
 import dev.distillery.io.DecoderCheckpoint;
-import dev.distillery.io.Llama2cCheckpoint;
+import dev.distillery.io.gguf.GgufDecoder;
+import dev.distillery.io.gguf.GgufFile;
+import dev.distillery.io.gguf.GgufTensorInfo;
 import dev.distillery.io.HfConfig;
 import dev.distillery.io.SafetensorsFile;
 import dev.distillery.io.TensorInfo;
@@ -45,7 +47,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Example:", "  ./distillery inspect /tmp/student-nf4"})
 public final class InspectCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PATH", description = "A Hugging Face checkpoint folder (encoder or decoder, quantized or not), a .safetensors file, "
-            + "or a llama2.c checkpoint (.bin, or its folder).")
+            + "a llama2.c checkpoint (.bin, or its folder) or a GGUF file.")
     Path path;
 
     @Spec
@@ -58,9 +60,11 @@ public final class InspectCommand implements Callable<Integer> {
         if (!folder && !Files.isRegularFile(path)) {
             throw new NoSuchFileException(path.toString(), null, "no such checkpoint folder or file");
         }
-        if (folder ? !Files.exists(path.resolve(Checkpoint.CONFIG)) && Llama2cCheckpoint.fileIn(path) != null
-                : Llama2cCheckpoint.looksLike(path)) {
-            return inspectLlama2c(out, folder ? Llama2cCheckpoint.fileIn(path) : path);
+        if (!folder && GgufFile.isGguf(path)) {
+            return inspectGguf(out);
+        }
+        if (!Files.exists(path.resolve(Checkpoint.CONFIG)) && DecoderCheckpoint.llama2cFile(path) != null) {
+            return inspectLlama2c(out, DecoderCheckpoint.llama2cFile(path));
         }
         ModelConfig any = folder ? HfConfig.readAny(path.resolve(Checkpoint.CONFIG)) : null;
         if (any != null && !(any instanceof EncoderConfig)) {
@@ -139,9 +143,33 @@ public final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A GGUF file: the decoder its metadata describes, its tokenizer, and every tensor as stored. */
+    private int inspectGguf(PrintWriter out) throws IOException {
+        GgufDecoder model = GgufDecoder.read(path);
+        out.printf(Locale.ROOT, "%-12s %s (GGUF)%n", "Checkpoint", path);
+        out.printf(Locale.ROOT, "%-12s %s%n", "Model", ModelFamilies.of(model.config()).describe(model.config()));
+        out.printf(Locale.ROOT, "%-12s %s%n", "Tokenizer", model.tokenizer() == null ? "none in the metadata"
+                : model.tokenizer() + (model.chatTemplate() != null ? ", with a chat template" : ""));
+        try (GgufFile f = GgufFile.open(path)) {
+            long parameters = f.tensors().stream().mapToLong(GgufTensorInfo::elementCount).sum();
+            out.printf(Locale.ROOT, "%-12s %,d%n", "Parameters", parameters);
+            out.printf(Locale.ROOT, "%-12s %s (%,d bytes; %d metadata keys)%n", "Size", humanBytes(Files.size(path)),
+                    Files.size(path), f.metadata().size());
+            out.println();
+            int width = f.tensors().stream().mapToInt(t -> t.name().length()).max().orElse(4);
+            out.printf(Locale.ROOT, "%-" + width + "s  %-6s  %-16s  %14s%n", "name", "type", "shape", "bytes");
+            for (GgufTensorInfo t : f.tensors()) {
+                out.printf(Locale.ROOT, "%-" + width + "s  %-6s  %-16s  %,14d%n", t.name(), t.type(),
+                        Arrays.toString(t.shape()), t.byteSize());
+            }
+            out.printf(Locale.ROOT, "%d tensors%n", f.tensors().size());
+        }
+        return 0;
+    }
+
     /** A llama2.c checkpoint: the config its header gives, and its tensors under the Llama family's names. */
     private int inspectLlama2c(PrintWriter out, Path file) throws IOException {
-        Llama2cCheckpoint c = Llama2cCheckpoint.read(file);
+        DecoderCheckpoint c = DecoderCheckpoint.load(file);
         out.printf(Locale.ROOT, "%-12s %s (llama2.c, legacy format)%n", "Checkpoint", file);
         out.printf(Locale.ROOT, "%-12s %s%n", "Model", ModelFamilies.of(c.config()).describe(c.config()));
         out.printf(Locale.ROOT, "%-12s %s%n", "Tokenizer", tokenizer(file.toAbsolutePath().getParent()));

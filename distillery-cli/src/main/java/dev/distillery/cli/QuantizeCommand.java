@@ -1,6 +1,9 @@
 package dev.distillery.cli;
 
 import dev.distillery.io.DecoderCheckpoint;
+import dev.distillery.io.TokenizerFiles;
+import dev.distillery.io.gguf.GgufDecoder;
+import dev.distillery.tokenize.BpeTokenizer;
 import dev.distillery.pipeline.Quantization;
 import dev.distillery.pipeline.QuantizationOptions;
 import dev.distillery.pipeline.QuantizationResult;
@@ -66,7 +69,8 @@ public final class QuantizeCommand implements Callable<Integer> {
             description = "Format of the weights kept for accuracy. Default: ${DEFAULT-VALUE}.")
     String keepAs;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to write.")
+    @Option(names = "--out", required = true, paramLabel = "DIR|FILE.gguf",
+            description = "Folder to write; for a decoder quantized to q8_0 or q4_0, a .gguf file instead.")
     Path out;
 
     @Spec
@@ -132,7 +136,14 @@ public final class QuantizeCommand implements Callable<Integer> {
         }
         DecoderCheckpoint fp32 = DecoderCheckpoint.load(model);
         QuantizedDecoder q = QuantizedDecoder.quantize(fp32, scheme);
-        q.write(out, fp32.tokenizerDir());
+        if (out.getFileName().toString().endsWith(".gguf")) {
+            if (!(TokenizerFiles.load(model) instanceof BpeTokenizer tokenizer)) {
+                throw new IllegalArgumentException(model + "'s tokenizer is not a BPE tokenizer GGUF can hold");
+            }
+            GgufDecoder.write(out, fp32.config(), q.dense(), q.quantized(), tokenizer, model.getFileName().toString());
+        } else {
+            q.write(out, fp32.tokenizerDir());
+        }
         long fp32Bytes = fp32.weights().values().stream().mapToLong(t -> 4L * t.size()).sum();
         Map<QuantScheme, Long> byScheme = new java.util.TreeMap<>();
         q.info().tensors().values().forEach(s -> byScheme.merge(s, 1L, Long::sum));

@@ -73,6 +73,22 @@ class DecoderCommandsTest {
     }
 
     @Test
+    void q4_0AsGgufGeneratesAndInspects() {
+        Path gguf = tmp.resolve("stories-q4_0.gguf");
+        Result q = TeacherCommandsTest.run("quantize", "--model", stories.toString(), "--scheme", "q4_0", "--out",
+                gguf.toString());
+        assertEquals(0, q.exitCode(), q.err());
+        Result g = TeacherCommandsTest.run("generate", "--model", gguf.toString(), "--temperature", "0", "--max-tokens", "20");
+        assertEquals(0, g.exitCode(), g.err());
+        assertTrue(g.out().startsWith("Once upon a time"), g.out());
+        assertTrue(g.err().contains("(gguf q"), g.err());
+        Result i = TeacherCommandsTest.run("inspect", gguf.toString());
+        assertEquals(0, i.exitCode(), i.err());
+        assertTrue(i.out().contains("(GGUF)") && i.out().contains("blk.0.attn_q.weight") && i.out().contains("Q4_0"),
+                i.out());
+    }
+
+    @Test
     void refusals() {
         Result skip = TeacherCommandsTest.run("quantize", "--model", stories.toString(), "--scheme", "q4_0", "--skip",
                 "embed", "--out", tmp.resolve("x").toString());

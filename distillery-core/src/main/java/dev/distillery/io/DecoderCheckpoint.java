@@ -2,6 +2,7 @@ package dev.distillery.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.distillery.io.llama2c.Llama2cCheckpoint;
 import dev.distillery.model.ModelConfig;
 import dev.distillery.model.ModelFamilies;
 import dev.distillery.model.ModelFamily;
@@ -42,8 +43,8 @@ public record DecoderCheckpoint(Path directory, ModelConfig config, Map<String, 
 
     /**
      * The FP32 decoder at {@code path}: a Hugging Face folder ({@link #read}), or a llama2.c
-     * checkpoint file or a folder holding one ({@link Llama2cCheckpoint}), whose folder then is
-     * its tokenizer's too.
+     * checkpoint file or a folder holding one ({@link Llama2cCheckpoint}, its header read as the
+     * Llama config it describes), whose folder then is its tokenizer's too.
      *
      * @throws CheckpointFormatException when {@code path} is neither
      */
@@ -54,23 +55,32 @@ public record DecoderCheckpoint(Path directory, ModelConfig config, Map<String, 
         if (Files.isDirectory(path) && Files.isRegularFile(path.resolve(Checkpoint.CONFIG))) {
             return read(path);
         }
-        Path llama2c = Files.isDirectory(path) ? Llama2cCheckpoint.fileIn(path)
-                : Llama2cCheckpoint.looksLike(path) ? path : null;
+        Path llama2c = llama2cFile(path);
         if (llama2c == null) {
             throw new CheckpointFormatException(path + " is not a decoder Distillery reads: expected a Hugging Face folder "
                     + "(config.json with model.safetensors or a sharded index) or a llama2.c checkpoint (.bin, with its "
                     + "tok*.bin beside it)");
         }
         Llama2cCheckpoint c = Llama2cCheckpoint.read(llama2c);
+        ModelConfig config = HfConfig.fromJsonAny(HfConfig.JSON.valueToTree(c.config().toHfConfig()), llama2c.toString());
+        Map<String, Tensor> ordered = new LinkedHashMap<>();
+        for (String name : ModelFamilies.of(config).tensorShapes(config).keySet()) {
+            ordered.put(name, c.weights().get(name));
+        }
         Path dir = llama2c.toAbsolutePath().getParent();
-        return new DecoderCheckpoint(dir, c.config(), c.weights(), dir, List.of(), "llama2.c");
+        return new DecoderCheckpoint(dir, config, ordered, dir, List.of(), "llama2.c");
+    }
+
+    /** The llama2.c checkpoint {@code path} is, or holds as a folder; null when it is neither. */
+    public static Path llama2cFile(Path path) throws IOException {
+        return Files.isDirectory(path) ? Llama2cCheckpoint.checkpointIn(path)
+                : Llama2cCheckpoint.isCheckpoint(path) ? path : null;
     }
 
     /** True when {@code path} holds an FP32 decoder {@link #load} reads. */
     public static boolean isDecoder(Path path) {
         try {
-            return isDecoderFolder(path) || (Files.isDirectory(path) ? Llama2cCheckpoint.fileIn(path) != null
-                    : Llama2cCheckpoint.looksLike(path));
+            return isDecoderFolder(path) || llama2cFile(path) != null;
         } catch (IOException e) {
             return false;
         }
@@ -89,7 +99,7 @@ public record DecoderCheckpoint(Path directory, ModelConfig config, Map<String, 
             String n = f.getFileName().toString();
             return n.equals(Checkpoint.TOKENIZER_JSON) || n.equals(Checkpoint.TOKENIZER_CONFIG)
                     || n.equals(Checkpoint.SPECIAL_TOKENS) || n.equals("tokenizer.bin")
-                    || (n.startsWith("tok") && n.endsWith(".bin") && !Llama2cCheckpoint.looksLike(f));
+                    || (n.startsWith("tok") && n.endsWith(".bin"));
         })) {
             for (Path f : files) {
                 AtomicFiles.copy(f, to.resolve(f.getFileName().toString()));
