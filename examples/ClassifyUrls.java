@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * The Java API of the README, runnable as it is:
  * <pre>
- * java --add-modules jdk.incubator.vector -cp 'target/distillery.jar:target/lib/*' \
+ * java --add-modules jdk.incubator.vector -cp 'distillery-cli/target/distillery.jar:distillery-cli/target/lib/*' \
  *     examples/ClassifyUrls.java MODEL_DIR URL...
  * </pre>
  * prints the first URL's label and probability, then one line per URL from a batch prediction:

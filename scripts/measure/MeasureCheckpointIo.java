@@ -1,6 +1,6 @@
 // Measures writing and reading a MiniLM-sized (22.7M parameters, ~90 MB F32) checkpoint folder.
 // Usage, after ./mvnw -DskipTests package:
-//   java -cp 'target/classes:target/lib/*' scripts/measure/MeasureCheckpointIo.java /tmp/minilm-sized
+//   java -cp 'distillery-cli/target/lib/*' scripts/measure/MeasureCheckpointIo.java /tmp/minilm-sized
 import dev.distillery.io.Checkpoint;
 import dev.distillery.io.WeightNames;
 import dev.distillery.model.EncoderConfig;

@@ -2,7 +2,7 @@
 // otherwise the options of `distill --teacher /work/artifacts/teacher --student-layers 3
 // --max-train-rows 2000 --epochs 1 --adversarial --adversarial-urls 150 --adversarial-budget 60`.
 // Run from the repository root after a build (JDK 25, single-file source launch):
-//   java --add-modules jdk.incubator.vector -cp "target/distillery.jar:target/lib/*" \
+//   java --add-modules jdk.incubator.vector -cp "distillery-cli/target/distillery.jar:distillery-cli/target/lib/*" \
 //       scripts/measure/UnbalancedAdversarial.java /tmp/b-unbalanced
 import dev.distillery.distill.DistillOptions;
 import dev.distillery.pipeline.Distillation;

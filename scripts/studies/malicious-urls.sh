@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# README "Distillation results", b: malicious-urls (4 classes, macro F1). Teacher, distilled student
+# docs/results/malicious-urls.md: malicious-urls (4 classes, macro F1). Teacher, distilled student
 # and hard-label ablation, each row of the table one stage; every run pinned to one core (CORE, 1 by
 # default), one thread.
 #
@@ -32,7 +32,7 @@ stage_teacher() {
         --lr 1e-4 --class-weights --seed 42 --out "$models/mu-teacher"
 }
 
-# The phishing recipe (README a) at width 176 instead of 192: this data's 10,484 training pieces
+# The one-eighth phishing recipe (docs/results/demo-recipe.md) at width 176 instead of 192: this data's 10,484 training pieces
 # (rows and variants) make a 192-wide student 12.2 MB, over the 11.45 MB eighth of the teacher.
 # No --test: the teacher was scored on the test split once by train-teacher; `evaluate` scores the student.
 student_shape=(--student-layers 2 --student-hidden 176 --student-heads 11 --student-ffn 704 --init random)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# README "Distillation results", b: network-intrusion (NSL-KDD, 5 classes, macro F1 on the whole
+# docs/results/network-intrusion.md: network-intrusion (NSL-KDD, 5 classes, macro F1 on the whole
 # KDDTest+). Teacher, distilled student and hard-label ablation, each row of the table one stage;
 # every run pinned to one core (CORE, 1 by default), one thread.
 #
@@ -28,7 +28,7 @@ stage_teacher() {
         --epochs 1 --lr 1e-4 --class-weights --seed 42 --out "$models/ni-teacher"
 }
 
-# The phishing recipe's shape (README a) at 2 layers, and a 4-layer student (still under 1/8).
+# The one-eighth phishing recipe's shape (docs/results/demo-recipe.md) at 2 layers, and a 4-layer student (still under 1/8).
 # No --test: train-teacher scored the teacher on KDDTest+ once; `evaluate` scores the student.
 distil() { # OUT_NAME LAYERS then extra options
     local name="$1" layers="$2"; shift 2

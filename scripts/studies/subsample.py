@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Class-capped, seeded subsamples of the shared datasets for the distillation studies (README,
-"Distillation results"). Version 2; Python 3 standard library only.
+"""Class-capped, seeded subsamples of the shared datasets for the distillation studies
+(docs/results/malicious-urls.md and network-intrusion.md). Version 2; Python 3 standard library only.
 
-    python3 scripts/studies/subsample.py OUT_DIR          # version 1's small draw (README b, first session)
-    python3 scripts/studies/subsample.py --full OUT_DIR   # the one-core study (README b): see main_full
+    python3 scripts/studies/subsample.py OUT_DIR          # version 1's smaller draw
+    python3 scripts/studies/subsample.py --full OUT_DIR   # the one-core study (docs/results): see main_full
 
 Without --full it writes OUT_DIR/{malicious-urls,network-intrusion}/{train,validation,test}.csv: at most CAP[class]
 rows of each class, drawn with random.Random(42) from the shared splits (malicious-urls: the
