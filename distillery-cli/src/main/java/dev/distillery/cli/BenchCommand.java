@@ -18,7 +18,9 @@ import dev.distillery.kernel.LinearWeight;
 import dev.distillery.kernel.Parallel;
 import dev.distillery.kernel.RowTable;
 import dev.distillery.model.EncoderInput;
-import dev.distillery.model.FrozenEncoder;
+import dev.distillery.model.EncoderNames;
+import dev.distillery.model.Backbone;
+import dev.distillery.model.Encoder;
 import dev.distillery.model.WeightSource;
 import dev.distillery.tensor.Tensor;
 import java.io.PrintWriter;
@@ -174,12 +176,12 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, Contestant> engines = new LinkedHashMap<>();
         Map<String, Long> bytes = new LinkedHashMap<>();
         Map<String, Tensor> weights = encoder.encoder().weights();
-        String prefix = weights.containsKey("embeddings.word_embeddings.weight") ? ""
-                : encoder.config().isDistilBert() ? "distilbert." : "bert.";
+        String prefix = weights.containsKey(EncoderNames.WORDS + ".weight") ? ""
+                : encoder.config().encoderFamily().names().prefix();
         for (String name : schemes) {
             BenchQuantizer scheme = BenchQuantizer.parse(name.strip());
-            FrozenEncoder frozen = scheme == BenchQuantizer.FP32 ? encoder.frozen()
-                    : FrozenEncoder.fromWeights(encoder.config(), quantizedSource(weights, scheme), prefix);
+            Backbone frozen = scheme == BenchQuantizer.FP32 ? encoder.frozen()
+                    : Encoder.fromWeights(encoder.config(), quantizedSource(weights, scheme), prefix);
             engines.put(scheme.label(), frozen::meanPooled);
             bytes.put(scheme.label(), frozen.bytes());
         }
@@ -244,12 +246,13 @@ public final class BenchCommand implements Callable<Integer> {
             }
 
             @Override
-            public LinearWeight stacked(List<String> names, int outEach, int in) {
-                float[] all = new float[names.size() * outEach * in];
-                for (int i = 0; i < names.size(); i++) {
-                    System.arraycopy(weights.get(names.get(i)).data(), 0, all, i * outEach * in, outEach * in);
+            public LinearWeight stacked(List<String> names, int[] outs, int in) {
+                int total = Arrays.stream(outs).sum();
+                float[] all = new float[total * in];
+                for (int i = 0, row = 0; i < names.size(); row += outs[i], i++) {
+                    System.arraycopy(weights.get(names.get(i)).data(), 0, all, row * in, outs[i] * in);
                 }
-                return scheme.quantize(all, names.size() * outEach, in);
+                return scheme.quantize(all, total, in);
             }
 
             @Override

@@ -180,6 +180,9 @@ public final class RecipeSchema {
                 .doc("Phishing training URLs to attack."));
         f.add(integer("distillation", "adversarial_budget", 100).range(1, MAX_INT).cli("distill", "--adversarial-budget")
                 .doc("Teacher queries per attacked URL."));
+        f.add(Field.of("distillation", "teacher_logits", Kind.FOLDER, null).cli("distill", "--teacher-logits")
+                .doc("A content-keyed teacher-logits cache (written by the distillery-spark labelling job): training rows "
+                        + "found in it are not run through the teacher."));
 
         f.add(Field.of("quantization", "schemes", Kind.CHOICE_LIST, List.of("int8", "nf4-dq")).choices(schemes)
                 .cli("quantize", "--scheme")

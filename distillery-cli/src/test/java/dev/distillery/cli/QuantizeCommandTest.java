@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distillery.classify.Classifier;
+import dev.distillery.model.SequenceClassifier;
 import dev.distillery.classify.Manifest;
 import dev.distillery.classify.TinyTeacher;
 import dev.distillery.cli.TeacherCommandsTest.Result;
@@ -72,7 +73,8 @@ class QuantizeCommandTest {
                     "--out", out.toString());
             assertEquals(0, r.exitCode(), r.err());
             Set<String> stored = Manifest.read(out.resolve(Manifest.FILE)).quantization().tensors().keySet();
-            FakeQuantization fq = new FakeQuantization(Classifier.load(teacher).model(), FakeQuantization.packedBy(scheme),
+            SequenceClassifier model = Classifier.load(teacher).model();
+            FakeQuantization fq = new FakeQuantization(model, FakeQuantization.packedBy(model.config(), scheme),
                     FakeQuantization.roundTrip(scheme));
             assertEquals(stored, Set.copyOf(fq.names()), scheme.id());
             assertTrue(stored.contains(WORDS) == (scheme == QuantScheme.NF4_DQ), scheme.id() + " on the 16-wide embeddings");
@@ -88,7 +90,7 @@ class QuantizeCommandTest {
         assertEquals(0, r.exitCode(), r.err());
         Classifier c = Classifier.load(teacher);
         float[] fp32 = c.probabilities(texts);
-        FakeQuantization fq = new FakeQuantization(c.model(), FakeQuantization.packedBy(QuantScheme.NF4_DQ),
+        FakeQuantization fq = new FakeQuantization(c.model(), FakeQuantization.packedBy(c.config(), QuantScheme.NF4_DQ),
                 FakeQuantization.roundTrip(QuantScheme.NF4_DQ));
         fq.apply();
         float[] fake = c.probabilities(texts);

@@ -10,7 +10,7 @@ import dev.distillery.io.Checkpoint;
 import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.io.DType;
 import dev.distillery.model.EncoderConfig;
-import dev.distillery.model.FrozenClassifier;
+import dev.distillery.model.ModelConfig;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.model.TokenizedExamples;
 import dev.distillery.model.WeightMismatchException;
@@ -39,7 +39,7 @@ import java.util.Map;
  *
  * <p>Life cycle: {@link #load} a saved folder (or {@link #forFineTuning} a pretrained encoder and
  * train {@link #model()}), then {@link #predict} from any number of threads. Predictions run on
- * a frozen, pre-packed {@link FrozenClassifier} snapshot, taken on first use and taken again
+ * a frozen, pre-packed {@link SequenceClassifier} snapshot ({@link SequenceClassifier#freeze()}), taken on first use and taken again
  * whenever the trainable model's {@link SequenceClassifier#version()} moved (a training step or a
  * weight load), so a classifier being trained never serves stale weights. {@link #forInference}
  * wraps a model that exists only in frozen form (a quantized checkpoint): it predicts, but has
@@ -67,7 +67,7 @@ public final class Classifier {
     private final LabelMap labels;
     private final TextTransform transform;
     /** The snapshot predictions use and the model version it was taken at; guarded by this. */
-    private FrozenClassifier frozen;
+    private SequenceClassifier frozen;
     private long frozenVersion;
 
     private Classifier(SequenceClassifier model, WordPieceTokenizer tokenizer, Path tokenizerFile, boolean lowerCase,
@@ -75,9 +75,9 @@ public final class Classifier {
         this(model, null, tokenizer, tokenizerFile, lowerCase, manifest);
     }
 
-    private Classifier(SequenceClassifier model, FrozenClassifier frozen, WordPieceTokenizer tokenizer,
+    private Classifier(SequenceClassifier model, SequenceClassifier frozen, WordPieceTokenizer tokenizer,
                        Path tokenizerFile, boolean lowerCase, Manifest manifest) {
-        this.config = model != null ? model.config() : frozen.config();
+        this.config = encoderConfig(model != null ? model : frozen);
         if (!config.labels().equals(manifest.labels())) {
             throw new IllegalArgumentException("model labels " + config.labels() + " differ from the manifest's "
                     + manifest.labels());
@@ -129,7 +129,8 @@ public final class Classifier {
         Map<String, Tensor> weights = checkpoint.weights();
         if (!checkpoint.config().labels().equals(labels.names())) {
             weights = new LinkedHashMap<>(weights);
-            weights.keySet().removeIf(name -> name.startsWith("classifier."));
+            String classifier = checkpoint.config().encoderFamily().names().classifier() + ".";
+            weights.keySet().removeIf(name -> name.startsWith(classifier));
         }
         model.loadPretrained(weights);
         checkMaxLength(maxLength, model.config(), dir.toString());
@@ -138,12 +139,12 @@ public final class Classifier {
 
     /**
      * A classifier that only predicts, around a model in any weight format (a quantized checkpoint
-     * loaded into a {@link FrozenClassifier}): {@link #model()} and {@link #save} refuse it.
+     * loaded into a {@link SequenceClassifier}): {@link #model()} and {@link #save} refuse it.
      *
      * @param tokenizerFile the tokenizer.json or vocab.txt {@code tokenizer} was read from
      * @throws CheckpointFormatException when the model has fewer positions than the manifest's maximum length
      */
-    public static Classifier forInference(FrozenClassifier model, WordPieceTokenizer tokenizer, Path tokenizerFile,
+    public static Classifier forInference(SequenceClassifier model, WordPieceTokenizer tokenizer, Path tokenizerFile,
                                           boolean lowerCase, Manifest manifest) throws CheckpointFormatException {
         checkMaxLength(manifest.maxLength(), model.config(), "given");
         return new Classifier(null, model, tokenizer, tokenizerFile, lowerCase, manifest);
@@ -186,7 +187,7 @@ public final class Classifier {
      */
     public Classifier withModel(SequenceClassifier other, WordPieceTokenizer otherTokenizer, int otherMaxLength)
             throws IOException {
-        checkMaxLength(otherMaxLength, other.config(), "student " + other.config().family());
+        checkMaxLength(otherMaxLength, encoderConfig(other), "student " + other.config().family());
         if (otherTokenizer.vocabSize() != other.config().vocabSize()) {
             throw new IllegalArgumentException("the tokenizer has " + otherTokenizer.vocabSize()
                     + " word pieces but the model's embeddings " + other.config().vocabSize());
@@ -211,9 +212,9 @@ public final class Classifier {
                     + q.config().labels() + " but " + dir.resolve(Manifest.FILE) + " names " + manifest.labels());
         }
         checkMaxLength(manifest.maxLength(), q.config(), dir.toString());
-        FrozenClassifier frozen;
+        SequenceClassifier frozen;
         try {
-            frozen = FrozenClassifier.fromWeights(q.config(), new QuantizedWeightSource(q.dense(), q.quantized()));
+            frozen = SequenceClassifier.fromWeights(q.config(), new QuantizedWeightSource(q.dense(), q.quantized()));
         } catch (WeightMismatchException e) {
             throw new CheckpointFormatException(dir.resolve(Checkpoint.WEIGHTS) + " is not a complete classifier: "
                     + e.getMessage(), e);
@@ -240,6 +241,15 @@ public final class Classifier {
         return tokenizerFile;
     }
 
+    /** The encoder config of a classifier model: a classifier folder is an encoder checkpoint. */
+    private static EncoderConfig encoderConfig(SequenceClassifier model) {
+        if (model.config() instanceof EncoderConfig c) {
+            return c;
+        }
+        throw new IllegalArgumentException("a classifier folder holds an encoder; this model is a "
+                + model.config().family() + " model");
+    }
+
     /** Whether the tokenizer lower-cases, as saved in tokenizer_config.json. */
     public boolean lowerCase() {
         return lowerCase;
@@ -250,7 +260,7 @@ public final class Classifier {
         return manifest.isQuantized();
     }
 
-    private static void checkMaxLength(int maxLength, EncoderConfig config, String where) throws CheckpointFormatException {
+    private static void checkMaxLength(int maxLength, ModelConfig config, String where) throws CheckpointFormatException {
         if (maxLength < 3 || maxLength > config.maxPositions()) {
             throw new CheckpointFormatException("max length " + maxLength + " is outside [3, " + config.maxPositions()
                     + "], the positions the model " + where + " has");
@@ -277,7 +287,7 @@ public final class Classifier {
         // a tokenizer of the other kind left by an earlier save would win at load (tokenizer.json before vocab.txt)
         boolean json = tokenizerFile.getFileName().toString().endsWith(".json");
         Files.deleteIfExists(dir.resolve(json ? Checkpoint.VOCAB : Checkpoint.TOKENIZER_JSON));
-        Checkpoint.write(dir, model.config(), model.weights(), tokenizerFile,
+        Checkpoint.write(dir, config, model.weights(), tokenizerFile,
                 new Checkpoint.WriteOptions(DType.F32, lowerCase));
         manifest.write(dir.resolve(Manifest.FILE));
     }
@@ -301,7 +311,7 @@ public final class Classifier {
     }
 
     /** The snapshot predictions run on, re-frozen first when the trainable model changed since the last one. */
-    public synchronized FrozenClassifier frozen() {
+    public synchronized SequenceClassifier frozen() {
         if (model != null && (frozen == null || frozenVersion != model.version())) {
             frozenVersion = model.version();
             frozen = model.freeze();

@@ -15,7 +15,7 @@ import dev.distillery.eval.CalibrationObjective;
 import dev.distillery.io.AtomicFiles;
 import dev.distillery.io.HfConfig;
 import dev.distillery.model.EncoderConfig;
-import dev.distillery.model.FrozenClassifier;
+import dev.distillery.model.SequenceClassifier;
 import dev.distillery.quant.QuantScheme;
 import dev.distillery.quant.QuantizationInfo;
 import dev.distillery.quant.QuantizedCheckpoint;
@@ -74,7 +74,8 @@ public final class Quantization {
             if (s.length != 2) {
                 continue;
             }
-            String why = WeightSelection.alwaysFp32(name) ? "head or token types"
+            String kept = WeightSelection.keptUnquantized(config, name);
+            String why = kept != null ? kept
                     : o.skip().stream().anyMatch(p -> matches(p, name)) ? "skipped"
                     : !o.scheme().accepts(s[0], s[1]) ? "needs " + o.scheme().requirement() : null;
             if (why != null) {
@@ -243,7 +244,7 @@ public final class Quantization {
                 q.put(e.getKey(), t);
             }
         }
-        FrozenClassifier frozen = FrozenClassifier.fromWeights(fp32.config(), new QuantizedWeightSource(dense, q));
+        SequenceClassifier frozen = SequenceClassifier.fromWeights(fp32.config(), new QuantizedWeightSource(dense, q));
         return Classifier.forInference(frozen, fp32.tokenizer(), fp32.tokenizerFile(), fp32.lowerCase(), fp32.manifest());
     }
 
