@@ -97,7 +97,7 @@ class MalformedInputCliTest {
         assertOneLineError(1, config + " has 2 bytes but " + dir.resolve(Manifest.FILE) + " records ",
                 "it changed after the model was saved; restore the folder, or load it unchecked with --no-verify",
                 "evaluate", "--model", dir.toString(), "--data", data.toString());
-        assertOneLineError(1, config + " has no \"model_type\"", "", "evaluate", "--no-verify", "--model", dir.toString(),
+        assertOneLineError(1, config + ": no \"model_type\"", "", "evaluate", "--no-verify", "--model", dir.toString(),
                 "--data", data.toString());
     }
 
