@@ -43,6 +43,8 @@ import java.util.concurrent.Callable;
                 "  distillery distill --teacher models/teacher --student-layers 2 \\",
                 "      --init random --student-hidden 176 --student-heads 11 --student-ffn 704 \\",
                 "      --vocab-min-count 5 --out models/student-small",
+                "  distillery distill --teacher models/teacher --student-layers 3 \\",
+                "      --teacher-logits logits/ --out models/student",
                 "After an interruption, the same command with --resume continues from",
                 "OUT/.checkpoints."})
 public final class DistillCommand implements Callable<Integer> {
@@ -109,6 +111,12 @@ public final class DistillCommand implements Callable<Integer> {
     @Option(names = "--adversarial-budget", defaultValue = "100", paramLabel = "N",
             description = "Teacher queries per attacked URL with --adversarial. Default: ${DEFAULT-VALUE}.")
     int adversarialBudget;
+
+    @Option(names = "--teacher-logits", paramLabel = "DIR",
+            description = "A teacher-logits cache written by the Spark labelling job (distillery-spark, TeacherLabelling): training"
+                    + " rows found in it by the SHA-256 of their text take its logits, and the teacher computes only the rest."
+                    + " It must come from this teacher folder at this max length.")
+    Path teacherLogits;
 
     @Option(names = "--hard-labels-only",
             description = "The ablation: the same student trained on the dataset's labels only, without the teacher's outputs.")
@@ -199,7 +207,7 @@ public final class DistillCommand implements Callable<Integer> {
         DistillationOptions options = new DistillationOptions(teacher, splits.data, splits.train, splits.validation, splits.test, layers, hidden,
                 heads, ffn, maxLength, maxTrainRows, distill, out, command, columns.textColumn, columns.labelColumn, resume, qat,
                 adversarial ? new AdversarialAugmentation(adversarialUrls, AttackOptions.defaults().withQueryBudget(adversarialBudget))
-                        : null, null);
+                        : null, null, teacherLogits);
         DistillationResult r = Distillation.run(options, progress, System.err);
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println(r.comparison());

@@ -82,7 +82,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
         w.printf(Locale.ROOT, "Wrote %s (%.1f MB): %s, %d layers, hidden %d%n", out, bytes.length / 1e6, config.family(),
                 config.numLayers(), config.hiddenSize());
         w.printf(Locale.ROOT, "  inputs  input_ids, attention_mask%s (int64, [batch, sequence])%n",
-                config.isDistilBert() || config.typeVocabSize() == 0 ? "" : ", token_type_ids");
+                config.encoderFamily().names().tokenTypes() && config.typeVocabSize() > 0 ? ", token_type_ids" : "");
         w.printf(Locale.ROOT, "  outputs last_hidden_state [batch, sequence, %d]%s%n", config.hiddenSize(),
                 head ? ", logits [batch, " + config.numLabels() + "] in label order " + config.labels() : "");
         if (manifest != null) {

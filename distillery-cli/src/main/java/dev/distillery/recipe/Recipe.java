@@ -141,7 +141,7 @@ public record Recipe(String source, Map<String, Object> values, Set<String> give
                 text("data.label_column"), false, text("distillation.qat"), !flag("distillation.adversarial") ? null
                 : new AdversarialAugmentation(smallInteger("distillation.adversarial_urls"),
                         AttackOptions.defaults().withQueryBudget(smallInteger("distillation.adversarial_budget"))),
-                teacherLogits);
+                teacherLogits, path("distillation.teacher_logits"));
     }
 
     /** What {@code quantize} would be given to quantize {@code model} as {@code scheme}. */

@@ -1,7 +1,6 @@
 package dev.distillery.classify;
 
 import dev.distillery.model.EncoderInput;
-import dev.distillery.model.FrozenClassifier;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.model.TokenizedExamples;
 import dev.distillery.report.Progress;
@@ -13,8 +12,11 @@ import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
- * Evaluation-mode logits for a whole example set, batched by similar length so little is padded,
- * returned in the examples' own order. Teacher logits for distillation come from here too.
+ * Evaluation-mode logits for a whole example set, returned in the examples' own order. Each batch
+ * holds examples of one token length, so nothing is padded and an example's logits are the same
+ * bits whichever other examples it is passed with (on the same kernels): a URL scored alone, in a
+ * file, by a Spark partition or in distillation's teacher pass gets one answer. Teacher logits for
+ * distillation come from here too.
  */
 public final class BatchInference {
     /** Passes of at least this many rows draw a progress bar: a teacher's pass over 50K URLs takes 20 minutes on one core. */
@@ -36,15 +38,12 @@ public final class BatchInference {
 
     /**
      * Logits {@code [examples, labels]}, row i belonging to example i, of the weights {@code model}
-     * holds now: computed on a frozen, pre-packed snapshot taken once for the whole set.
+     * holds now: computed on a frozen, pre-packed snapshot taken once for the whole set (a frozen
+     * model is its own snapshot).
      */
     public static float[] logits(SequenceClassifier model, TokenizedExamples examples, int batchSize) {
-        return logits(model.freeze(), examples, batchSize);
-    }
-
-    /** Logits {@code [examples, labels]} of an inference-only model, row i belonging to example i. */
-    public static float[] logits(FrozenClassifier model, TokenizedExamples examples, int batchSize) {
-        return logits(model::logits, model.config().numLabels(), examples, batchSize);
+        SequenceClassifier frozen = model.freeze();
+        return logits(frozen::logits, model.config().numLabels(), examples, batchSize);
     }
 
     private static float[] logits(Function<EncoderInput, float[]> forward, int labels, TokenizedExamples examples,
@@ -59,8 +58,14 @@ public final class BatchInference {
         PrintStream sink = progressOut;
         try (Progress bar = sink != null && examples.size() >= PROGRESS_ROWS
                 ? Progress.on(sink, "inference: " + examples.name(), examples.size(), "rows") : null) {
-            for (int from = 0; from < order.length; from += batchSize) {
-                int[] rows = Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize));
+            for (int from = 0, to; from < order.length; from = to) {
+                // a batch holds texts of one token length: nothing is padded, so a text's logits do not depend on
+                // the batch it came in (padding changes the summation order of attention, hence the low bits)
+                to = from + 1;
+                while (to < order.length && to - from < batchSize && lengths[order[to]] == lengths[order[from]]) {
+                    to++;
+                }
+                int[] rows = Arrays.copyOfRange(order, from, to);
                 float[] batch = forward.apply(examples.pad(rows)); // [rows, labels]
                 for (int b = 0; b < rows.length; b++) {
                     System.arraycopy(batch, b * labels, out, rows[b] * labels, labels);

@@ -10,7 +10,7 @@ import dev.distillery.io.Checkpoint;
 import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.io.DType;
 import dev.distillery.model.EncoderConfig;
-import dev.distillery.model.FrozenClassifier;
+import dev.distillery.model.ModelConfig;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.model.TokenizedExamples;
 import dev.distillery.model.WeightMismatchException;
@@ -39,7 +39,7 @@ import java.util.Map;
  *
  * <p>Life cycle: {@link #load} a saved folder (or {@link #forFineTuning} a pretrained encoder and
  * train {@link #model()}), then {@link #predict} from any number of threads. Predictions run on
- * a frozen, pre-packed {@link FrozenClassifier} snapshot, taken on first use and taken again
+ * a frozen, pre-packed {@link SequenceClassifier} snapshot ({@link SequenceClassifier#freeze()}), taken on first use and taken again
  * whenever the trainable model's {@link SequenceClassifier#version()} moved (a training step or a
  * weight load), so a classifier being trained never serves stale weights. {@link #forInference}
  * wraps a model that exists only in frozen form (a quantized checkpoint): it predicts, but has
@@ -67,7 +67,7 @@ public final class Classifier {
     private final LabelMap labels;
     private final TextTransform transform;
     /** The snapshot predictions use and the model version it was taken at; guarded by this. */
-    private FrozenClassifier frozen;
+    private SequenceClassifier frozen;
     private long frozenVersion;
 
     private Classifier(SequenceClassifier model, WordPieceTokenizer tokenizer, Path tokenizerFile, boolean lowerCase,
@@ -75,9 +75,9 @@ public final class Classifier {
         this(model, null, tokenizer, tokenizerFile, lowerCase, manifest);
     }
 
-    private Classifier(SequenceClassifier model, FrozenClassifier frozen, WordPieceTokenizer tokenizer,
+    private Classifier(SequenceClassifier model, SequenceClassifier frozen, WordPieceTokenizer tokenizer,
                        Path tokenizerFile, boolean lowerCase, Manifest manifest) {
-        this.config = model != null ? model.config() : frozen.config();
+        this.config = encoderConfig(model != null ? model : frozen);
         if (!config.labels().equals(manifest.labels())) {
             throw new IllegalArgumentException("model labels " + config.labels() + " differ from the manifest's "
                     + manifest.labels());
@@ -129,7 +129,8 @@ public final class Classifier {
         Map<String, Tensor> weights = checkpoint.weights();
         if (!checkpoint.config().labels().equals(labels.names())) {
             weights = new LinkedHashMap<>(weights);
-            weights.keySet().removeIf(name -> name.startsWith("classifier."));
+            String classifier = checkpoint.config().encoderFamily().names().classifier() + ".";
+            weights.keySet().removeIf(name -> name.startsWith(classifier));
         }
         model.loadPretrained(weights);
         checkMaxLength(maxLength, model.config(), dir.toString());
@@ -138,27 +139,37 @@ public final class Classifier {
 
     /**
      * A classifier that only predicts, around a model in any weight format (a quantized checkpoint
-     * loaded into a {@link FrozenClassifier}): {@link #model()} and {@link #save} refuse it.
+     * loaded into a {@link SequenceClassifier}): {@link #model()} and {@link #save} refuse it.
      *
      * @param tokenizerFile the tokenizer.json or vocab.txt {@code tokenizer} was read from
      * @throws CheckpointFormatException when the model has fewer positions than the manifest's maximum length
      */
-    public static Classifier forInference(FrozenClassifier model, WordPieceTokenizer tokenizer, Path tokenizerFile,
+    public static Classifier forInference(SequenceClassifier model, WordPieceTokenizer tokenizer, Path tokenizerFile,
                                           boolean lowerCase, Manifest manifest) throws CheckpointFormatException {
         checkMaxLength(manifest.maxLength(), model.config(), "given");
         return new Classifier(null, model, tokenizer, tokenizerFile, lowerCase, manifest);
     }
 
     /**
-     * Loads a folder written by {@link #save}.
+     * Loads a folder written by {@link #save}, first checking its files against the digests its manifest records
+     * unless {@code -Ddistillery.verify=false} (see {@link ModelFolder}).
      *
+     * @throws ModelIntegrityException   when a file changed, is missing, or was added since the folder was saved
      * @throws CheckpointFormatException when a file is damaged or the manifest disagrees with config.json
      */
     public static Classifier load(Path dir) throws IOException {
+        return load(dir, ModelFolder.defaultVerification());
+    }
+
+    /** As {@link #load(Path)}, checking the files or not as {@code verification} says. */
+    public static Classifier load(Path dir, Verification verification) throws IOException {
         if (!Files.isDirectory(dir)) {
-            throw new NoSuchFileException(dir.toString(), null, "model folder not found");
+            throw ModelFolder.missing(dir);
         }
         Manifest manifest = Manifest.read(dir.resolve(Manifest.FILE));
+        if (verification == Verification.CHECK) {
+            ModelFolder.verify(dir, manifest);
+        }
         if (manifest.isQuantized()) {
             return loadQuantized(dir, manifest);
         }
@@ -186,7 +197,7 @@ public final class Classifier {
      */
     public Classifier withModel(SequenceClassifier other, WordPieceTokenizer otherTokenizer, int otherMaxLength)
             throws IOException {
-        checkMaxLength(otherMaxLength, other.config(), "student " + other.config().family());
+        checkMaxLength(otherMaxLength, encoderConfig(other), "student " + other.config().family());
         if (otherTokenizer.vocabSize() != other.config().vocabSize()) {
             throw new IllegalArgumentException("the tokenizer has " + otherTokenizer.vocabSize()
                     + " word pieces but the model's embeddings " + other.config().vocabSize());
@@ -211,9 +222,9 @@ public final class Classifier {
                     + q.config().labels() + " but " + dir.resolve(Manifest.FILE) + " names " + manifest.labels());
         }
         checkMaxLength(manifest.maxLength(), q.config(), dir.toString());
-        FrozenClassifier frozen;
+        SequenceClassifier frozen;
         try {
-            frozen = FrozenClassifier.fromWeights(q.config(), new QuantizedWeightSource(q.dense(), q.quantized()));
+            frozen = SequenceClassifier.fromWeights(q.config(), new QuantizedWeightSource(q.dense(), q.quantized()));
         } catch (WeightMismatchException e) {
             throw new CheckpointFormatException(dir.resolve(Checkpoint.WEIGHTS) + " is not a complete classifier: "
                     + e.getMessage(), e);
@@ -240,6 +251,15 @@ public final class Classifier {
         return tokenizerFile;
     }
 
+    /** The encoder config of a classifier model: a classifier folder is an encoder checkpoint. */
+    private static EncoderConfig encoderConfig(SequenceClassifier model) {
+        if (model.config() instanceof EncoderConfig c) {
+            return c;
+        }
+        throw new IllegalArgumentException("a classifier folder holds an encoder; this model is a "
+                + model.config().family() + " model");
+    }
+
     /** Whether the tokenizer lower-cases, as saved in tokenizer_config.json. */
     public boolean lowerCase() {
         return lowerCase;
@@ -250,7 +270,7 @@ public final class Classifier {
         return manifest.isQuantized();
     }
 
-    private static void checkMaxLength(int maxLength, EncoderConfig config, String where) throws CheckpointFormatException {
+    private static void checkMaxLength(int maxLength, ModelConfig config, String where) throws CheckpointFormatException {
         if (maxLength < 3 || maxLength > config.maxPositions()) {
             throw new CheckpointFormatException("max length " + maxLength + " is outside [3, " + config.maxPositions()
                     + "], the positions the model " + where + " has");
@@ -258,28 +278,45 @@ public final class Classifier {
     }
 
     /**
-     * Writes the Hugging Face files (FP32 weights) and then {@value Manifest#FILE}, each atomically. An older
-     * manifest is removed first, so a folder holds a manifest only once every file beside it belongs to it;
-     * {@link #load} refuses a folder without one.
+     * Writes the folder whole ({@link ModelFolder#write}): the Hugging Face files (FP32 weights), then
+     * {@value Manifest#FILE} recording each file's SHA-256, in a temporary sibling renamed into place, so a crash
+     * leaves the previous folder or the complete new one.
      *
      * @param manifest this classifier's manifest with provenance and metrics added
+     * @return the manifest as written, with the files it records
      */
-    public void save(Path dir, Manifest manifest) throws IOException {
-        SequenceClassifier model = model();
+    public Manifest save(Path dir, Manifest manifest) throws IOException {
+        return save(dir, manifest, files -> {
+        });
+    }
+
+    /**
+     * As {@link #save(Path, Manifest)}, running {@code andThen} on the written files before the manifest records them
+     * (pruning stores the weights sparsely there).
+     */
+    public Manifest save(Path dir, Manifest manifest, ModelFolder.Contents andThen) throws IOException {
+        Manifest checked = checked(manifest);
+        return ModelFolder.write(dir, files -> {
+            writeFiles(files);
+            andThen.writeTo(files);
+        }, checked);
+    }
+
+    /** {@code manifest} when it describes this classifier (labels, transform, maximum length). */
+    private Manifest checked(Manifest manifest) {
         if (!manifest.labels().equals(this.manifest.labels()) || !manifest.textTransform().equals(this.manifest.textTransform())
                 || manifest.maxLength() != this.manifest.maxLength()) {
             throw new IllegalArgumentException("the manifest to save (labels " + manifest.labels() + ", transform "
                     + manifest.textTransform() + ", max length " + manifest.maxLength() + ") does not describe this classifier "
                     + this.manifest);
         }
-        Files.createDirectories(dir);
-        Files.deleteIfExists(dir.resolve(Manifest.FILE));
-        // a tokenizer of the other kind left by an earlier save would win at load (tokenizer.json before vocab.txt)
-        boolean json = tokenizerFile.getFileName().toString().endsWith(".json");
-        Files.deleteIfExists(dir.resolve(json ? Checkpoint.VOCAB : Checkpoint.TOKENIZER_JSON));
-        Checkpoint.write(dir, model.config(), model.weights(), tokenizerFile,
-                new Checkpoint.WriteOptions(DType.F32, lowerCase));
-        manifest.write(dir.resolve(Manifest.FILE));
+        return manifest;
+    }
+
+    /** Writes the Hugging Face files of this classifier (FP32 weights, tokenizer, configs) into {@code dir}. */
+    private void writeFiles(Path dir) throws IOException {
+        SequenceClassifier model = model();
+        Checkpoint.write(dir, config, model.weights(), tokenizerFile, new Checkpoint.WriteOptions(DType.F32, lowerCase));
     }
 
     /**
@@ -301,7 +338,7 @@ public final class Classifier {
     }
 
     /** The snapshot predictions run on, re-frozen first when the trainable model changed since the last one. */
-    public synchronized FrozenClassifier frozen() {
+    public synchronized SequenceClassifier frozen() {
         if (model != null && (frozen == null || frozenVersion != model.version())) {
             frozenVersion = model.version();
             frozen = model.freeze();

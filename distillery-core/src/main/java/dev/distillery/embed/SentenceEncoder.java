@@ -1,10 +1,10 @@
 package dev.distillery.embed;
 
 import dev.distillery.io.Checkpoint;
+import dev.distillery.model.Backbone;
 import dev.distillery.model.Encoder;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.EncoderInput;
-import dev.distillery.model.FrozenEncoder;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.onnx.BertOnnxExporter;
 import dev.distillery.onnx.ImportedEncoder;
@@ -13,7 +13,6 @@ import dev.distillery.tensor.Tensor;
 import dev.distillery.tokenize.Batch;
 import dev.distillery.tokenize.WordPieceTokenizer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -44,13 +43,16 @@ public final class SentenceEncoder {
     private static final float NORM_EPS = 1e-12f;
 
     private final String name;
-    private final Encoder encoder;
-    private final FrozenEncoder frozen;
+    private final EncoderConfig config;
+    private final Backbone encoder;
+    private final Backbone frozen;
     private final WordPieceTokenizer tokenizer;
     private final boolean bundledOnnx;
 
-    private SentenceEncoder(String name, Encoder encoder, WordPieceTokenizer tokenizer, boolean bundledOnnx) {
+    private SentenceEncoder(String name, EncoderConfig config, Backbone encoder, WordPieceTokenizer tokenizer,
+                            boolean bundledOnnx) {
         this.name = name;
+        this.config = config;
         this.encoder = encoder;
         this.frozen = encoder.freeze();
         this.tokenizer = tokenizer;
@@ -67,11 +69,7 @@ public final class SentenceEncoder {
             ImportedEncoder imported = MiniLm.load();
             Encoder encoder = Encoder.create(imported.config(), 0);
             encoder.loadWeights(imported.weights());
-            WordPieceTokenizer tokenizer;
-            try (InputStream in = MiniLm.open(MiniLm.TOKENIZER_RESOURCE)) {
-                tokenizer = WordPieceTokenizer.fromTokenizerJson(in, "classpath:" + MiniLm.TOKENIZER_RESOURCE);
-            }
-            return new SentenceEncoder(MINILM, encoder, tokenizer, true);
+            return new SentenceEncoder(MINILM, imported.config(), encoder, MiniLm.tokenizer(), true);
         }
         Path dir = Path.of(model);
         if (!Files.isDirectory(dir)) {
@@ -85,14 +83,15 @@ public final class SentenceEncoder {
         WordPieceTokenizer tokenizer = checkpoint.tokenizerFile().getFileName().toString().endsWith(".json")
                 ? WordPieceTokenizer.fromTokenizerJson(checkpoint.tokenizerFile())
                 : WordPieceTokenizer.fromVocabTxt(checkpoint.tokenizerFile(), checkpoint.lowerCase());
-        return new SentenceEncoder(dir.toString(), encoderOf(checkpoint.config(), checkpoint.weights()), tokenizer, false);
+        return new SentenceEncoder(dir.toString(), checkpoint.config(), encoderOf(checkpoint.config(), checkpoint.weights()),
+                tokenizer, false);
     }
 
-    private static Encoder encoderOf(EncoderConfig config, Map<String, Tensor> weights) {
+    private static Backbone encoderOf(EncoderConfig config, Map<String, Tensor> weights) {
         if (config.numLabels() > 0) {
             SequenceClassifier classifier = SequenceClassifier.create(config, 0);
             classifier.loadWeights(weights);
-            return classifier.encoder();
+            return classifier.backbone();
         }
         Encoder encoder = Encoder.create(config, 0);
         encoder.loadWeights(weights);
@@ -103,7 +102,7 @@ public final class SentenceEncoder {
         return name;
     }
 
-    public Encoder encoder() {
+    public Backbone encoder() {
         return encoder;
     }
 
@@ -111,7 +110,7 @@ public final class SentenceEncoder {
      * The snapshot of {@link #encoder()} taken at load that {@link #embed} runs: pre-packed for
      * speed, and unaffected by later changes to the encoder's weights.
      */
-    public FrozenEncoder frozen() {
+    public Backbone frozen() {
         return frozen;
     }
 
@@ -120,7 +119,7 @@ public final class SentenceEncoder {
     }
 
     public EncoderConfig config() {
-        return encoder.config();
+        return config;
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.distillery.io;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.distillery.model.EncoderConfig;
+import dev.distillery.model.ModelConfig;
+import dev.distillery.model.ModelFamilies;
 import dev.distillery.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -97,7 +99,7 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
         if (config.numLabels() > 0) {
             return config;
         }
-        JsonNode root = HfConfig.JSON.readTree(configFile.toFile());
+        JsonNode root = JsonFiles.read(configFile);
         long[] classifier = shapes.get("classifier.weight");
         if (root.has("architectures") || classifier == null || classifier.length != 2 || classifier[0] <= 0
                 || classifier[0] > 1_000_000) {
@@ -154,7 +156,7 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : stored.entrySet()) {
             String canonical = WeightNames.canonical(config, e.getKey());
-            if (WeightNames.isNonPersistentBuffer(canonical)) {
+            if (WeightNames.isNonPersistentBuffer(config, canonical)) {
                 continue;
             }
             if (byCanonical.put(canonical, e.getValue()) != null) {
@@ -183,7 +185,7 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (TensorInfo t : st.tensors()) {
             String canonical = WeightNames.canonical(config, t.name());
-            if (WeightNames.isNonPersistentBuffer(canonical)) {
+            if (WeightNames.isNonPersistentBuffer(config, canonical)) {
                 continue;
             }
             if (fileNames.containsKey(canonical)) {
@@ -211,12 +213,7 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
         if (!Files.isRegularFile(tokenizerConfig)) {
             return true;
         }
-        JsonNode root;
-        try {
-            root = HfConfig.JSON.readTree(tokenizerConfig.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new CheckpointFormatException(tokenizerConfig + " is not valid JSON (" + e.getOriginalMessage() + ")", e);
-        }
+        JsonNode root = JsonFiles.read(tokenizerConfig);
         JsonNode lower = root == null ? null : root.get("do_lower_case");
         if (lower == null || lower.isNull()) {
             return true;
@@ -228,7 +225,7 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
     }
 
     /** Writes a checkpoint folder with FP32 weights and a lower-casing tokenizer. */
-    public static void write(Path dir, EncoderConfig config, Map<String, Tensor> weights, Path tokenizerFile)
+    public static void write(Path dir, ModelConfig config, Map<String, Tensor> weights, Path tokenizerFile)
             throws IOException {
         write(dir, config, weights, tokenizerFile, WriteOptions.DEFAULT);
     }
@@ -246,7 +243,7 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
      * @param tokenizerFile vocab.txt or tokenizer.json to copy; null to write no tokenizer
      * @throws IllegalArgumentException when the weights do not match the config
      */
-    public static void write(Path dir, EncoderConfig config, Map<String, Tensor> weights, Path tokenizerFile,
+    public static void write(Path dir, ModelConfig config, Map<String, Tensor> weights, Path tokenizerFile,
             WriteOptions options) throws IOException {
         Map<String, Tensor> canonical = new LinkedHashMap<>();
         Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -282,7 +279,7 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
      * {@code tokenizer_config.json} and {@code special_tokens_map.json}, each atomically: the part of a
      * checkpoint folder that does not depend on how the weights are stored.
      */
-    public static void writeTokenizerFiles(Path dir, EncoderConfig config, Path tokenizerFile, boolean lowerCase)
+    public static void writeTokenizerFiles(Path dir, ModelConfig config, Path tokenizerFile, boolean lowerCase)
             throws IOException {
         Files.createDirectories(dir);
         if (tokenizerFile != null) {
@@ -293,7 +290,7 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
         AtomicFiles.writeString(dir.resolve(SPECIAL_TOKENS), HfConfig.pretty(specialTokens()));
     }
 
-    private static ObjectNode tokenizerConfig(EncoderConfig c, boolean lowerCase) {
+    private static ObjectNode tokenizerConfig(ModelConfig c, boolean lowerCase) {
         ObjectNode o = HfConfig.JSON.createObjectNode();
         o.put("clean_up_tokenization_spaces", true);
         o.put("cls_token", "[CLS]");
@@ -306,7 +303,7 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
         o.put("sep_token", "[SEP]");
         o.putNull("strip_accents");
         o.put("tokenize_chinese_chars", true);
-        o.put("tokenizer_class", c.isDistilBert() ? "DistilBertTokenizer" : "BertTokenizer");
+        o.put("tokenizer_class", ModelFamilies.of(c).tokenizerClass());
         o.put("unk_token", "[UNK]");
         return o;
     }

@@ -1,23 +1,25 @@
 package dev.distillery.io;
 
-import dev.distillery.model.EncoderConfig;
+import dev.distillery.model.ModelConfig;
+import dev.distillery.model.ModelFamilies;
+import dev.distillery.model.ModelFamily;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The Hugging Face tensor names and shapes of a BERT or DistilBERT checkpoint, as PyTorch's
- * {@code state_dict()} spells them, and a check of a set of tensors against them.
+ * The Hugging Face tensor names and shapes of a checkpoint, as PyTorch's {@code state_dict()}
+ * spells them, and a check of a set of tensors against them. The names come from the config's
+ * family ({@link ModelFamily#tensorShapes}), the one place they are written down.
  *
- * <p>Canonical names are those of {@code BertForSequenceClassification} /
- * {@code DistilBertForSequenceClassification}: encoder tensors under {@code bert.} or
- * {@code distilbert.}, head tensors at top level. A bare encoder checkpoint
- * ({@code BertModel.save_pretrained}) has the same encoder names without the prefix;
- * {@link #canonical} adds it. Linear weights are {@code [out, in]} as in {@code nn.Linear}.
+ * <p>Canonical names are those of the task model ({@code BertForSequenceClassification}, ...):
+ * backbone tensors under the family's prefix ({@code bert.}, {@code distilbert.}), head tensors
+ * at top level. A bare backbone checkpoint ({@code BertModel.save_pretrained}) has the same
+ * backbone names without the prefix; {@link #canonical} adds it. Linear weights are
+ * {@code [out, in]} as in {@code nn.Linear}.
  *
  * <p>For a 1-layer BERT with hidden 4, intermediate 8 and 2 labels, {@code expected} starts with
  * {@code bert.embeddings.word_embeddings.weight -> [vocab, 4]} and ends with
@@ -29,101 +31,36 @@ public final class WeightNames {
 
     /** How names are written in a file. */
     public enum Layout {
-        /** Encoder under {@code bert.}/{@code distilbert.}, head at top level (the classifier classes). */
+        /** Backbone under the family prefix, head at top level (the task-model classes). */
         PREFIXED,
-        /** Encoder names without prefix and no head ({@code BertModel}/{@code DistilBertModel}). */
+        /** Backbone names without prefix and no head ({@code BertModel}/{@code DistilBertModel}). */
         BARE
     }
 
-    /** {@code "bert."} or {@code "distilbert."}. */
-    public static String prefix(EncoderConfig c) {
-        return c.family() + ".";
+    /** The family prefix, e.g. {@code "bert."}. */
+    public static String prefix(ModelConfig c) {
+        return ModelFamilies.of(c).weightPrefix();
     }
 
     /**
-     * Canonical names to shapes, in the order PyTorch registers them. Head tensors are included
-     * when the config has labels (BERT's pooler is part of the encoder, as in {@code BertModel}).
-     * A layer with pruned heads has narrower attention projections ({@link EncoderConfig#attentionWidth}).
+     * Canonical names to shapes, in the order PyTorch registers them; head tensors are included
+     * when the config has labels. A layer with pruned heads has narrower attention projections
+     * ({@link ModelConfig#attentionWidth}).
      */
-    public static Map<String, int[]> expected(EncoderConfig c) {
-        Map<String, int[]> m = new LinkedHashMap<>();
-        int h = c.hiddenSize();
-        int ff = c.intermediateSize();
-        String p = prefix(c);
-        m.put(p + "embeddings.word_embeddings.weight", new int[] {c.vocabSize(), h});
-        m.put(p + "embeddings.position_embeddings.weight", new int[] {c.maxPositions(), h});
-        if (c.isDistilBert()) {
-            layerNorm(m, p + "embeddings.LayerNorm", h);
-            for (int i = 0; i < c.numLayers(); i++) {
-                String l = p + "transformer.layer." + i + ".";
-                int a = c.attentionWidth(i);
-                linear(m, l + "attention.q_lin", a, h);
-                linear(m, l + "attention.k_lin", a, h);
-                linear(m, l + "attention.v_lin", a, h);
-                linear(m, l + "attention.out_lin", h, a);
-                layerNorm(m, l + "sa_layer_norm", h);
-                linear(m, l + "ffn.lin1", ff, h);
-                linear(m, l + "ffn.lin2", h, ff);
-                layerNorm(m, l + "output_layer_norm", h);
-            }
-            if (c.numLabels() > 0) {
-                linear(m, "pre_classifier", h, h);
-                linear(m, "classifier", c.numLabels(), h);
-            }
-        } else {
-            m.put(p + "embeddings.token_type_embeddings.weight", new int[] {c.typeVocabSize(), h});
-            layerNorm(m, p + "embeddings.LayerNorm", h);
-            for (int i = 0; i < c.numLayers(); i++) {
-                String l = p + "encoder.layer." + i + ".";
-                int a = c.attentionWidth(i);
-                linear(m, l + "attention.self.query", a, h);
-                linear(m, l + "attention.self.key", a, h);
-                linear(m, l + "attention.self.value", a, h);
-                linear(m, l + "attention.output.dense", h, a);
-                layerNorm(m, l + "attention.output.LayerNorm", h);
-                linear(m, l + "intermediate.dense", ff, h);
-                linear(m, l + "output.dense", h, ff);
-                layerNorm(m, l + "output.LayerNorm", h);
-            }
-            linear(m, p + "pooler.dense", h, h);
-            if (c.numLabels() > 0) {
-                linear(m, "classifier", c.numLabels(), h);
-            }
-        }
-        return Collections.unmodifiableMap(m);
-    }
-
-    private static void linear(Map<String, int[]> m, String name, int out, int in) {
-        m.put(name + ".weight", new int[] {out, in});
-        m.put(name + ".bias", new int[] {out});
-    }
-
-    private static void layerNorm(Map<String, int[]> m, String name, int h) {
-        m.put(name + ".weight", new int[] {h});
-        m.put(name + ".bias", new int[] {h});
-    }
-
-    /** True for tensors that are a head, not part of the encoder (no prefix in either layout). */
-    public static boolean isHead(String canonicalName) {
-        return canonicalName.startsWith("classifier.") || canonicalName.startsWith("pre_classifier.");
+    public static Map<String, int[]> expected(ModelConfig c) {
+        return Collections.unmodifiableMap(ModelFamilies.of(c).tensorShapes(c));
     }
 
     /**
-     * The canonical name of {@code name} as found in a file: a bare encoder name gets the family
+     * The canonical name of {@code name} as found in a file: a bare backbone name gets the family
      * prefix; names already prefixed, head names and unknown names are returned unchanged.
      */
-    public static String canonical(EncoderConfig c, String name) {
-        String p = prefix(c);
-        if (name.startsWith(p) || isHead(name)) {
-            return name;
-        }
-        boolean encoderName = name.startsWith("embeddings.")
-                || (c.isDistilBert() ? name.startsWith("transformer.") : name.startsWith("encoder.") || name.startsWith("pooler."));
-        return encoderName ? p + name : name;
+    public static String canonical(ModelConfig c, String name) {
+        return ModelFamilies.of(c).canonicalName(c, name);
     }
 
     /** The name under which a canonical tensor is written in {@code layout}. */
-    public static String inLayout(EncoderConfig c, String canonicalName, Layout layout) {
+    public static String inLayout(ModelConfig c, String canonicalName, Layout layout) {
         String p = prefix(c);
         return layout == Layout.BARE && canonicalName.startsWith(p) ? canonicalName.substring(p.length()) : canonicalName;
     }
@@ -132,8 +69,8 @@ public final class WeightNames {
      * Buffers that some checkpoints store but that carry no learned weights (older transformers
      * saved BERT's {@code position_ids}); readers drop them silently.
      */
-    public static boolean isNonPersistentBuffer(String canonicalName) {
-        return canonicalName.endsWith("embeddings.position_ids");
+    public static boolean isNonPersistentBuffer(ModelConfig c, String canonicalName) {
+        return ModelFamilies.of(c).isBuffer(canonicalName);
     }
 
     /**
@@ -180,7 +117,7 @@ public final class WeightNames {
     }
 
     /** Compares canonical names and shapes with what {@code c} expects. */
-    public static Check check(EncoderConfig c, Map<String, long[]> actualShapes) {
+    public static Check check(ModelConfig c, Map<String, long[]> actualShapes) {
         Map<String, int[]> expected = expected(c);
         List<String> missing = new ArrayList<>();
         List<String> wrong = new ArrayList<>();

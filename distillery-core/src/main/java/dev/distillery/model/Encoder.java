@@ -1,13 +1,12 @@
 package dev.distillery.model;
 
+import dev.distillery.kernel.Parallel;
+import dev.distillery.nn.Attention;
 import dev.distillery.nn.Dropout;
 import dev.distillery.nn.Embedding;
-import dev.distillery.nn.EncoderLayer;
-import dev.distillery.nn.FrozenEncoderLayer;
+import dev.distillery.nn.EncoderBlock;
 import dev.distillery.nn.LayerNorm;
-import dev.distillery.nn.Linear;
 import dev.distillery.nn.Parameter;
-import dev.distillery.nn.SelfAttention;
 import dev.distillery.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -16,239 +15,267 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A BERT or DistilBERT encoder without a head: HF {@code BertModel} minus its pooler, or
+ * The backbone of the encoder families: HF {@code BertModel} minus its pooler, or
  * {@code DistilBertModel} (Devlin et al., "BERT", 2019; Sanh et al., "DistilBERT", 2019).
  *
  * <p>embeddings = LN(word[ids] + type[typeIds] + position[0..seq)) then dropout, followed by
- * {@code numLayers} post-LN {@link EncoderLayer}s; DistilBERT has no token types.
+ * {@code numLayers} post-LN {@link EncoderBlock}s, each built by the config's
+ * {@link EncoderFamily}; a family without token types has no type table.
  *
- * <p>Life cycle: {@link #create} gives a seeded random model; {@link #loadWeights} fills it from a
- * Hugging Face weight map. Inference methods keep no state, so threads may share an encoder;
- * {@link #forwardTrain} returns a trace that {@link #backward} consumes, adding into each
- * {@link Parameter}'s gradient. Example: {@code Encoder.create(cfg, 1).lastHiddenState(in)} has
- * shape [batch, seq, hidden].
+ * <p>Life cycle: {@link #create} gives a seeded random (trainable) encoder with bare names and
+ * {@link #loadWeights} fills it from a Hugging Face weight map; {@link #fromWeights} assembles a
+ * frozen one from weights of any format (quantized projections, quantized embedding tables whose
+ * rows are decoded as they are gathered); {@link #freeze} snapshots a trainable one for serving.
+ * Inference keeps no state, reusing scratch memory per thread, so threads may share an encoder.
  */
-public final class Encoder {
+public final class Encoder implements Backbone {
     /** HF initialises the embedding row of {@code pad_token_id}, 0 in every BERT vocabulary, to zero. */
     private static final int PAD_TOKEN_ID = 0;
+    private static final ThreadLocal<EncoderBlock.Workspace> WORKSPACE =
+            ThreadLocal.withInitial(EncoderBlock.Workspace::new);
 
     private final EncoderConfig config;
-    private final String familyPrefix;
+    private final EncoderFamily family;
     private final Embedding words;
     private final Embedding positions;
-    private final Embedding types; // null for DistilBERT
+    private final Embedding types; // null for a family without token types
     private final LayerNorm embeddingNorm;
-    private final List<EncoderLayer> layers;
+    private final List<EncoderBlock> layers;
     private final List<Parameter> parameters;
 
     /**
      * Everything backward needs; {@code hidden} [batch·seq, hidden] is the last hidden state and
      * {@code embedded} the embedding output after dropout, the first layer's input.
      */
-    public record Trace(EncoderInput input, LayerNorm.Trace embeddingNorm,
-                        float[] embeddingDropMask, float[] embedded, List<EncoderLayer.Trace> layers,
-                        float[] hidden) {
-        /** HF {@code hidden_states}: the embedding output, then every layer's output, each [batch·seq, hidden]. */
+    public record Trace(EncoderInput input, LayerNorm.Trace embeddingNorm, float[] embeddingDropMask,
+                        float[] embedded, List<EncoderBlock.Trace> layers, float[] hidden) implements Backbone.Trace {
+        @Override
         public List<float[]> hiddenStates() {
             List<float[]> states = new ArrayList<>(layers.size() + 1);
             states.add(embedded);
-            for (EncoderLayer.Trace t : layers) {
+            for (EncoderBlock.Trace t : layers) {
                 states.add(t.y());
             }
             return states;
         }
+
+        @Override
+        public List<float[]> attentionProbs() {
+            return layers.stream().map(EncoderBlock.Trace::probs).toList();
+        }
     }
 
-    Encoder(EncoderConfig config, SplittableRandom rng, String prefix) {
+    private Encoder(EncoderConfig config, Embedding words, Embedding positions, Embedding types, LayerNorm embeddingNorm,
+                    List<EncoderBlock> layers) {
         this.config = config;
-        boolean distil = config.isDistilBert();
-        this.familyPrefix = distil ? "distilbert." : "bert.";
+        this.family = config.encoderFamily();
         int h = config.hiddenSize();
-        String emb = prefix + "embeddings.";
-        words = new Embedding(emb + "word_embeddings", config.vocabSize(), h, PAD_TOKEN_ID, rng);
-        positions = new Embedding(emb + "position_embeddings", config.maxPositions(), h, -1, rng);
-        types = !distil && config.typeVocabSize() > 0
-                ? new Embedding(emb + "token_type_embeddings", config.typeVocabSize(), h, -1, rng) : null;
-        embeddingNorm = new LayerNorm(emb + "LayerNorm", h, config.layerNormEps());
-        layers = new ArrayList<>();
-        for (int i = 0; i < config.numLayers(); i++) {
-            layers.add(distil ? distilLayer(prefix + "transformer.layer." + i + ".", i, rng)
-                    : bertLayer(prefix + "encoder.layer." + i + ".", i, rng));
+        check("word_embeddings", words, config.vocabSize(), h);
+        check("position_embeddings", positions, config.maxPositions(), h);
+        if (types != null) {
+            check("token_type_embeddings", types, config.typeVocabSize(), h);
         }
+        if (embeddingNorm.dim() != h) {
+            throw new IllegalArgumentException("the embedding LayerNorm must have " + h + " entries, got "
+                    + embeddingNorm.dim());
+        }
+        if (layers.size() != config.numLayers()) {
+            throw new IllegalArgumentException("the config names " + config.numLayers() + " layers but "
+                    + layers.size() + " were given");
+        }
+        this.words = words;
+        this.positions = positions;
+        this.types = types;
+        this.embeddingNorm = embeddingNorm;
+        this.layers = List.copyOf(layers);
         List<Parameter> all = new ArrayList<>(words.parameters());
         all.addAll(positions.parameters());
         if (types != null) {
             all.addAll(types.parameters());
         }
         all.addAll(embeddingNorm.parameters());
-        for (EncoderLayer layer : layers) {
+        for (EncoderBlock layer : layers) {
             all.addAll(layer.parameters());
         }
-        parameters = List.copyOf(all);
+        this.parameters = List.copyOf(all);
     }
 
-    /** A randomly initialised encoder with bare HF names ({@code embeddings.*}, {@code encoder.layer.*}). */
+    private static void check(String name, Embedding table, int rows, int width) {
+        if (table.count() != rows || table.dim() != width) {
+            throw new IllegalArgumentException(name + " must be [" + rows + "×" + width + "] for this config, got ["
+                    + table.count() + "×" + table.dim() + "]");
+        }
+    }
+
+    /**
+     * An encoder of {@code config} whose modules come from {@code modules} under the family's
+     * names below {@code prefix} (the family's prefix as in a classifier, or "" for a bare encoder),
+     * built in Hugging Face's order so a seed draws the same initial weights.
+     */
+    public static Encoder build(EncoderConfig config, ModuleSource modules, String prefix) {
+        EncoderFamily family = config.encoderFamily();
+        boolean tokenTypes = family.names().tokenTypes() && config.typeVocabSize() > 0;
+        int h = config.hiddenSize();
+        Embedding words = modules.embedding(prefix + EncoderNames.WORDS, config.vocabSize(), h, PAD_TOKEN_ID);
+        Embedding positions = modules.embedding(prefix + EncoderNames.POSITIONS, config.maxPositions(), h, -1);
+        Embedding types = tokenTypes
+                ? modules.embedding(prefix + EncoderNames.TYPES, config.typeVocabSize(), h, -1) : null;
+        LayerNorm norm = modules.layerNorm(prefix + EncoderNames.EMBEDDING_NORM, h, config.layerNormEps());
+        List<EncoderBlock> layers = new ArrayList<>();
+        for (int i = 0; i < config.numLayers(); i++) {
+            layers.add(family.block(config, i, modules, prefix));
+        }
+        return new Encoder(config, words, positions, types, norm, layers);
+    }
+
+    /** A randomly initialised, trainable encoder with bare HF names ({@code embeddings.*}, {@code encoder.layer.*}). */
     public static Encoder create(EncoderConfig config, long seed) {
-        return new Encoder(config, new SplittableRandom(seed), "");
+        return build(config, ModuleSource.random(new SplittableRandom(seed)), "");
     }
 
-    private EncoderLayer bertLayer(String p, int index, SplittableRandom rng) {
-        int h = config.hiddenSize();
-        int inner = config.attentionWidth(index); // below hidden when heads were pruned
-        SelfAttention attention = new SelfAttention(
-                new Linear(p + "attention.self.query", h, inner, rng),
-                new Linear(p + "attention.self.key", h, inner, rng),
-                new Linear(p + "attention.self.value", h, inner, rng),
-                new Linear(p + "attention.output.dense", inner, h, rng),
-                config.headsInLayer(index), config.attentionDropout());
-        return new EncoderLayer(attention,
-                new LayerNorm(p + "attention.output.LayerNorm", h, config.layerNormEps()),
-                new Linear(p + "intermediate.dense", h, config.intermediateSize(), rng),
-                new Linear(p + "output.dense", config.intermediateSize(), h, rng),
-                new LayerNorm(p + "output.LayerNorm", h, config.layerNormEps()),
-                config.hiddenDropout(), config.hiddenDropout());
+    /**
+     * A frozen encoder for {@code config} over tensors named with {@code prefix} (the family's,
+     * or "" for a bare encoder such as an imported MiniLM); Q, K and V come from
+     * {@link WeightSource#stacked}.
+     *
+     * @throws WeightMismatchException (from {@code source}) naming a missing or wrongly shaped tensor
+     */
+    public static Encoder fromWeights(EncoderConfig config, WeightSource source, String prefix) {
+        return build(config, ModuleSource.frozen(source), prefix);
     }
 
-    private EncoderLayer distilLayer(String p, int index, SplittableRandom rng) {
-        int h = config.hiddenSize();
-        int inner = config.attentionWidth(index); // below hidden when heads were pruned
-        SelfAttention attention = new SelfAttention(
-                new Linear(p + "attention.q_lin", h, inner, rng),
-                new Linear(p + "attention.k_lin", h, inner, rng),
-                new Linear(p + "attention.v_lin", h, inner, rng),
-                new Linear(p + "attention.out_lin", inner, h, rng),
-                config.headsInLayer(index), config.attentionDropout());
-        // DistilBERT's TransformerBlock has no dropout between attention and its LayerNorm.
-        return new EncoderLayer(attention,
-                new LayerNorm(p + "sa_layer_norm", h, config.layerNormEps()),
-                new Linear(p + "ffn.lin1", h, config.intermediateSize(), rng),
-                new Linear(p + "ffn.lin2", config.intermediateSize(), h, rng),
-                new LayerNorm(p + "output_layer_norm", h, config.layerNormEps()),
-                0f, config.hiddenDropout());
-    }
-
+    @Override
     public EncoderConfig config() {
         return config;
     }
 
-    /** All parameters in Hugging Face order, named as in a HF checkpoint. */
+    @Override
     public List<Parameter> parameters() {
         return parameters;
     }
 
-    /** Name → live parameter tensor (not copies), in HF order. */
-    public Map<String, Tensor> weights() {
-        return WeightBinder.export(parameters);
+    /** The blocks, in order. */
+    public List<EncoderBlock> layers() {
+        return layers;
     }
 
     /**
-     * Copies in every encoder tensor from a HF map, named with or without the {@code bert.} /
-     * {@code distilbert.} prefix. Heads (a BERT pooler, a classifier, masked-LM heads) and
-     * buffers such as {@code position_ids} are skipped and reported, so the encoder of any
-     * checkpoint of the family loads; anything else unknown, missing or wrongly shaped throws.
+     * Copies in every encoder tensor from a HF map, named with or without the family prefix. Heads
+     * (a BERT pooler, a classifier, masked-LM heads) and buffers such as {@code position_ids} are
+     * skipped and reported, so the encoder of any checkpoint of the family loads; anything else
+     * unknown, missing or wrongly shaped throws.
      *
      * @throws WeightMismatchException listing every problem at once; the model is then unchanged
      */
+    @Override
     public LoadReport loadWeights(Map<String, Tensor> weights) {
-        return WeightBinder.bind(config.family() + " encoder", parameters, weights, familyPrefix,
-                name -> false, this::isHead);
+        EncoderNames names = family.names();
+        String pooler = names.bare(names.headDense()) + ".";
+        return WeightBinder.bind(config.family() + " encoder", parameters, weights, names.prefix(), name -> false,
+                name -> names.isTopLevelHead(name) || names.bare(name).startsWith(pooler)
+                        || names.isPretrainingHead(name));
     }
 
-    private boolean isHead(String name) {
-        String bare = name.startsWith(familyPrefix) ? name.substring(familyPrefix.length()) : name;
-        return bare.startsWith("pooler.") || bare.startsWith("classifier.") || bare.startsWith("pre_classifier.")
-                || bare.startsWith("cls.") || bare.startsWith("vocab_");
-    }
-
-    /**
-     * A read-only, pre-packed snapshot of the current weights for fast inference; see
-     * {@link FrozenEncoder} for when to freeze again.
-     */
-    public FrozenEncoder freeze() {
-        List<FrozenEncoderLayer> frozen = new ArrayList<>(layers.size());
-        for (EncoderLayer layer : layers) {
+    @Override
+    public Encoder freeze() {
+        List<EncoderBlock> frozen = new ArrayList<>(layers.size());
+        for (EncoderBlock layer : layers) {
             frozen.add(layer.freeze());
         }
-        return FrozenEncoder.fp32(config, words.weight().data().clone(), positions.weight().data().clone(),
-                types != null ? types.weight().data().clone() : null,
-                embeddingNorm.parameters().get(0).data().clone(), embeddingNorm.parameters().get(1).data().clone(),
-                frozen);
+        return new Encoder(config, words.freeze(), positions.freeze(), types == null ? null : types.freeze(),
+                embeddingNorm.freeze(), frozen);
     }
 
-    /** HF {@code last_hidden_state} [batch, seq, hidden]. */
-    public Tensor lastHiddenState(EncoderInput input) {
-        return Tensor.of(hidden(input), input.batch(), input.seqLen(), config.hiddenSize());
-    }
-
-    /** The last hidden state flat, [batch·seq, hidden]; stateless. */
-    public float[] hidden(EncoderInput input) {
-        List<float[]> states = hiddenStates(input);
-        return states.get(states.size() - 1);
-    }
-
-    /**
-     * HF {@code hidden_states} in evaluation mode: the embedding output, then every layer's
-     * output, each [batch·seq, hidden] ({@code numLayers + 1} arrays); stateless.
-     */
-    public List<float[]> hiddenStates(EncoderInput input) {
-        int seq = input.seqLen();
-        float[] maskAdd = SelfAttention.additiveMask(input.attentionMask());
-        List<float[]> states = new ArrayList<>(layers.size() + 1);
-        float[] x = embeddingNorm.forward(embed(input), input.batch() * seq);
-        states.add(x);
-        for (EncoderLayer layer : layers) {
-            x = layer.forward(x, maskAdd, input.batch(), seq);
-            states.add(x);
+    @Override
+    public long bytes() {
+        long sum = words.bytes() + positions.bytes() + (types == null ? 0 : types.bytes()) + embeddingNorm.bytes();
+        for (EncoderBlock layer : layers) {
+            sum += layer.bytes();
         }
+        return sum;
+    }
+
+    @Override
+    public long parameterCount() {
+        long sum = table(words) + table(positions) + (types == null ? 0 : table(types)) + 2L * embeddingNorm.dim();
+        for (EncoderBlock layer : layers) {
+            sum += layer.parameterCount();
+        }
+        return sum;
+    }
+
+    private static long table(Embedding e) {
+        return (long) e.count() * e.dim();
+    }
+
+    @Override
+    public float[] hidden(EncoderInput input) {
+        return forward(input, null, false, null).hidden();
+    }
+
+    @Override
+    public List<float[]> hiddenStates(EncoderInput input) {
+        List<float[]> states = new ArrayList<>(layers.size() + 1);
+        forward(input, null, false, states);
         return states;
     }
 
-    /** The mask-weighted mean of the last hidden state, [batch, hidden] (sentence-transformers pooling). */
-    public float[] meanPooled(EncoderInput input) {
-        return MeanPooling.forward(hidden(input), input, config.hiddenSize());
+    @Override
+    public Trace forwardTrain(EncoderInput input, SplittableRandom rng) {
+        return forward(input, rng, true, null);
     }
 
     /**
-     * The forward pass keeping what {@link #backward} needs; dropout is active when {@code rng} is
-     * non-null (training mode) and off when it is null (evaluation mode, still differentiable).
+     * The one forward pass: with {@code keep} every block keeps its activations in the returned
+     * trace; without it the hidden state is updated in place with per-thread scratch, and only
+     * {@link Trace#hidden()} is set. {@code states}, when non-null, receives a copy of every hidden state.
      */
-    public Trace forwardTrain(EncoderInput input, SplittableRandom rng) {
+    private Trace forward(EncoderInput input, SplittableRandom rng, boolean keep, List<float[]> states) {
         int batch = input.batch();
         int seq = input.seqLen();
-        float[] maskAdd = SelfAttention.additiveMask(input.attentionMask());
-        LayerNorm.Trace norm = embeddingNorm.forwardTrain(embed(input), batch * seq);
-        float[] dropMask = Dropout.mask(norm.y().length, config.hiddenDropout(), rng);
-        float[] embedded = Dropout.applyCopy(norm.y(), dropMask);
-        float[] x = embedded;
-        List<EncoderLayer.Trace> traces = new ArrayList<>(layers.size());
-        for (EncoderLayer layer : layers) {
-            EncoderLayer.Trace t = layer.forwardTrain(x, maskAdd, batch, seq, rng);
-            traces.add(t);
-            x = t.y();
+        int tokens = batch * seq;
+        int h = config.hiddenSize();
+        float[] maskAdd = Attention.additiveMask(input.attentionMask());
+        float[] x = embed(input);
+        LayerNorm.Trace norm = null;
+        float[] dropMask = null;
+        if (keep) {
+            norm = embeddingNorm.forwardTrain(x, tokens);
+            dropMask = Dropout.mask(tokens * h, config.hiddenDropout(), rng);
+            x = Dropout.applyCopy(norm.y(), dropMask);
+        } else {
+            float[] in = x;
+            Parallel.forRange(tokens, (from, to) ->
+                    embeddingNorm.forward(in, from * h, in, from * h, to - from, null, null));
+        }
+        float[] embedded = x;
+        if (states != null) {
+            states.add(x.clone());
+        }
+        List<EncoderBlock.Trace> traces = keep ? new ArrayList<>(layers.size()) : null;
+        EncoderBlock.Workspace ws = keep ? null : WORKSPACE.get();
+        for (EncoderBlock layer : layers) {
+            EncoderBlock.Trace t = layer.forward(x, maskAdd, batch, seq, rng, keep, ws);
+            if (keep) {
+                traces.add(t);
+                x = t.y();
+            }
+            if (states != null) {
+                states.add(x.clone());
+            }
         }
         return new Trace(input, norm, dropMask, embedded, traces, x);
     }
 
     /** Adds every parameter's gradient given dLoss/dHidden [batch·seq, hidden]. */
     public void backward(Trace t, float[] dHidden) {
-        backward(t, dHidden, null);
+        backward(t, dHidden, null, null);
     }
 
-    /**
-     * As {@link #backward(Trace, float[])}, with extra gradients on intermediate hidden states
-     * (hidden-state distillation): {@code dHiddenStates} follows {@link Trace#hiddenStates()},
-     * null entries meaning none; {@code dHidden} may then be null.
-     */
-    public void backward(Trace t, float[] dHidden, List<float[]> dHiddenStates) {
-        backward(t, dHidden, dHiddenStates, null);
-    }
-
-    /**
-     * As {@link #backward(Trace, float[], List)}, plus gradients on each layer's attention
-     * probabilities ({@code layers().get(i).attention().probs()}, [batch, heads, seq, seq]; null
-     * entries or a null list for none), for attention distillation.
-     */
-    public void backward(Trace t, float[] dHidden, List<float[]> dHiddenStates, List<float[]> dAttentionProbs) {
+    @Override
+    public void backward(Backbone.Trace trace, float[] dHidden, List<float[]> dHiddenStates,
+                         List<float[]> dAttentionProbs) {
+        Trace t = (Trace) trace;
         if (dAttentionProbs != null && dAttentionProbs.size() != layers.size()) {
             throw new IllegalArgumentException(dAttentionProbs.size() + " attention gradients for " + layers.size()
                     + " layers");

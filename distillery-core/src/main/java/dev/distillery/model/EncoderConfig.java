@@ -8,9 +8,10 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The shape of a BERT-family encoder and its classification head, as in a Hugging Face
- * {@code config.json}. {@code family} is {@code "bert"} or {@code "distilbert"}; DistilBERT has no
- * token-type embeddings ({@code typeVocabSize == 0}) and no pooler.
+ * The shape of a post-LN encoder and its classification head, as in a Hugging Face
+ * {@code config.json}, for every family whose backbone is an {@link Encoder}. {@code family} is the
+ * {@code model_type} of a registered {@link EncoderFamily} ({@code "bert"}, {@code "distilbert"});
+ * a family without token types has {@code typeVocabSize == 0}.
  *
  * <p>{@code prunedHeads} is Hugging Face's {@code pruned_heads}: layer → indices (in the original
  * numbering of {@code numHeads}) of heads removed from that layer. Head size stays
@@ -34,14 +35,12 @@ public record EncoderConfig(
         float attentionDropout,
         float classifierDropout,
         List<String> labels,
-        SortedMap<Integer, List<Integer>> prunedHeads) {
+        SortedMap<Integer, List<Integer>> prunedHeads) implements ModelConfig {
 
     public EncoderConfig {
         labels = List.copyOf(labels);
         prunedHeads = checkedPrunedHeads(prunedHeads, numLayers, numHeads);
-        if (!family.equals("bert") && !family.equals("distilbert")) {
-            throw new IllegalArgumentException("unknown model family '" + family + "': expected bert or distilbert");
-        }
+        ModelFamilies.encoder(family); // throws naming the encoder families there are
         if (hiddenSize <= 0 || numHeads <= 0 || hiddenSize % numHeads != 0) {
             throw new IllegalArgumentException("hidden size " + hiddenSize + " is not a positive multiple of "
                     + numHeads + " attention heads");
@@ -90,46 +89,18 @@ public record EncoderConfig(
         return Collections.unmodifiableSortedMap(out);
     }
 
-    /** Heads left in {@code layer} after {@link #prunedHeads}. */
-    public int headsInLayer(int layer) {
-        return numHeads - prunedHeads.getOrDefault(layer, List.of()).size();
+    /** The family that reads, writes and builds models of this config. */
+    public EncoderFamily encoderFamily() {
+        return ModelFamilies.encoder(family);
     }
 
-    /** Width of {@code layer}'s attention: Q, K, V outputs and the output projection's input. */
-    public int attentionWidth(int layer) {
-        return headsInLayer(layer) * headSize();
-    }
-
-    /** Original indices of the heads left in {@code layer}, ascending (the order their weights are stored in). */
-    public List<Integer> keptHeads(int layer) {
-        List<Integer> pruned = prunedHeads.getOrDefault(layer, List.of());
-        List<Integer> kept = new ArrayList<>();
-        for (int h = 0; h < numHeads; h++) {
-            if (!pruned.contains(h)) {
-                kept.add(h);
-            }
-        }
-        return kept;
-    }
-
-    public int headSize() {
-        return hiddenSize / numHeads;
-    }
-
-    public int numLabels() {
-        return labels.size();
-    }
-
-    public boolean isDistilBert() {
-        return family.equals("distilbert");
-    }
-
+    @Override
     public EncoderConfig withLabels(List<String> newLabels) {
         return new EncoderConfig(family, vocabSize, hiddenSize, numLayers, numHeads, intermediateSize, maxPositions,
                 typeVocabSize, layerNormEps, hiddenDropout, attentionDropout, classifierDropout, newLabels, prunedHeads);
     }
 
-    /** This config with other sizes (layers, FFN width, vocabulary) and pruned heads, everything else kept. */
+    @Override
     public EncoderConfig withShape(int newVocabSize, int newLayers, int newIntermediateSize,
                                    Map<Integer, List<Integer>> newPrunedHeads) {
         return new EncoderConfig(family, newVocabSize, hiddenSize, newLayers, numHeads, newIntermediateSize, maxPositions,

@@ -1,10 +1,6 @@
 package dev.distillery.model;
 
 import dev.distillery.kernel.KernelProvider;
-import dev.distillery.kernel.LinearWeight;
-import dev.distillery.nn.Activations;
-import dev.distillery.nn.Dropout;
-import dev.distillery.nn.Linear;
 import dev.distillery.nn.Parameter;
 import dev.distillery.tensor.Tensor;
 
@@ -14,15 +10,14 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * An encoder with a sequence-classification head, as HF {@code BertForSequenceClassification}
- * and {@code DistilBertForSequenceClassification}:
- * <pre>
- *   BERT:       logits = classifier(dropout(tanh(pooler.dense(h[:, 0]))))
- *   DistilBERT: logits = classifier(dropout(relu(pre_classifier(h[:, 0]))))
- * </pre>
- * Parameters carry their full HF names ({@code bert.…}, {@code distilbert.…}, {@code classifier.…}).
+ * A {@link Backbone} with a sequence-classification head, as HF
+ * {@code BertForSequenceClassification} and {@code DistilBertForSequenceClassification}; the
+ * config's family builds both ({@link ModelFamily#classifier}). Parameters carry their full HF
+ * names ({@code bert.…}, {@code distilbert.…}, {@code classifier.…}).
  *
- * <p>Inference ({@link #logits}) is stateless and thread-safe. Training:
+ * <p>A classifier is trainable (FP32 masters, from {@link #create}) or frozen (weights of any
+ * format, from {@link #fromWeights} or {@link #freeze()}, no parameters). Inference
+ * ({@link #logits}) is stateless and thread-safe. Training:
  * <pre>
  *   TrainingStep step = model.forwardTrain(input, labels, rng);   // rng null: dropout off
  *   model.backward(step);          // adds into every parameter().grad()
@@ -32,14 +27,16 @@ import java.util.SplittableRandom;
  * overlap: every backward adds into the same gradients.
  */
 public final class SequenceClassifier {
-    private final EncoderConfig config;
-    private final Encoder encoder;
-    private final Linear headDense;  // BERT pooler.dense or DistilBERT pre_classifier, [hidden, hidden]
-    private final Linear classifier; // [labels, hidden]
+    private final ModelConfig config;
+    private final Backbone backbone;
+    private final ClassificationHead head;
     private final List<Parameter> parameters;
 
-    /** Head activations backward needs; {@code logits} [batch, labels] is the result. */
-    public record Trace(Encoder.Trace encoder, float[] cls, float[] activated, float[] dropMask, float[] logits) {
+    /** The backbone's trace and the head's; {@code logits} [batch, labels] is the result. */
+    public record Trace(Backbone.Trace backbone, ClassificationHead.Trace head) {
+        public float[] logits() {
+            return head.logits();
+        }
     }
 
     /** A forward pass with its loss: {@code dLogits} is dLoss/dLogits [batch, labels]. */
@@ -49,43 +46,64 @@ public final class SequenceClassifier {
         }
     }
 
-    private SequenceClassifier(EncoderConfig config, SplittableRandom rng) {
+    /** A classifier of {@code backbone} and {@code head}, as a family's builder assembles it. */
+    public SequenceClassifier(Backbone backbone, ClassificationHead head) {
+        this.config = backbone.config();
         if (config.numLabels() < 1) {
             throw new IllegalArgumentException("a sequence classifier needs at least one label; the config has none");
         }
-        this.config = config;
-        boolean distil = config.isDistilBert();
-        int h = config.hiddenSize();
-        encoder = new Encoder(config, rng, distil ? "distilbert." : "bert.");
-        headDense = new Linear(distil ? "pre_classifier" : "bert.pooler.dense", h, h, rng);
-        classifier = new Linear("classifier", h, config.numLabels(), rng);
-        List<Parameter> all = new ArrayList<>(encoder.parameters());
-        all.addAll(headDense.parameters());
-        all.addAll(classifier.parameters());
-        parameters = List.copyOf(all);
+        if (head.numLabels() != config.numLabels()) {
+            throw new IllegalArgumentException("the head has " + head.numLabels() + " labels, the config "
+                    + config.numLabels());
+        }
+        this.backbone = backbone;
+        this.head = head;
+        List<Parameter> all = new ArrayList<>(backbone.parameters());
+        all.addAll(head.parameters());
+        this.parameters = List.copyOf(all);
     }
 
     /** HF's random initialisation (normal σ = 0.02, LayerNorm 1 and 0, biases 0) from {@code seed}. */
-    public static SequenceClassifier create(EncoderConfig config, long seed) {
-        return new SequenceClassifier(config, new SplittableRandom(seed));
+    public static SequenceClassifier create(ModelConfig config, long seed) {
+        return ModelFamilies.of(config).classifier(config, ModuleSource.random(new SplittableRandom(seed)));
     }
 
-    public EncoderConfig config() {
+    /**
+     * A frozen classifier for {@code config} from tensors under their Hugging Face names, in the
+     * format {@code source} holds them (packed FP32, or quantized).
+     *
+     * @throws WeightMismatchException (from {@code source}) naming a missing or wrongly shaped tensor
+     */
+    public static SequenceClassifier fromWeights(ModelConfig config, WeightSource source) {
+        return ModelFamilies.of(config).classifier(config, ModuleSource.frozen(source));
+    }
+
+    public ModelConfig config() {
         return config;
     }
 
-    public Encoder encoder() {
-        return encoder;
+    public Backbone backbone() {
+        return backbone;
     }
 
-    /** All parameters in HF order with HF names. */
+    /** True when the classifier has FP32 masters to train; false for a frozen (serving) one. */
+    public boolean trainable() {
+        return !parameters.isEmpty();
+    }
+
+    /** All trainable parameters in HF order with HF names; empty when frozen. */
     public List<Parameter> parameters() {
         return parameters;
     }
 
-    /** Parameters in all, each weight and bias counted once. */
+    /** Weights and biases, counted once each whatever their format. */
     public long parameterCount() {
-        return parameters.stream().mapToLong(p -> p.data().length).sum();
+        return backbone.parameterCount() + head.parameterCount();
+    }
+
+    /** Bytes of weights held, each as its format keeps it: the in-memory size of this model. */
+    public long bytes() {
+        return backbone.bytes() + head.bytes();
     }
 
     /** Name → live parameter tensor (not copies), in HF order. */
@@ -99,33 +117,33 @@ public final class SequenceClassifier {
      * @throws WeightMismatchException listing all missing, unexpected and wrongly shaped tensors
      */
     public void loadWeights(Map<String, Tensor> weights) {
-        WeightBinder.bind(config.family() + " sequence classifier", parameters, weights, encoderPrefix(),
+        WeightBinder.bind(config.family() + " sequence classifier", parameters, weights, family().weightPrefix(),
                 name -> false, name -> false);
     }
 
     /**
-     * Starts fine-tuning from a pretrained checkpoint as HF {@code from_pretrained} does: the
-     * classification head (and DistilBERT's pre_classifier, and a BERT pooler if absent) may be
-     * missing and keeps its random initialisation; pretraining heads ({@code cls.*},
-     * {@code vocab_*}) are ignored. Encoder tensors must all be present and well shaped.
+     * Starts fine-tuning from a pretrained checkpoint as HF {@code from_pretrained} does: the head
+     * (a BERT pooler, DistilBERT's pre_classifier, the classifier) may be missing and keeps its
+     * random initialisation; the family's pretraining heads are ignored. Backbone tensors must all
+     * be present and well shaped.
      */
     public LoadReport loadPretrained(Map<String, Tensor> weights) {
-        String pooler = hiddenLayerName();
-        return WeightBinder.bind(config.family() + " sequence classifier", parameters, weights, encoderPrefix(),
-                name -> name.startsWith("classifier.") || name.startsWith(pooler + "."),
-                name -> name.startsWith("cls.") || name.startsWith("vocab_"));
+        List<String> headNames = head.parameters().stream().map(Parameter::name).toList();
+        ModelFamily family = family();
+        return WeightBinder.bind(config.family() + " sequence classifier", parameters, weights, family.weightPrefix(),
+                headNames::contains, family::isPretrainingHead);
+    }
+
+    private ModelFamily family() {
+        return ModelFamilies.of(config);
     }
 
     /**
-     * An inference-only snapshot of the current weights, FP32 and pre-packed; later training is
-     * not seen by it (compare {@link #version()} to know when to freeze again).
+     * A frozen snapshot of the current weights, FP32 and pre-packed; later training is not seen by
+     * it (compare {@link #version()} to know when to freeze again). A frozen classifier is its own snapshot.
      */
-    public FrozenClassifier freeze() {
-        return new FrozenClassifier(encoder.freeze(),
-                LinearWeight.fp32(headDense.weight().data(), headDense.out(), headDense.in()),
-                headDense.bias().data().clone(),
-                LinearWeight.fp32(classifier.weight().data(), classifier.out(), classifier.in()),
-                classifier.bias().data().clone());
+    public SequenceClassifier freeze() {
+        return trainable() ? new SequenceClassifier(backbone.freeze(), head.freeze()) : this;
     }
 
     /**
@@ -142,7 +160,7 @@ public final class SequenceClassifier {
 
     /** Logits [batch, labels] in evaluation mode; stateless. */
     public float[] logits(EncoderInput input) {
-        return head(encoder.hidden(input), input, null).logits();
+        return head.forward(backbone.hidden(input), input.batch(), input.seqLen(), null).logits();
     }
 
     /** Class probabilities softmax(logits), [batch, labels]; stateless. */
@@ -154,19 +172,18 @@ public final class SequenceClassifier {
 
     /** HF {@code last_hidden_state} [batch, seq, hidden]. */
     public Tensor lastHiddenState(EncoderInput input) {
-        return encoder.lastHiddenState(input);
+        return backbone.lastHiddenState(input);
     }
 
     /** Mask-weighted mean of the last hidden state, [batch, hidden]. */
     public float[] meanPooled(EncoderInput input) {
-        return encoder.meanPooled(input);
+        return backbone.meanPooled(input);
     }
 
     /** Forward pass keeping what backward needs; dropout on when {@code rng} is non-null. */
     public Trace forwardTrain(EncoderInput input, SplittableRandom rng) {
-        Encoder.Trace et = encoder.forwardTrain(input, rng);
-        Head head = head(et.hidden(), input, rng);
-        return new Trace(et, head.cls(), head.activated(), head.dropMask(), head.logits());
+        Backbone.Trace bt = backbone.forwardTrain(input, rng);
+        return new Trace(bt, head.forward(bt.hidden(), input.batch(), input.seqLen(), rng));
     }
 
     /** {@link #forwardTrain(EncoderInput, int[], float[], SplittableRandom)} without class weights. */
@@ -190,60 +207,17 @@ public final class SequenceClassifier {
 
     /** Adds every parameter's gradient given dLoss/dLogits [batch, labels]. */
     public void backward(Trace t, float[] dLogits) {
-        backward(t, dLogits, null);
+        backward(t, dLogits, null, null);
     }
 
     /**
-     * As {@link #backward(Trace, float[])}, plus gradients on the encoder's hidden states in
-     * {@link Encoder.Trace#hiddenStates()} order (null entries for none), for distillation.
-     */
-    public void backward(Trace t, float[] dLogits, List<float[]> dHiddenStates) {
-        backward(t, dLogits, dHiddenStates, null);
-    }
-
-    /**
-     * As {@link #backward(Trace, float[], List)}, plus gradients on every layer's attention
-     * probabilities (see {@link Encoder#backward(Encoder.Trace, float[], List, List)}); may be null.
+     * As {@link #backward(Trace, float[])}, plus gradients on the backbone's hidden states in
+     * {@link Backbone.Trace#hiddenStates()} order and on every layer's attention probabilities
+     * (null entries or lists for none), for distillation.
      */
     public void backward(Trace t, float[] dLogits, List<float[]> dHiddenStates, List<float[]> dAttentionProbs) {
-        EncoderInput input = t.encoder().input();
-        int batch = input.batch();
-        int h = config.hiddenSize();
-        float[] dDropped = classifier.backward(Dropout.applyCopy(t.activated(), t.dropMask()), dLogits, batch, null);
-        Dropout.apply(dDropped, t.dropMask());
-        float[] dPre = config.isDistilBert()
-                ? Activations.reluBackward(t.activated(), dDropped) // relu(x) > 0 exactly where x > 0
-                : Activations.tanhBackward(t.activated(), dDropped);
-        float[] dCls = headDense.backward(t.cls(), dPre, batch, null);
-        float[] dHidden = new float[batch * input.seqLen() * h];
-        for (int b = 0; b < batch; b++) {
-            System.arraycopy(dCls, b * h, dHidden, b * input.seqLen() * h, h);
-        }
-        encoder.backward(t.encoder(), dHidden, dHiddenStates, dAttentionProbs);
-    }
-
-    private record Head(float[] cls, float[] activated, float[] dropMask, float[] logits) {
-    }
-
-    private Head head(float[] lastHidden, EncoderInput input, SplittableRandom rng) {
-        int batch = input.batch();
-        int h = config.hiddenSize();
-        float[] cls = new float[batch * h]; // [batch, hidden], the first token of each sequence
-        for (int b = 0; b < batch; b++) {
-            System.arraycopy(lastHidden, b * input.seqLen() * h, cls, b * h, h);
-        }
-        float[] pre = headDense.forward(cls, batch);
-        float[] activated = config.isDistilBert() ? Activations.relu(pre) : Activations.tanh(pre);
-        float[] dropMask = Dropout.mask(activated.length, config.classifierDropout(), rng);
-        float[] logits = classifier.forward(Dropout.applyCopy(activated, dropMask), batch);
-        return new Head(cls, activated, dropMask, logits);
-    }
-
-    private String encoderPrefix() {
-        return config.isDistilBert() ? "distilbert." : "bert.";
-    }
-
-    private String hiddenLayerName() {
-        return config.isDistilBert() ? "pre_classifier" : "bert.pooler.dense";
+        EncoderInput input = t.backbone().input();
+        float[] dHidden = head.backward(t.head(), t.backbone().hidden(), input.batch(), input.seqLen(), dLogits);
+        backbone.backward(t.backbone(), dHidden, dHiddenStates, dAttentionProbs);
     }
 }

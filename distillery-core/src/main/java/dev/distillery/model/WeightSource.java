@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Where {@link FrozenClassifier#fromWeights} gets each tensor of a classifier, by its Hugging Face
+ * Where {@link ModuleSource#frozen} gets each tensor of a classifier, by its Hugging Face
  * name and expected shape, in the form the holder chose: an FP32 map ({@link #fp32}) or a
  * quantized checkpoint handing out {@code kernel.lowbit} weights. Each method throws
  * {@link WeightMismatchException} naming the tensor when it is absent or of another shape.
@@ -19,12 +19,16 @@ public interface WeightSource {
     LinearWeight linear(String name, int out, int in);
 
     /**
-     * Linear weights [outEach, in] stacked along out in the given order, as one weight (Q, K and
+     * Linear weights [outs[i], in] stacked along out in the given order, as one weight (Q, K and
      * V). By default one product per part; a source that can concatenate its format (FP32 does)
      * returns one fused weight instead, which runs as one larger product.
      */
-    default LinearWeight stacked(List<String> names, int outEach, int in) {
-        return LinearWeight.stack(names.stream().map(n -> linear(n, outEach, in)).toArray(LinearWeight[]::new));
+    default LinearWeight stacked(List<String> names, int[] outs, int in) {
+        LinearWeight[] parts = new LinearWeight[names.size()];
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = linear(names.get(i), outs[i], in);
+        }
+        return LinearWeight.stack(parts);
     }
 
     /** A bias or LayerNorm vector of {@code length} entries. */
@@ -42,12 +46,15 @@ public interface WeightSource {
             }
 
             @Override
-            public LinearWeight stacked(List<String> names, int outEach, int in) {
-                float[] all = new float[names.size() * outEach * in]; // [parts·outEach, in]
+            public LinearWeight stacked(List<String> names, int[] outs, int in) {
+                int total = java.util.Arrays.stream(outs).sum();
+                float[] all = new float[total * in]; // [Σ outs, in]
+                int row = 0;
                 for (int i = 0; i < names.size(); i++) {
-                    System.arraycopy(get(names.get(i), outEach, in).data(), 0, all, i * outEach * in, outEach * in);
+                    System.arraycopy(get(names.get(i), outs[i], in).data(), 0, all, row * in, outs[i] * in);
+                    row += outs[i];
                 }
-                return LinearWeight.fp32(all, names.size() * outEach, in);
+                return LinearWeight.fp32(all, total, in);
             }
 
             @Override

@@ -11,6 +11,8 @@ import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.ByteString;
 import dev.distillery.model.EncoderConfig;
+import dev.distillery.model.EncoderFamily;
+import dev.distillery.model.EncoderNames;
 import dev.distillery.tensor.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,17 +22,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a BERT or DistilBERT encoder with Hugging Face weight names as a self-contained ONNX model
+ * Writes an encoder of any {@link EncoderFamily} (BERT, DistilBERT) with Hugging Face weight names,
+ * taken from the family's {@link EncoderNames}, as a self-contained ONNX model
  * (opset 17) that ONNX Runtime, or any ONNX runtime, runs without Distillery. The graph is the one
  * {@code transformers} defines, written out operator by operator:
  * <pre>
  *   x = LN(word[input_ids] + position[0..seq) + token_type[token_type_ids])
  *   per layer: q, k, v = x·Wᵀ + b split into heads; softmax(q·kᵀ/√d + (1 − mask)·min_float)·v
  *              h = LN(x + ctx·Woᵀ + bo);  x = LN(h + gelu_erf(h·W₁ᵀ + b₁)·W₂ᵀ + b₂)
- *   head:      logits = classifier(tanh(pooler(x[:, 0])))     (BERT)
- *              logits = classifier(relu(pre_classifier(x[:, 0])))  (DistilBERT)
+ *   head:      logits = classifier(act(dense(x[:, 0])))   (the family's dense layer and activation:
+ *              BERT's tanh pooler, DistilBERT's ReLU pre_classifier)
  * </pre>
- * Inputs are {@code input_ids}, {@code attention_mask} and, for BERT, {@code token_type_ids}, all
+ * Inputs are {@code input_ids}, {@code attention_mask} and, for a family with token types,
+ * {@code token_type_ids}, all
  * int64 [batch, sequence]; outputs are {@code last_hidden_state} [batch, sequence, hidden] and,
  * when asked for, {@code logits} [batch, labels]. Pruned heads are honoured layer by layer.
  * Linear weights are stored transposed, [in, out], as MatMul takes them, under their Hugging Face
@@ -44,6 +48,8 @@ public final class BertOnnxExporter {
     private static final float MASKED = -Float.MAX_VALUE;
 
     private final EncoderConfig config;
+    private final EncoderFamily family;
+    private final EncoderNames names;
     private final Map<String, Tensor> weights;
     private final String prefix;
     private final GraphProto.Builder graph = GraphProto.newBuilder();
@@ -52,14 +58,15 @@ public final class BertOnnxExporter {
 
     private BertOnnxExporter(EncoderConfig config, Map<String, Tensor> weights) {
         this.config = config;
+        this.family = config.encoderFamily();
+        this.names = family.names();
         this.weights = weights;
-        this.prefix = weights.containsKey("embeddings.word_embeddings.weight") ? ""
-                : config.isDistilBert() ? "distilbert." : "bert.";
+        this.prefix = weights.containsKey(EncoderNames.WORDS + ".weight") ? "" : names.prefix();
     }
 
     /**
      * The ONNX model bytes of the encoder in {@code weights} (Hugging Face names, with or without the
-     * {@code bert.}/{@code distilbert.} prefix), with the classification head when {@code withHead}.
+     * family prefix), with the classification head when {@code withHead}.
      *
      * @throws IllegalArgumentException naming the tensor when one is missing or of the wrong shape, or
      *                                  when a head is asked of a config without labels
@@ -72,7 +79,7 @@ public final class BertOnnxExporter {
     }
 
     private ModelProto build(boolean withHead) {
-        boolean types = !config.isDistilBert() && config.typeVocabSize() > 0;
+        boolean types = names.tokenTypes() && config.typeVocabSize() > 0;
         graph.setName(config.family() + (withHead ? "-classifier" : "-encoder"));
         graph.addInput(tensorInfo("input_ids", TensorProto.DataType.INT64, "batch", "sequence"));
         graph.addInput(tensorInfo("attention_mask", TensorProto.DataType.INT64, "batch", "sequence"));
@@ -89,10 +96,14 @@ public final class BertOnnxExporter {
         graph.addOutput(tensorInfo("last_hidden_state", TensorProto.DataType.FLOAT, "batch", "sequence", h));
         if (withHead) {
             String first = node("Gather", List.of(x, scalarLong(0)), attrInt("axis", 1)); // [batch, hidden]
-            boolean distil = config.isDistilBert();
-            String dense = linear(first, distil ? "pre_classifier" : prefix + "pooler.dense", h, h);
-            String pooled = node(distil ? "Relu" : "Tanh", List.of(dense));
-            String logits = linear(pooled, "classifier", config.numLabels(), h);
+            // a head inside the encoder (BERT's pooler) follows the weights' prefix; a top-level one keeps its name
+            String denseName = names.headInEncoder() ? prefix + names.bare(names.headDense()) : names.headDense();
+            String dense = linear(first, denseName, h, h);
+            String pooled = node(switch (family.headActivation()) {
+                case TANH -> "Tanh";
+                case RELU -> "Relu";
+            }, List.of(dense));
+            String logits = linear(pooled, names.classifier(), config.numLabels(), h);
             node("Identity", List.of(logits), "logits");
             graph.addOutput(tensorInfo("logits", TensorProto.DataType.FLOAT, "batch", config.numLabels()));
         }
@@ -105,19 +116,20 @@ public final class BertOnnxExporter {
     }
 
     private String embeddings(boolean types) {
-        String emb = prefix + "embeddings.";
         int h = config.hiddenSize();
-        String words = node("Gather", List.of(table(emb + "word_embeddings.weight", config.vocabSize(), h), "input_ids"));
+        String words = node("Gather", List.of(table(prefix + EncoderNames.WORDS + ".weight", config.vocabSize(), h),
+                "input_ids"));
         String shape = node("Shape", List.of("input_ids"));
         String seqLen = node("Gather", List.of(shape, scalarLong(1)), attrInt("axis", 0));
         String positions = node("Range", List.of(scalarLong(0), seqLen, scalarLong(1)));
         String sum = node("Add", List.of(words,
-                node("Gather", List.of(table(emb + "position_embeddings.weight", config.maxPositions(), h), positions))));
+                node("Gather", List.of(table(prefix + EncoderNames.POSITIONS + ".weight", config.maxPositions(), h),
+                        positions))));
         if (types) {
             sum = node("Add", List.of(sum, node("Gather",
-                    List.of(table(emb + "token_type_embeddings.weight", config.typeVocabSize(), h), "token_type_ids"))));
+                    List.of(table(prefix + EncoderNames.TYPES + ".weight", config.typeVocabSize(), h), "token_type_ids"))));
         }
-        return layerNorm(sum, emb + "LayerNorm");
+        return layerNorm(sum, prefix + EncoderNames.EMBEDDING_NORM);
     }
 
     /** (1 − mask)·min_float as [batch, 1, 1, sequence], added to every head's scores. */
@@ -129,15 +141,14 @@ public final class BertOnnxExporter {
     }
 
     private String layer(int i, String x, String mask) {
-        boolean distil = config.isDistilBert();
-        String p = prefix + (distil ? "transformer.layer." : "encoder.layer.") + i + ".";
+        EncoderNames.Layer n = names.layer(prefix, i);
         int h = config.hiddenSize();
         int heads = config.headsInLayer(i);
         int inner = config.attentionWidth(i);
         int headSize = config.headSize();
-        String q = linear(x, p + (distil ? "attention.q_lin" : "attention.self.query"), inner, h);
-        String k = linear(x, p + (distil ? "attention.k_lin" : "attention.self.key"), inner, h);
-        String v = linear(x, p + (distil ? "attention.v_lin" : "attention.self.value"), inner, h);
+        String q = linear(x, n.query(), inner, h);
+        String k = linear(x, n.key(), inner, h);
+        String v = linear(x, n.value(), inner, h);
         String splitShape = longs(0, 0, heads, headSize);
         String qh = node("Transpose", List.of(node("Reshape", List.of(q, splitShape))), attrInts("perm", 0, 2, 1, 3));
         String kt = node("Transpose", List.of(node("Reshape", List.of(k, splitShape))), attrInts("perm", 0, 2, 3, 1));
@@ -147,17 +158,16 @@ public final class BertOnnxExporter {
         String probs = node("Softmax", List.of(node("Add", List.of(scores, mask))), attrInt("axis", -1));
         String context = node("Transpose", List.of(node("MatMul", List.of(probs, vh))), attrInts("perm", 0, 2, 1, 3));
         String merged = node("Reshape", List.of(context, longs(0, 0, inner)));
-        String attended = linear(merged, p + (distil ? "attention.out_lin" : "attention.output.dense"), h, inner);
-        String h1 = layerNorm(node("Add", List.of(attended, x)),
-                p + (distil ? "sa_layer_norm" : "attention.output.LayerNorm"));
+        String attended = linear(merged, n.attentionOut(), h, inner);
+        String h1 = layerNorm(node("Add", List.of(attended, x)), n.attentionNorm());
         int ffn = config.intermediateSize();
-        String up = linear(h1, p + (distil ? "ffn.lin1" : "intermediate.dense"), ffn, h);
+        String up = linear(h1, n.intermediate(), ffn, h);
         // GELU in its exact erf form, as BERT's "gelu": x·(1 + erf(x/√2))/2.
         String erf = node("Erf", List.of(node("Div", List.of(up, scalarFloat((float) Math.sqrt(2))))));
         String gelu = node("Mul", List.of(node("Mul", List.of(up, node("Add", List.of(erf, scalarFloat(1f))))),
                 scalarFloat(0.5f)));
-        String down = linear(gelu, p + (distil ? "ffn.lin2" : "output.dense"), h, ffn);
-        return layerNorm(node("Add", List.of(down, h1)), p + (distil ? "output_layer_norm" : "output.LayerNorm"));
+        String down = linear(gelu, n.output(), h, ffn);
+        return layerNorm(node("Add", List.of(down, h1)), n.outputNorm());
     }
 
     /** x·Wᵀ + b for the Linear {@code name} of [out, in]; W is written transposed. */

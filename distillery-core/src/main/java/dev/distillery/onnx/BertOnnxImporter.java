@@ -6,6 +6,8 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.distillery.model.EncoderConfig;
+import dev.distillery.model.EncoderNames;
+import dev.distillery.model.bert.BertFamily;
 import dev.distillery.tensor.Tensor;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -46,7 +48,9 @@ public final class BertOnnxImporter {
     private static final float DEFAULT_DROPOUT = 0.1f;
     /** The default of the {@code LayerNormalization} operator's {@code epsilon} attribute. */
     private static final float ONNX_LAYER_NORM_DEFAULT_EPS = 1e-5f;
-    private static final Pattern LAYER_INDEX = Pattern.compile("^encoder\\.layer\\.(\\d+)\\.");
+    /** The BERT family's tensor names, which a {@code BertModel} export keeps for its parameters. */
+    private static final EncoderNames NAMES = BertFamily.NAMES;
+    private static final Pattern LAYER_INDEX = Pattern.compile("^" + Pattern.quote(NAMES.layers()) + "(\\d+)\\.");
     private static final Pattern SCOPED_MATMUL = Pattern.compile("^/(.+)/MatMul(_\\d+)?$");
 
     private final OnnxGraph graph;
@@ -109,7 +113,7 @@ public final class BertOnnxImporter {
         }
         for (TensorProto init : graph.initializers().values()) {
             String name = init.getName();
-            if (claimed.contains(name) || name.equals(prefix + "embeddings.position_ids")) {
+            if (claimed.contains(name) || NAMES.isBuffer(name)) {
                 continue; // position_ids is the buffer arange(maxPositions), not a parameter
             }
             if (!name.endsWith(".weight") && !name.endsWith(".bias")) {
@@ -127,8 +131,8 @@ public final class BertOnnxImporter {
     }
 
     private String detectPrefix() throws OnnxImportException {
-        for (String candidate : List.of("", "bert.")) {
-            if (graph.isInitializer(candidate + "embeddings.word_embeddings.weight")) {
+        for (String candidate : List.of("", NAMES.prefix())) {
+            if (graph.isInitializer(candidate + EncoderNames.WORDS + ".weight")) {
                 return candidate;
             }
         }
@@ -208,7 +212,7 @@ public final class BertOnnxImporter {
     }
 
     private EncoderConfig deriveConfig() throws OnnxImportException {
-        Tensor words = require("embeddings.word_embeddings.weight", 2);
+        Tensor words = require(EncoderNames.WORDS + ".weight", 2);
         int hidden = words.dim(1);
         int layers = 0;
         for (String name : weights.keySet()) {
@@ -220,14 +224,14 @@ public final class BertOnnxImporter {
         if (layers == 0) {
             throw new OnnxImportException(source + ": no 'encoder.layer.N.*' parameters; expected at least one encoder layer");
         }
-        int intermediate = require("encoder.layer.0.intermediate.dense.weight", 2).dim(0);
-        int maxPositions = require("embeddings.position_embeddings.weight", 2).dim(0);
-        int typeVocab = require("embeddings.token_type_embeddings.weight", 2).dim(0);
+        int intermediate = require(NAMES.layer("", 0).intermediate() + ".weight", 2).dim(0);
+        int maxPositions = require(EncoderNames.POSITIONS + ".weight", 2).dim(0);
+        int typeVocab = require(EncoderNames.TYPES + ".weight", 2).dim(0);
         int heads = headCount(hidden);
         float eps = layerNormEps();
         requireExactGelu(layers);
         List<String> labels = new ArrayList<>();
-        Tensor classifier = weights.get("classifier.weight");
+        Tensor classifier = weights.get(NAMES.classifier() + ".weight");
         for (int i = 0; classifier != null && i < classifier.dim(0); i++) {
             labels.add("LABEL_" + i); // Hugging Face's default names; ONNX keeps no id2label
         }
@@ -250,9 +254,10 @@ public final class BertOnnxImporter {
      * target is either one int64 constant or a {@code Concat} whose last two parts are constants.
      */
     private int headCount(int hidden) throws OnnxImportException {
-        String query = linearOutputs.get("encoder.layer.0.attention.self.query.weight");
+        String queryName = NAMES.layer("", 0).query() + ".weight";
+        String query = linearOutputs.get(queryName);
         if (query == null) {
-            throw new OnnxImportException(source + ": missing parameter 'encoder.layer.0.attention.self.query.weight'");
+            throw new OnnxImportException(source + ": missing parameter '" + queryName + "'");
         }
         for (NodeProto reshape : graph.consumers(query)) {
             if (!reshape.getOpType().equals("Reshape")) {
@@ -356,15 +361,22 @@ public final class BertOnnxImporter {
 
     /** Checks every BERT parameter is present with its shape, and nothing unknown came along. */
     private void checkNames(EncoderConfig c) throws OnnxImportException {
-        Map<String, int[]> expected = expectedShapes(c);
-        int h = c.hiddenSize();
-        if (weights.containsKey("pooler.dense.weight") || weights.containsKey("pooler.dense.bias")) {
-            expected.put("pooler.dense.weight", new int[] {h, h});
-            expected.put("pooler.dense.bias", new int[] {h});
-        }
-        if (c.numLabels() > 0 || weights.containsKey("classifier.bias")) {
-            expected.put("classifier.weight", new int[] {c.numLabels(), h});
-            expected.put("classifier.bias", new int[] {c.numLabels()});
+        // the BERT table always names the pooler and names the classifier with labels; an export may lack the pooler
+        String pooler = NAMES.bare(NAMES.headDense());
+        boolean withPooler = weights.containsKey(pooler + ".weight") || weights.containsKey(pooler + ".bias");
+        boolean withClassifier = c.numLabels() > 0 || weights.containsKey(NAMES.classifier() + ".bias");
+        Map<String, int[]> expected = new LinkedHashMap<>();
+        NAMES.shapes(c).forEach((name, shape) -> {
+            String bare = NAMES.bare(name);
+            boolean head = bare.startsWith(pooler + ".") ? !withPooler
+                    : bare.startsWith(NAMES.classifier() + ".") && !withClassifier;
+            if (!head) {
+                expected.put(bare, shape);
+            }
+        });
+        if (withClassifier && c.numLabels() == 0) {
+            expected.put(NAMES.classifier() + ".weight", new int[] {0, c.hiddenSize()});
+            expected.put(NAMES.classifier() + ".bias", new int[] {0});
         }
         List<String> problems = new ArrayList<>();
         for (Map.Entry<String, int[]> e : expected.entrySet()) {
@@ -385,35 +397,6 @@ public final class BertOnnxImporter {
             throw new OnnxImportException(source + " is not the BERT encoder its shapes suggest (" + c.numLayers()
                     + " layers, hidden " + c.hiddenSize() + "): " + String.join("; ", problems));
         }
-    }
-
-    /** The canonical parameter names of a BERT encoder and their PyTorch shapes. */
-    static Map<String, int[]> expectedShapes(EncoderConfig c) {
-        int h = c.hiddenSize();
-        int i = c.intermediateSize();
-        Map<String, int[]> shapes = new LinkedHashMap<>();
-        shapes.put("embeddings.word_embeddings.weight", new int[] {c.vocabSize(), h});
-        shapes.put("embeddings.position_embeddings.weight", new int[] {c.maxPositions(), h});
-        shapes.put("embeddings.token_type_embeddings.weight", new int[] {c.typeVocabSize(), h});
-        shapes.put("embeddings.LayerNorm.weight", new int[] {h});
-        shapes.put("embeddings.LayerNorm.bias", new int[] {h});
-        for (int l = 0; l < c.numLayers(); l++) {
-            String p = "encoder.layer." + l + ".";
-            for (String proj : List.of("attention.self.query", "attention.self.key", "attention.self.value",
-                    "attention.output.dense")) {
-                shapes.put(p + proj + ".weight", new int[] {h, h});
-                shapes.put(p + proj + ".bias", new int[] {h});
-            }
-            shapes.put(p + "attention.output.LayerNorm.weight", new int[] {h});
-            shapes.put(p + "attention.output.LayerNorm.bias", new int[] {h});
-            shapes.put(p + "intermediate.dense.weight", new int[] {i, h});
-            shapes.put(p + "intermediate.dense.bias", new int[] {i});
-            shapes.put(p + "output.dense.weight", new int[] {h, i});
-            shapes.put(p + "output.dense.bias", new int[] {h});
-            shapes.put(p + "output.LayerNorm.weight", new int[] {h});
-            shapes.put(p + "output.LayerNorm.bias", new int[] {h});
-        }
-        return shapes;
     }
 
     private static Tensor transpose(Tensor t) {

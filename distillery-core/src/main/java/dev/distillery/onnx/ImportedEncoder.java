@@ -1,6 +1,7 @@
 package dev.distillery.onnx;
 
 import dev.distillery.model.EncoderConfig;
+import dev.distillery.model.bert.BertFamily;
 import dev.distillery.tensor.Tensor;
 import java.util.Collections;
 import java.util.Map;
@@ -19,6 +20,6 @@ public record ImportedEncoder(EncoderConfig config, Map<String, Tensor> weights)
 
     /** True when the file carried BERT's pooler ({@code pooler.dense.*}, tanh over the first token). */
     public boolean hasPooler() {
-        return weights.containsKey("pooler.dense.weight");
+        return weights.containsKey(BertFamily.NAMES.bare(BertFamily.NAMES.headDense()) + ".weight");
     }
 }

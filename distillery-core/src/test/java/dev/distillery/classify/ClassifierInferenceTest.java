@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.distillery.data.LabelMap;
 import dev.distillery.data.TextTransform;
 import dev.distillery.model.EncoderInput;
-import dev.distillery.model.FrozenClassifier;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.nn.Parameter;
 import java.nio.file.Path;
@@ -36,7 +35,7 @@ class ClassifierInferenceTest {
     void predictionsFollowAnOptimizerStep() throws Exception {
         Classifier c = fresh();
         float[] before = c.probabilities(TEXTS);
-        FrozenClassifier first = c.frozen();
+        SequenceClassifier first = c.frozen();
         assertSame(first, c.frozen(), "an unchanged model is not frozen again");
         SequenceClassifier model = c.model();
         EncoderInput input = new EncoderInput(1, 3, new int[] {2, 20, 3}, new int[3], new int[] {1, 1, 1});

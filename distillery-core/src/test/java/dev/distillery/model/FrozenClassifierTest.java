@@ -40,7 +40,7 @@ class FrozenClassifierTest {
     @ValueSource(strings = {"bert", "distilbert"})
     void freezingKeepsTheLogits(String family) {
         SequenceClassifier model = SequenceClassifier.create(TinyModels.config(family, 0.1f), 3);
-        FrozenClassifier frozen = model.freeze();
+        SequenceClassifier frozen = model.freeze();
         for (EncoderInput in : List.of(TinyModels.sample(7), TinyModels.batch(3, new int[] {2, 5, 3}))) {
             assertClose(model.logits(in), frozen.logits(in), RTOL, ATOL, family + " logits, seq " + in.seqLen());
             assertClose(model.probabilities(in), frozen.probabilities(in), RTOL, ATOL, family + " probabilities");
@@ -95,13 +95,13 @@ class FrozenClassifierTest {
                 return c.weight();
             }
         };
-        FrozenClassifier frozen = FrozenClassifier.fromWeights(config, quantized);
+        SequenceClassifier frozen = SequenceClassifier.fromWeights(config, quantized);
         SequenceClassifier reference = SequenceClassifier.create(config, 0);
         reference.loadWeights(dequantized);
         for (EncoderInput in : List.of(TinyModels.sample(9), TinyModels.batch(4, new int[] {2, 5, 3}))) {
             assertClose(reference.logits(in), frozen.logits(in), RTOL, ATOL, family + " low-bit logits");
         }
-        FrozenClassifier full = FrozenClassifier.fromWeights(config, WeightSource.fp32(dequantized));
+        SequenceClassifier full = SequenceClassifier.fromWeights(config, WeightSource.fp32(dequantized));
         assertTrue(frozen.bytes() < full.bytes() / 3, "packed size " + frozen.bytes() + " against FP32 " + full.bytes());
     }
 
@@ -112,11 +112,11 @@ class FrozenClassifierTest {
         Map<String, Tensor> weights = new LinkedHashMap<>(SequenceClassifier.create(config, 4).weights());
         weights.remove("classifier.bias");
         WeightMismatchException missing = assertThrows(WeightMismatchException.class,
-                () -> FrozenClassifier.fromWeights(config, WeightSource.fp32(weights)));
+                () -> SequenceClassifier.fromWeights(config, WeightSource.fp32(weights)));
         assertTrue(missing.missing().contains("classifier.bias"), missing.getMessage());
         weights.put("classifier.bias", Tensor.zeros(2));
         WeightMismatchException shape = assertThrows(WeightMismatchException.class,
-                () -> FrozenClassifier.fromWeights(config, WeightSource.fp32(weights)));
+                () -> SequenceClassifier.fromWeights(config, WeightSource.fp32(weights)));
         assertTrue(shape.getMessage().contains("classifier.bias"), shape.getMessage());
     }
 }

@@ -27,8 +27,8 @@ class FrozenEncoderTest {
     @ParameterizedTest
     @ValueSource(strings = {"bert", "distilbert"})
     void matchesTheTrainableEncoderOnPaddedBatches(String family) {
-        Encoder encoder = SequenceClassifier.create(TinyModels.config(family, 0.1f), 5).encoder();
-        FrozenEncoder frozen = encoder.freeze();
+        Backbone encoder = SequenceClassifier.create(TinyModels.config(family, 0.1f), 5).backbone();
+        Backbone frozen = encoder.freeze();
         for (EncoderInput in : List.of(TinyModels.sample(7), TinyModels.sample(13),
                 TinyModels.batch(3, new int[] {2, 5, 3}))) {
             assertClose(encoder.hidden(in), frozen.hidden(in), RTOL, ATOL, family + " hidden, seq " + in.seqLen());
@@ -38,9 +38,9 @@ class FrozenEncoderTest {
 
     @Test
     void laterWeightChangesDoNotReachTheSnapshot() {
-        Encoder encoder = SequenceClassifier.create(TinyModels.config("bert", 0.1f), 6).encoder();
+        Backbone encoder = SequenceClassifier.create(TinyModels.config("bert", 0.1f), 6).backbone();
         EncoderInput in = TinyModels.sample(9);
-        FrozenEncoder before = encoder.freeze();
+        Backbone before = encoder.freeze();
         float[] expected = before.hidden(in);
         for (Parameter p : encoder.parameters()) {
             float[] w = p.data();
@@ -54,7 +54,7 @@ class FrozenEncoderTest {
 
     @Test
     void threadsSharingASnapshotAgreeWithSequentialCalls() throws Exception {
-        FrozenEncoder frozen = SequenceClassifier.create(TinyModels.config("bert", 0.1f), 7).encoder().freeze();
+        Backbone frozen = SequenceClassifier.create(TinyModels.config("bert", 0.1f), 7).backbone().freeze();
         // Sizes vary so each thread's workspace grows and is reused between calls.
         List<EncoderInput> inputs = List.of(TinyModels.sample(7), TinyModels.batch(3, new int[] {2, 5, 3}),
                 TinyModels.sample(16));
@@ -81,7 +81,7 @@ class FrozenEncoderTest {
 
     @Test
     void refusesIdsOutsideTheVocabulary() {
-        FrozenEncoder frozen = SequenceClassifier.create(TinyModels.config("bert", 0.1f), 8).encoder().freeze();
+        Backbone frozen = SequenceClassifier.create(TinyModels.config("bert", 0.1f), 8).backbone().freeze();
         assertThrows(IllegalArgumentException.class, () -> frozen.hidden(TinyModels.batch(3, new int[] {2, 30, 3})));
     }
 }

@@ -39,7 +39,7 @@ class HuggingFaceFixtureTest {
                 java.util.Arrays.toString(hidden.shape()), what);
         assertClose(f.tensor("last_hidden_state").data(), hidden.data(), FORWARD_RTOL, FORWARD_ATOL,
                 "last hidden state of " + what);
-        java.util.List<float[]> states = model.encoder().hiddenStates(f.input());
+        java.util.List<float[]> states = model.backbone().hiddenStates(f.input());
         assertEquals(f.root().get("hidden_states").size(), states.size(), "number of hidden states of " + what);
         for (int i = 0; i < states.size(); i++) {
             assertClose(f.tensor(f.root().get("hidden_states").get(i)).data(), states.get(i), FORWARD_RTOL,

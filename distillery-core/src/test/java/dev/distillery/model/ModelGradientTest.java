@@ -110,7 +110,7 @@ class ModelGradientTest {
         java.util.List<float[]> dStates = new java.util.ArrayList<>(java.util.Arrays.asList(null, null, null));
         dStates.set(0, GradCheck.toFloat(c0));
         dStates.set(1, GradCheck.toFloat(c1));
-        encoder.backward(t, null, dStates);
+        encoder.backward(t, null, dStates, null);
         java.util.function.Supplier<Double> loss = () -> {
             java.util.List<float[]> states = encoder.hiddenStates(input);
             return project(states.get(0), c0) + project(states.get(1), c1);

@@ -21,7 +21,7 @@ class LayerGradientTest {
     @Test
     void linear() {
         int rows = 3;
-        Linear linear = new Linear("l", 5, 4, new SplittableRandom(1));
+        Linear linear = Linear.random("l", 5, 4, new SplittableRandom(1));
         randomise(linear.parameters(), 0.5, 2);
         float[] x = randomArray(rows * 5, 1.0, 3);
         double[] c = projection(rows * 4, 4);
@@ -107,54 +107,147 @@ class LayerGradientTest {
     }
 
     @Test
-    void selfAttentionWithPaddingAndDropout() {
-        int batch = 2;
-        int seq = 4;
-        int hidden = 8;
-        SplittableRandom init = new SplittableRandom(1);
-        SelfAttention attention = new SelfAttention(new Linear("q", hidden, hidden, init),
-                new Linear("k", hidden, hidden, init), new Linear("v", hidden, hidden, init),
-                new Linear("o", hidden, hidden, init), 2, 0.3f);
-        randomise(attention.parameters(), 0.5, 2);
-        float[] x = randomArray(batch * seq * hidden, 1.0, 3);
-        float[] maskAdd = SelfAttention.additiveMask(new int[] {1, 1, 1, 1, 1, 1, 0, 0});
-        double[] c = projection(x.length, 4);
-        // A fresh generator with the same seed per evaluation draws the same dropout masks.
-        java.util.function.Supplier<Double> loss = () ->
-                project(attention.forwardTrain(x, maskAdd, batch, seq, new SplittableRandom(9)).y(), c);
-        SelfAttention.Trace t = attention.forwardTrain(x, maskAdd, batch, seq, new SplittableRandom(9));
-        float[] dx = attention.backward(t, toFloat(c), null);
-        for (Parameter p : attention.parameters()) {
-            check("attention " + p.name(), p.data(), p.grad().data(), loss);
+    void fusedPartsKeepTheirOwnTensors() {
+        int rows = 3;
+        Linear fused = Linear.random(List.of("a", "b", "c"), 5, new int[] {2, 3, 1}, true, 0.5f, new SplittableRandom(1));
+        randomise(fused.parameters(), 0.5, 2);
+        assertEquals(List.of("a.weight", "a.bias", "b.weight", "b.bias", "c.weight", "c.bias"),
+                fused.parameters().stream().map(Parameter::name).toList());
+        float[] x = randomArray(rows * 5, 1.0, 3);
+        double[] c = projection(rows * 6, 4);
+        float[] dx = fused.backward(x, toFloat(c), rows, null);
+        for (Parameter p : fused.parameters()) {
+            check("fused " + p.name(), p.data(), p.grad().data(), () -> project(fused.forward(x, rows), c));
         }
-        check("attention dx", x, dx, loss);
+        check("fused dx", x, dx, () -> project(fused.forward(x, rows), c));
+        // the packed snapshot computes the same product up to summation order
+        dev.distillery.testing.Numerics.assertClose(fused.forward(x, rows), fused.freeze().forward(x, rows), 1e-5, 1e-6,
+                "frozen fused projection");
     }
 
     @Test
-    void encoderLayerWithDropout() {
+    void attentionWithPaddingAndDropout() {
+        attention(2, 2, false, new int[] {1, 1, 1, 1, 1, 1, 0, 0}, 0.3f);
+    }
+
+    @Test
+    void groupedQueryCausalAttention() {
+        attention(4, 2, true, null, 0f);
+    }
+
+    /** Gradients of q, k and v through {@link Attention} (with probabilities kept) against finite differences. */
+    private static void attention(int heads, int kvHeads, boolean causal, int[] mask, float dropout) {
+        int batch = 2;
+        int seq = 4;
+        int d = 3;
+        Attention attention = new Attention(heads, kvHeads, d, causal);
+        float[] q = randomArray(batch * seq * heads * d, 1.0, 3);
+        float[] k = randomArray(batch * seq * kvHeads * d, 1.0, 4);
+        float[] v = randomArray(batch * seq * kvHeads * d, 1.0, 5);
+        float[] maskAdd = mask == null ? null : Attention.additiveMask(mask);
+        float[] dropMask = Dropout.mask(batch * heads * seq * seq, dropout, new SplittableRandom(9));
+        double[] c = projection(batch * seq * heads * d, 6);
+        java.util.function.Supplier<float[]> forward = () -> {
+            float[] context = new float[batch * seq * heads * d];
+            float[] probs = new float[batch * heads * seq * seq];
+            attention.forward(rows(q, heads * d, seq), rows(k, kvHeads * d, seq), rows(v, kvHeads * d, seq), batch, seq,
+                    seq, 0, maskAdd, rows(context, heads * d, seq), probs, dropMask,
+                    dropMask == null ? null : new float[probs.length]);
+            return context;
+        };
+        float[] probs = new float[batch * heads * seq * seq];
+        float[] dropped = dropMask == null ? null : new float[probs.length];
+        float[] context = new float[batch * seq * heads * d];
+        attention.forward(rows(q, heads * d, seq), rows(k, kvHeads * d, seq), rows(v, kvHeads * d, seq), batch, seq, seq,
+                0, maskAdd, rows(context, heads * d, seq), probs, dropMask, dropped);
+        float[] dq = new float[q.length];
+        float[] dk = new float[k.length];
+        float[] dv = new float[v.length];
+        attention.backward(rows(q, heads * d, seq), rows(k, kvHeads * d, seq), rows(v, kvHeads * d, seq), batch, seq, seq,
+                probs, dropMask, dropped, rows(toFloat(c), heads * d, seq), null, rows(dq, heads * d, seq),
+                rows(dk, kvHeads * d, seq), rows(dv, kvHeads * d, seq));
+        String what = heads + "/" + kvHeads + " heads" + (causal ? ", causal" : "");
+        check("attention dq, " + what, q, dq, () -> project(forward.get(), c));
+        check("attention dk, " + what, k, dk, () -> project(forward.get(), c));
+        check("attention dv, " + what, v, dv, () -> project(forward.get(), c));
+        if (causal) {
+            for (int h = 0; h < heads; h++) {
+                assertEquals(0f, probs[(h * seq) * seq + 1], "the first query sees no later key");
+            }
+        }
+    }
+
+    private static Attention.Rows rows(float[] data, int width, int seq) {
+        return new Attention.Rows(data, 0, width, seq * width);
+    }
+
+    @Test
+    void encoderBlockWithDropout() {
         int batch = 2;
         int seq = 3;
         int hidden = 8;
         SplittableRandom init = new SplittableRandom(1);
-        SelfAttention attention = new SelfAttention(new Linear("q", hidden, hidden, init),
-                new Linear("k", hidden, hidden, init), new Linear("v", hidden, hidden, init),
-                new Linear("o", hidden, hidden, init), 2, 0.2f);
-        EncoderLayer layer = new EncoderLayer(attention, new LayerNorm("ln1.LayerNorm", hidden, 1e-12f),
-                new Linear("i", hidden, 12, init), new Linear("out", 12, hidden, init),
-                new LayerNorm("ln2.LayerNorm", hidden, 1e-12f), 0.2f, 0.2f);
-        List<Parameter> params = new ArrayList<>(layer.parameters());
+        EncoderBlock block = new EncoderBlock(
+                Linear.random(List.of("q", "k", "v"), hidden, new int[] {hidden, hidden, hidden}, true, 0.02f, init),
+                Linear.random("o", hidden, hidden, init), new LayerNorm("ln1.LayerNorm", hidden, 1e-12f),
+                Linear.random("i", hidden, 12, init), Linear.random("out", 12, hidden, init),
+                new LayerNorm("ln2.LayerNorm", hidden, 1e-12f), 2, 0.2f, 0.2f, 0.2f);
+        List<Parameter> params = new ArrayList<>(block.parameters());
         randomise(params, 0.5, 2);
         float[] x = randomArray(batch * seq * hidden, 1.0, 3);
-        float[] maskAdd = SelfAttention.additiveMask(new int[] {1, 1, 1, 1, 1, 0});
+        float[] maskAdd = Attention.additiveMask(new int[] {1, 1, 1, 1, 1, 0});
         double[] c = projection(x.length, 4);
         java.util.function.Supplier<Double> loss = () ->
-                project(layer.forwardTrain(x, maskAdd, batch, seq, new SplittableRandom(5)).y(), c);
-        float[] dx = layer.backward(layer.forwardTrain(x, maskAdd, batch, seq, new SplittableRandom(5)), toFloat(c));
+                project(block.forward(x, maskAdd, batch, seq, new SplittableRandom(5), true, null).y(), c);
+        float[] dx = block.backward(block.forward(x, maskAdd, batch, seq, new SplittableRandom(5), true, null), toFloat(c));
         for (Parameter p : params) {
-            check("encoder layer " + p.name(), p.data(), p.grad().data(), loss);
+            check("encoder block " + p.name(), p.data(), p.grad().data(), loss);
         }
-        check("encoder layer dx", x, dx, loss);
-        assertArrayEquals(layer.forward(x, maskAdd, batch, seq),
-                layer.forwardTrain(x, maskAdd, batch, seq, null).y(), "evaluation-mode trace equals inference");
+        check("encoder block dx", x, dx, loss);
+        float[] inPlace = x.clone();
+        block.forward(inPlace, maskAdd, batch, seq, null, false, new EncoderBlock.Workspace());
+        assertArrayEquals(block.forward(x, maskAdd, batch, seq, null, true, null).y(), inPlace,
+                "the evaluation-mode trace equals the in-place inference pass bit for bit");
+    }
+
+    @Test
+    void rmsNorm() {
+        int rows = 3;
+        RmsNorm norm = new RmsNorm("n", 6, 1e-5f);
+        randomise(norm.parameters(), 0.5, 1);
+        float[] x = randomArray(rows * 6, 2.0, 2);
+        double[] c = projection(rows * 6, 3);
+        java.util.function.Supplier<Double> loss = () -> {
+            float[] y = new float[x.length];
+            norm.forward(x, y, 0, rows, null);
+            return project(y, c);
+        };
+        float[] rstd = new float[rows];
+        norm.forward(x, new float[x.length], 0, rows, rstd);
+        float[] dx = norm.backward(x, rstd, toFloat(c), rows);
+        check("rms norm weight", norm.weight().data(), norm.weight().grad().data(), loss);
+        check("rms norm dx", x, dx, loss);
+    }
+
+    @Test
+    void rotaryInverseIsTheTransposeAndPositionZeroIsTheIdentity() {
+        Rope rope = new Rope(8, 10000, new Rope.Llama3Scaling(4, 1, 4, 16), 32);
+        float[] x = randomArray(2 * 3 * 16, 1.0, 4); // batch 2, seq 3, two heads of 8
+        float[] y = x.clone();
+        rope.rotate(y, 0, 16, 2, 3, 5, 2, false);
+        double[] c = projection(y.length, 5);
+        // the backward pass is the inverse rotation of the output gradient
+        float[] dx = toFloat(c);
+        rope.rotate(dx, 0, 16, 2, 3, 5, 2, true);
+        check("rotary dx", x, dx, () -> {
+            float[] r = x.clone();
+            rope.rotate(r, 0, 16, 2, 3, 5, 2, false);
+            return project(r, c);
+        });
+        rope.rotate(y, 0, 16, 2, 3, 5, 2, true);
+        dev.distillery.testing.Numerics.assertClose(x, y, 1e-6, 1e-6, "rotation then its inverse");
+        float[] first = x.clone();
+        rope.rotate(first, 0, 16, 1, 1, 0, 2, false);
+        assertArrayEquals(x, first, "position 0 rotates by no angle");
     }
 }

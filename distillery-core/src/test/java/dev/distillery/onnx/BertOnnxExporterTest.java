@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.distillery.embed.SentenceEncoder;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.EncoderInput;
-import dev.distillery.model.FrozenClassifier;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.model.WeightSource;
 import dev.distillery.tensor.Tensor;
@@ -36,13 +35,13 @@ class BertOnnxExporterTest {
     void randomClassifierRunsInOnnxRuntimeAsInDistillery(String kind) throws Exception {
         EncoderConfig config = tinyConfig(kind);
         Map<String, Tensor> weights = perturbed(SequenceClassifier.create(config, 7).weights());
-        FrozenClassifier ours = FrozenClassifier.fromWeights(config, WeightSource.fp32(weights));
+        SequenceClassifier ours = SequenceClassifier.fromWeights(config, WeightSource.fp32(weights));
         EncoderInput input = sample(config);
 
         Map<String, float[]> theirs = OnnxRuntimeRun.outputs(BertOnnxExporter.export(config, weights, true), input);
 
         Numerics.assertClose(ours.logits(input), theirs.get("logits"), 1e-4, 1e-5, kind + " logits");
-        float[] hidden = ours.encoder().hidden(input);
+        float[] hidden = ours.backbone().hidden(input);
         float[] reference = theirs.get("last_hidden_state");
         int h = config.hiddenSize();
         for (int row = 0; row < input.batch() * input.seqLen(); row++) {

@@ -47,11 +47,11 @@ public final class AttentionLoss implements AuxiliaryLoss {
 
     @Override
     public Result compute(SequenceClassifier.Trace trace, int[] rows, float scale) {
-        EncoderInput input = trace.encoder().input();
-        float[] teacherProbs = teacher.encoder().forwardTrain(teacherExamples.pad(rows), null).layers().getLast()
-                .attention().probs();
-        int layers = trace.encoder().layers().size();
-        float[] studentProbs = trace.encoder().layers().getLast().attention().probs();
+        EncoderInput input = trace.backbone().input();
+        float[] teacherProbs = teacher.backbone().forwardTrain(teacherExamples.pad(rows), null).attentionProbs().getLast();
+        List<float[]> studentLayers = trace.backbone().attentionProbs();
+        int layers = studentLayers.size();
+        float[] studentProbs = studentLayers.getLast();
         KlResult r = kl(teacherProbs, studentProbs, input.batch(), teacher.config().numHeads(), input.seqLen(),
                 input.attentionMask(), weight * scale);
         List<float[]> d = new ArrayList<>(layers);

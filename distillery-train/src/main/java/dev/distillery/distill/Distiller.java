@@ -1,6 +1,7 @@
 package dev.distillery.distill;
 
 import dev.distillery.classify.BatchInference;
+import dev.distillery.classify.LogitsCache;
 import dev.distillery.data.Dataset;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.model.TokenizedExamples;
@@ -10,6 +11,7 @@ import dev.distillery.robust.AttackOptions;
 import dev.distillery.robust.AttackResult;
 import dev.distillery.robust.Robustness;
 import dev.distillery.robust.Scorer;
+import dev.distillery.tokenize.Tokenizer;
 import dev.distillery.tokenize.WordPieceTokenizer;
 import dev.distillery.train.AuxiliaryLoss;
 import dev.distillery.train.Trainer;
@@ -17,11 +19,13 @@ import dev.distillery.train.TrainingListener;
 import dev.distillery.train.TrainingResult;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -72,6 +76,9 @@ public final class Distiller {
     private final Teacher teacher;
     private final DistillOptions options;
     private Path cacheFile;
+    private Path corpusDir; // a content-keyed cache (LogitsCache) to take teacher logits from, or null
+    private LogitsCache corpus;
+    private PrintStream corpusLog;
     private Path checkpointDir;
     private TrainingListener listener = TrainingListener.NONE;
     private AdversarialAugmentation adversarial;
@@ -87,6 +94,18 @@ public final class Distiller {
     /** Reads teacher logits from {@code file} when it was made for the same inputs, else computes and writes them. */
     public Distiller teacherLogitsCache(Path file) {
         this.cacheFile = file;
+        return this;
+    }
+
+    /**
+     * Takes each training row's teacher logits from the content-keyed cache in {@code dir} when it has the row,
+     * and computes only the others; {@code log} hears how many it had. The caller checks the cache against the
+     * teacher ({@link LogitsCache#requireMatches}). The hard-label ablation ignores it.
+     */
+    public Distiller teacherLogitsFrom(Path dir, LogitsCache cache, PrintStream log) {
+        this.corpusDir = dir;
+        this.corpus = cache;
+        this.corpusLog = log;
         return this;
     }
 
@@ -214,9 +233,10 @@ public final class Distiller {
             // and adversarial rows get their logits below and stay out of it, so it serves runs with and without them
             TokenizedExamples inputs = new TokenizedExamples("teacher inputs of " + train.name(),
                     Arrays.copyOf(teacherIds, logitRows), null, new int[logitRows], numLabels, teacherPad);
+            List<String> logitTexts = texts.subList(0, logitRows);
             logits = cacheFile != null
-                    ? TeacherLogits.cached(cacheFile, teacherModel, inputs, options.teacherBatchSize())
-                    : TeacherLogits.compute(teacherModel, inputs, options.teacherBatchSize());
+                    ? TeacherLogits.cached(cacheFile, teacherModel, inputs, options.teacherBatchSize(), () -> known(logitTexts))
+                    : TeacherLogits.compute(teacherModel, inputs, options.teacherBatchSize(), known(logitTexts));
             int[] predicted = logits.argmax();
             System.arraycopy(predicted, given.length, labels, given.length, variants.size());
             if (!benignVariants.isEmpty()) {
@@ -266,12 +286,30 @@ public final class Distiller {
             trainer.checkpointDir(checkpointDir);
         }
         if (fakeQuantization != null) {
-            trainer.weightProxy(new FakeQuantization(student, FakeQuantization.packedBy(fakeQuantization),
+            trainer.weightProxy(new FakeQuantization(student, FakeQuantization.packedBy(student.config(), fakeQuantization),
                     FakeQuantization.roundTrip(fakeQuantization)));
         }
         TrainingResult result = resume ? trainer.resume() : trainer.fit();
         return new DistillResult(student, tokenizer, result, trim, logits, texts.size(), List.copyOf(variants),
                 List.copyOf(benignVariants), adversarialTexts);
+    }
+
+    /** Each text's logits from the {@link #teacherLogitsFrom} cache, null where it has none; null without a cache. */
+    private float[][] known(List<String> texts) throws IOException {
+        if (corpus == null) {
+            return null;
+        }
+        List<String> keys = texts.stream().map(LogitsCache::key).toList();
+        Map<String, float[]> found = corpus.lookup(corpusDir, new HashSet<>(keys));
+        float[][] known = new float[texts.size()][];
+        int hits = 0;
+        for (int i = 0; i < known.length; i++) {
+            known[i] = found.get(keys.get(i));
+            hits += known[i] == null ? 0 : 1;
+        }
+        corpusLog.printf("teacher logits: %d of %d training rows found in %s; the teacher computes the other %d%n", hits,
+                known.length, corpusDir, known.length - hits);
+        return known;
     }
 
     /**
@@ -321,7 +359,7 @@ public final class Distiller {
                 logits.dataFingerprint());
     }
 
-    private TokenizedExamples tokenize(WordPieceTokenizer tokenizer, Dataset data, int numLabels) {
+    private TokenizedExamples tokenize(Tokenizer tokenizer, Dataset data, int numLabels) {
         int[][] ids = new int[data.size()][];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = tokenizer.encode(data.text(i), options.maxLength()).ids();

@@ -1,5 +1,6 @@
 package dev.distillery.distill;
 
+import dev.distillery.model.ModelConfig;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.nn.Parameter;
 import dev.distillery.quant.QuantScheme;
@@ -20,7 +21,7 @@ import java.util.function.UnaryOperator;
  * the trained masters afterwards gives exactly the weights the student was trained and validated with.
  * <pre>{@code
  * new Trainer(student, train, validation, options, loss)
- *         .weightProxy(new FakeQuantization(student, FakeQuantization.packedBy(QuantScheme.NF4_DQ),
+ *         .weightProxy(new FakeQuantization(student, FakeQuantization.packedBy(student.config(), QuantScheme.NF4_DQ),
  *                 FakeQuantization.roundTrip(QuantScheme.NF4_DQ)))
  *         .fit();
  * }</pre>
@@ -30,8 +31,8 @@ public final class FakeQuantization implements WeightProxy {
      * The weights post-training quantization to {@code scheme} packs ({@link WeightSelection}): the encoder's
      * matrices, embeddings included; the head, biases and LayerNorms stay FP32.
      */
-    public static Predicate<Parameter> packedBy(QuantScheme scheme) {
-        return p -> WeightSelection.packs(scheme, p.name(), p.value().shape());
+    public static Predicate<Parameter> packedBy(ModelConfig config, QuantScheme scheme) {
+        return p -> WeightSelection.packs(config, scheme, p.name(), p.value().shape());
     }
 
     private final List<Parameter> quantized;

@@ -48,7 +48,7 @@ public final class HiddenStateLoss implements AuxiliaryLoss {
         }
         int ds = student.config().hiddenSize();
         int dt = teacher.config().hiddenSize();
-        this.projection = ds == dt ? null : new Linear(PROJECTION, ds, dt, new SplittableRandom(seed));
+        this.projection = ds == dt ? null : Linear.random(PROJECTION, ds, dt, new SplittableRandom(seed));
         this.teacher = teacher;
         this.teacherExamples = teacherExamples;
         this.weight = weight;
@@ -61,14 +61,14 @@ public final class HiddenStateLoss implements AuxiliaryLoss {
 
     @Override
     public Result compute(SequenceClassifier.Trace trace, int[] rows, float scale) {
-        EncoderInput input = trace.encoder().input();
+        EncoderInput input = trace.backbone().input();
         EncoderInput teacherInput = teacherExamples.pad(rows);
         if (teacherInput.seqLen() != input.seqLen()) {
             throw new IllegalStateException("teacher batch of " + teacherInput.seqLen() + " tokens for a student batch of "
                     + input.seqLen() + ": the two tokenizations are not aligned");
         }
-        List<float[]> teacherStates = teacher.encoder().hiddenStates(teacherInput);
-        List<float[]> studentStates = trace.encoder().hiddenStates();
+        List<float[]> teacherStates = teacher.backbone().hiddenStates(teacherInput);
+        List<float[]> studentStates = trace.backbone().hiddenStates();
         List<float[]> t = new ArrayList<>();
         for (int j : teacherStateOfStudentState) {
             t.add(teacherStates.get(j));

@@ -1,6 +1,10 @@
 package dev.distillery.distill;
 
 import dev.distillery.model.EncoderConfig;
+import dev.distillery.model.EncoderNames;
+import dev.distillery.model.InvalidConfigException;
+import dev.distillery.model.ModelConfig;
+import dev.distillery.model.ModelFamilies;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.nn.Parameter;
 import dev.distillery.tensor.Tensor;
@@ -48,13 +52,15 @@ public final class StudentFactory {
     }
 
     /** The student's configuration: {@code spec}'s shape, the teacher's everything else, {@code vocabSize} words. */
-    public static EncoderConfig config(EncoderConfig teacher, StudentSpec spec, int vocabSize) {
+    public static EncoderConfig config(ModelConfig teacherConfig, StudentSpec spec, int vocabSize) {
+        EncoderConfig teacher = encoderConfig(teacherConfig);
         String family = spec.family() == null ? teacher.family() : spec.family();
-        boolean distil = family.equals("distilbert");
-        int types = distil ? 0 : Math.max(teacher.typeVocabSize(), 2);
-        return new EncoderConfig(family, vocabSize, spec.hiddenSize(), spec.layers(), spec.heads(), spec.ffnSize(),
-                spec.maxPositions(), types, teacher.layerNormEps(), teacher.hiddenDropout(), teacher.attentionDropout(),
-                teacher.classifierDropout(), teacher.labels());
+        try {
+            return ModelFamilies.encoder(family).studentConfig(teacher, vocabSize, spec.hiddenSize(), spec.layers(),
+                    spec.heads(), spec.ffnSize(), spec.maxPositions());
+        } catch (InvalidConfigException e) {
+            throw new StudentConfigException("student " + e.getMessage());
+        }
     }
 
     /**
@@ -67,7 +73,7 @@ public final class StudentFactory {
      */
     public static SequenceClassifier create(SequenceClassifier teacher, StudentSpec spec, StudentInit init,
                                             int[] keptWordIds, long seed) {
-        EncoderConfig tc = teacher.config();
+        EncoderConfig tc = encoderConfig(teacher.config());
         int vocab = keptWordIds == null ? tc.vocabSize() : keptWordIds.length;
         EncoderConfig sc = config(tc, spec, vocab);
         SequenceClassifier student = SequenceClassifier.create(sc, seed);
@@ -83,6 +89,14 @@ public final class StudentFactory {
             }
         }
         return student;
+    }
+
+    private static EncoderConfig encoderConfig(ModelConfig teacher) {
+        if (teacher instanceof EncoderConfig c) {
+            return c;
+        }
+        throw new StudentConfigException("students are built for encoder teachers; the teacher is a "
+                + teacher.family() + " model");
     }
 
     private static void requireCompatible(EncoderConfig t, EncoderConfig s) {
@@ -113,11 +127,12 @@ public final class StudentFactory {
     }
 
     private static void copyFromTeacher(SequenceClassifier teacher, SequenceClassifier student, int[] keptWordIds) {
-        EncoderConfig sc = student.config();
+        EncoderConfig sc = (EncoderConfig) student.config();
         int[] layers = spread(teacher.config().numLayers(), sc.numLayers());
-        String layerPrefix = sc.isDistilBert() ? "distilbert.transformer.layer." : "bert.encoder.layer.";
-        String words = (sc.isDistilBert() ? "distilbert" : "bert") + ".embeddings.word_embeddings.weight";
-        String positions = (sc.isDistilBert() ? "distilbert" : "bert") + ".embeddings.position_embeddings.weight";
+        EncoderNames names = sc.encoderFamily().names();
+        String layerPrefix = names.prefix() + names.layers();
+        String words = names.prefix() + EncoderNames.WORDS + ".weight";
+        String positions = names.prefix() + EncoderNames.POSITIONS + ".weight";
         Map<String, Tensor> source = teacher.weights();
         int h = sc.hiddenSize();
         for (Parameter p : student.parameters()) {

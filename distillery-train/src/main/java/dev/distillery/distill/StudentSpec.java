@@ -24,7 +24,7 @@ public record StudentSpec(String family, int layers, int hiddenSize, int heads, 
     }
 
     /** The teacher's widths with fewer layers: the shape {@code from-teacher} initialisation needs. */
-    public static StudentSpec layersOf(dev.distillery.model.EncoderConfig teacher, int layers) {
+    public static StudentSpec layersOf(dev.distillery.model.ModelConfig teacher, int layers) {
         return new StudentSpec(teacher.family(), layers, teacher.hiddenSize(), teacher.numHeads(),
                 teacher.intermediateSize(), teacher.maxPositions());
     }

@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * The teacher's logits over a training set, computed once (one evaluation-mode pass) and looked up
@@ -37,8 +38,51 @@ public record TeacherLogits(float[] logits, int size, int numLabels, long dataFi
 
     /** Runs {@code teacher} in evaluation mode over {@code examples} (tokenized for the teacher). */
     public static TeacherLogits compute(SequenceClassifier teacher, TokenizedExamples examples, int batchSize) {
-        float[] logits = BatchInference.logits(teacher, examples, batchSize);
-        return new TeacherLogits(logits, examples.size(), teacher.config().numLabels(), examples.fingerprint());
+        return compute(teacher, examples, batchSize, null);
+    }
+
+    /**
+     * The logits of {@code examples}: a row's from {@code known} where it has one (a content-keyed
+     * {@link dev.distillery.classify.LogitsCache}), the teacher's evaluation-mode pass over the others.
+     * {@link BatchInference} gives a row the same bits in any batch, so the result is the same as one pass
+     * over every row when {@code known} came from this teacher at this length.
+     *
+     * @param known logits {@code [labels]} per example, null where the teacher must compute them; null for none
+     */
+    public static TeacherLogits compute(SequenceClassifier teacher, TokenizedExamples examples, int batchSize,
+                                        float[][] known) {
+        int labels = teacher.config().numLabels();
+        if (known == null) {
+            return new TeacherLogits(BatchInference.logits(teacher, examples, batchSize), examples.size(), labels,
+                    examples.fingerprint());
+        }
+        if (known.length != examples.size()) {
+            throw new IllegalArgumentException(known.length + " known rows for " + examples.size() + " examples");
+        }
+        float[] logits = new float[examples.size() * labels]; // [rows, labels]
+        int[] missing = IntStream.range(0, known.length).filter(i -> known[i] == null).toArray();
+        for (int i = 0; i < known.length; i++) {
+            if (known[i] != null) {
+                if (known[i].length != labels) {
+                    throw new IllegalArgumentException("row " + i + " has " + known[i].length + " known logits, the teacher "
+                            + labels + " labels");
+                }
+                System.arraycopy(known[i], 0, logits, i * labels, labels);
+            }
+        }
+        if (missing.length > 0) {
+            int[][] ids = new int[missing.length][];
+            for (int m = 0; m < missing.length; m++) {
+                ids[m] = examples.ids()[missing[m]];
+            }
+            TokenizedExamples rest = new TokenizedExamples(examples.name() + " (not in the cache)", ids, null,
+                    new int[missing.length], examples.numLabels(), examples.padId());
+            float[] computed = BatchInference.logits(teacher, rest, batchSize);
+            for (int m = 0; m < missing.length; m++) {
+                System.arraycopy(computed, m * labels, logits, missing[m] * labels, labels);
+            }
+        }
+        return new TeacherLogits(logits, examples.size(), labels, examples.fingerprint());
     }
 
     /**
@@ -49,14 +93,30 @@ public record TeacherLogits(float[] logits, int size, int numLabels, long dataFi
      */
     public static TeacherLogits cached(Path file, SequenceClassifier teacher, TokenizedExamples examples, int batchSize)
             throws IOException {
+        return cached(file, teacher, examples, batchSize, () -> null);
+    }
+
+    /**
+     * As {@link #cached(Path, SequenceClassifier, TokenizedExamples, int)}, taking the rows {@code known}
+     * supplies when the file has to be made ({@link #compute(SequenceClassifier, TokenizedExamples, int, float[][])});
+     * an existing file is read without asking it.
+     */
+    public static TeacherLogits cached(Path file, SequenceClassifier teacher, TokenizedExamples examples, int batchSize,
+                                       KnownRows known) throws IOException {
         if (Files.exists(file)) {
             TeacherLogits t = read(file);
             t.requireMatches(file, examples, teacher.config().numLabels());
             return t;
         }
-        TeacherLogits t = compute(teacher, examples, batchSize);
+        TeacherLogits t = compute(teacher, examples, batchSize, known.get());
         t.write(file);
         return t;
+    }
+
+    /** Logits {@code [labels]} per example where already known, null elsewhere; null for none at all. */
+    @FunctionalInterface
+    public interface KnownRows {
+        float[][] get() throws IOException;
     }
 
     /** Checks that this cache was made for {@code examples} with {@code numLabels} labels. */

@@ -2,6 +2,7 @@ package dev.distillery.distill;
 
 import dev.distillery.model.TokenizedExamples;
 import dev.distillery.tokenize.Vocab;
+import dev.distillery.tokenize.Tokenizer;
 import dev.distillery.tokenize.WordPieceTokenizer;
 
 import java.util.Arrays;
@@ -54,7 +55,7 @@ public record VocabularyTrim(int[] keptIds, int[] newIdOfOld, WordPieceTokenizer
         Vocab vocab = original.vocab();
         int[] counts = new int[vocab.size()]; // [original vocabulary]
         for (String text : texts) {
-            for (int id : original.encode(text, WordPieceTokenizer.NO_TRUNCATION).ids()) {
+            for (int id : original.encode(text, Tokenizer.NO_TRUNCATION).ids()) {
                 counts[id]++;
             }
         }

@@ -4,6 +4,7 @@ import dev.distillery.classify.BatchInference;
 import dev.distillery.classify.Classifier;
 import dev.distillery.classify.DataFile;
 import dev.distillery.classify.Evaluation;
+import dev.distillery.classify.LogitsCache;
 import dev.distillery.classify.Manifest;
 import dev.distillery.classify.Provenance;
 import dev.distillery.data.BundledData;
@@ -82,8 +83,8 @@ public final class Distillation {
         }
         options = options.withMaxLength(o.maxLength() > 0 ? o.maxLength() : teacher.maxLength())
                 .withTrain(options.train().withPositiveClass(Evaluation.positiveClass(teacher.labels().names())));
-        StudentSpec spec = studentSpec(teacher.model().config(), o);
-        EncoderConfig tc = teacher.model().config();
+        EncoderConfig tc = teacher.config();
+        StudentSpec spec = studentSpec(tc, o);
         // checked here, before the teacher's logits are computed, rather than when the student is built after them
         if (options.init() == StudentInit.FROM_TEACHER && (spec.hiddenSize() != tc.hiddenSize()
                 || spec.heads() != tc.numHeads() || spec.ffnSize() != tc.intermediateSize() || spec.layers() > tc.numLayers())) {
@@ -107,6 +108,13 @@ public final class Distillation {
                 spec.hiddenSize(), spec.heads(), spec.ffnSize(), options.init().name().toLowerCase(Locale.ROOT).replace('_', '-'),
                 options.hardLabelsOnly() ? ", hard labels only" : "");
 
+        LogitsCache corpus = null;
+        if (o.logitsCache() != null) {
+            // checked before any teacher pass: a cache from another teacher or length would silently mix two teachers
+            corpus = LogitsCache.read(o.logitsCache());
+            corpus.requireMatches(o.logitsCache(), o.teacher(), teacher, options.maxLength());
+            log.printf("teacher logits cache: %s, %,d rows by %s%n", o.logitsCache(), corpus.rows(), corpus.teacherName());
+        }
         Path checkpoints = o.out().resolve(TeacherTraining.CHECKPOINTS);
         if (o.resume() && !Files.isRegularFile(checkpoints.resolve(Trainer.LAST))) {
             // before the teacher's logits are computed: a resume without a checkpoint would redo them for nothing
@@ -115,8 +123,12 @@ public final class Distillation {
         }
         Files.createDirectories(checkpoints);
         TeacherTraining.StepClock clock = new TeacherTraining.StepClock(progress);
-        Distiller.DistillResult distilled = new Distiller(new Distiller.Teacher(teacher.model(), teacher.tokenizer()), options)
-                .teacherLogitsCache(o.teacherLogits() != null ? o.teacherLogits() : checkpoints.resolve(TEACHER_LOGITS))
+        Distiller distiller = new Distiller(new Distiller.Teacher(teacher.model(), teacher.tokenizer()), options)
+                .teacherLogitsCache(o.teacherLogits() != null ? o.teacherLogits() : checkpoints.resolve(TEACHER_LOGITS));
+        if (corpus != null) {
+            distiller.teacherLogitsFrom(o.logitsCache(), corpus, log);
+        }
+        Distiller.DistillResult distilled = distiller
                 .checkpointDir(checkpoints)
                 .adversarial(o.adversarial())
                 .listener(clock)
@@ -143,7 +155,7 @@ public final class Distillation {
         Evaluation quantizedTest = null;
         if (qat != null && test.size() > 0) {
             // what the student scores once quantized to the scheme it was trained for
-            FakeQuantization fq = new FakeQuantization(student.model(), FakeQuantization.packedBy(qat),
+            FakeQuantization fq = new FakeQuantization(student.model(), FakeQuantization.packedBy(student.config(), qat),
                     FakeQuantization.roundTrip(qat));
             fq.apply();
             try {
@@ -153,7 +165,7 @@ public final class Distillation {
             }
             manifest = manifest.withMetrics("test_" + qat.id(), quantizedTest.summary());
         }
-        student.save(o.out(), manifest);
+        manifest = student.save(o.out(), manifest);
         TeacherTraining.deleteTree(checkpoints);
         return new DistillationResult(teacher, student, manifest, distilled, teacherTest, studentTest,
                 folderBytes(o.teacher()), folderBytes(o.out()), teacher.model().parameterCount(), student.model().parameterCount(),
@@ -206,6 +218,7 @@ public final class Distillation {
         m.put("max_train_rows", String.valueOf(o.maxTrainRows()));
         m.put("train_rows_used", String.valueOf(trainRows));
         m.put("augmented_rows", String.valueOf(r.augmentedTexts().size()));
+        m.put("teacher_logits_cache", o.logitsCache() == null ? "none" : o.logitsCache().toAbsolutePath().normalize().toString());
         if (o.adversarial() != null) {
             m.put("adversarial_urls_attacked", String.valueOf(o.adversarial().urls()));
             m.put("adversarial_query_budget", String.valueOf(o.adversarial().attack().queryBudget()));

@@ -32,17 +32,30 @@ import java.nio.file.Path;
  * @param teacherLogits file that keeps the teacher's logits over the training rows across runs (read when it holds
  *                      them for these rows, else computed and written), or null for {@code out/.checkpoints}, where
  *                      they last until the student is saved
+ * @param logitsCache   a content-keyed teacher-logits cache folder ({@link dev.distillery.classify.LogitsCache}, written by
+ *                      the distillery-spark labelling job; {@code distill --teacher-logits}) to take training rows'
+ *                      teacher logits from, or null to compute them all
  */
 public record DistillationOptions(Path teacher, Path dataDir, Path train, Path validation, Path test, int layers,
                                   int hiddenSize, int heads, int ffnSize, int maxLength, int maxTrainRows, DistillOptions distill,
                                   Path out, String command, String textColumn, String labelColumn, boolean resume,
-                                  String qat, AdversarialAugmentation adversarial, Path teacherLogits) {
+                                  String qat, AdversarialAugmentation adversarial, Path teacherLogits,
+                                  Path logitsCache) {
     /** The options before columns, resume, QAT and adversarial augmentation existed: a fresh FP32 run. */
     public DistillationOptions(Path teacher, Path dataDir, Path train, Path validation, Path test, int layers,
                                int hiddenSize, int heads, int ffnSize, int maxLength, int maxTrainRows, DistillOptions distill,
                                Path out, String command) {
         this(teacher, dataDir, train, validation, test, layers, hiddenSize, heads, ffnSize, maxLength, maxTrainRows, distill,
-                out, command, null, ReadOptions.DEFAULT_LABEL_COLUMN, false, null, null, null);
+                out, command, null, ReadOptions.DEFAULT_LABEL_COLUMN, false, null, null, null, null);
+    }
+
+    /** The options before teacher-logits caches could be given: every teacher logit is computed. */
+    public DistillationOptions(Path teacher, Path dataDir, Path train, Path validation, Path test, int layers,
+                               int hiddenSize, int heads, int ffnSize, int maxLength, int maxTrainRows, DistillOptions distill,
+                               Path out, String command, String textColumn, String labelColumn, boolean resume,
+                               String qat, AdversarialAugmentation adversarial) {
+        this(teacher, dataDir, train, validation, test, layers, hiddenSize, heads, ffnSize, maxLength, maxTrainRows, distill,
+                out, command, textColumn, labelColumn, resume, qat, adversarial, null, null);
     }
 
     public DistillationOptions {
@@ -61,6 +74,9 @@ public record DistillationOptions(Path teacher, Path dataDir, Path train, Path v
         }
         if (train == null && (validation != null || test != null)) {
             throw new IllegalArgumentException("validation and test files need a train file");
+        }
+        if (teacherLogits != null && distill.hardLabelsOnly()) {
+            throw new IllegalArgumentException("a teacher-logits cache has no use when training on hard labels only");
         }
         if (labelColumn == null) {
             throw new IllegalArgumentException("a label column is needed; the default is " + ReadOptions.DEFAULT_LABEL_COLUMN);

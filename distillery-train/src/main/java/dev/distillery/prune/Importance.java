@@ -2,7 +2,10 @@ package dev.distillery.prune;
 
 import dev.distillery.classify.BatchInference;
 import dev.distillery.model.CrossEntropy;
-import dev.distillery.model.EncoderConfig;
+import dev.distillery.model.LayerTensors;
+import dev.distillery.model.ModelConfig;
+import dev.distillery.model.ModelFamilies;
+import dev.distillery.model.ModelFamily;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.model.TokenizedExamples;
 import dev.distillery.nn.Parameter;
@@ -43,7 +46,8 @@ public final class Importance {
         if (sample.size() == 0) {
             throw new IllegalArgumentException(sample.name() + " has no examples to score importance on");
         }
-        EncoderConfig c = model.config();
+        ModelConfig c = model.config();
+        ModelFamily family = ModelFamilies.of(c);
         Map<String, Parameter> byName = new HashMap<>();
         for (Parameter p : model.parameters()) {
             byName.put(p.name(), p);
@@ -62,9 +66,9 @@ public final class Importance {
             SequenceClassifier.TrainingStep step = model.forwardTrain(sample.pad(rows), sample.labels(rows), null);
             model.backward(step);
             for (int l = 0; l < c.numLayers(); l++) {
-                LayerTensors t = LayerTensors.of(c, l);
-                accumulate(byName.get(t.attentionOut() + ".weight"), c.headSize(), heads[l]);
-                accumulate(byName.get(t.output() + ".weight"), 1, neurons[l]);
+                LayerTensors t = family.layerTensors(c, l);
+                accumulate(byName.get(t.headColumns() + ".weight"), c.headSize(), heads[l]);
+                accumulate(byName.get(t.neuronColumns() + ".weight"), 1, neurons[l]);
             }
         }
         model.parameters().forEach(Parameter::zeroGrad);

@@ -1,6 +1,8 @@
 package dev.distillery.prune;
 
-import dev.distillery.model.EncoderConfig;
+import dev.distillery.model.ModelConfig;
+import dev.distillery.model.ModelFamilies;
+import dev.distillery.model.ModelFamily;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.nn.Parameter;
 
@@ -13,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Unstructured magnitude pruning: which weights of the encoder layers' six linear projections are
+ * Unstructured magnitude pruning: which weights of the layers' linear projections are
  * zero (Han et al., "Learning both Weights and Connections", 2015; for BERT, Gordon et al., 2020).
  * Embeddings, LayerNorms, biases and the classification head are never pruned.
  *
@@ -37,10 +39,11 @@ public final class SparsityMasks {
     }
 
     /** Names of the weights magnitude pruning may touch, in model order. */
-    public static List<String> prunable(EncoderConfig c) {
+    public static List<String> prunable(ModelConfig c) {
         List<String> names = new ArrayList<>();
+        ModelFamily family = ModelFamilies.of(c);
         for (int l = 0; l < c.numLayers(); l++) {
-            for (String base : LayerTensors.of(c, l).all()) {
+            for (String base : family.layerTensors(c, l).all()) {
                 names.add(base + ".weight");
             }
         }

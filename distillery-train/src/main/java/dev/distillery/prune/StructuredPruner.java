@@ -1,6 +1,9 @@
 package dev.distillery.prune;
 
-import dev.distillery.model.EncoderConfig;
+import dev.distillery.model.LayerTensors;
+import dev.distillery.model.ModelConfig;
+import dev.distillery.model.ModelFamilies;
+import dev.distillery.model.ModelFamily;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.nn.Parameter;
 import dev.distillery.tensor.Tensor;
@@ -30,7 +33,7 @@ public final class StructuredPruner {
      *
      * @param scores of {@code model} with {@code layers} already applied (see {@link #keepLayers})
      */
-    public static PruningPlan plan(EncoderConfig model, int[] keptLayers, Importance.Scores scores,
+    public static PruningPlan plan(ModelConfig model, int[] keptLayers, Importance.Scores scores,
                                    double headFraction, double ffnFraction) {
         List<List<Integer>> heads = new ArrayList<>();
         int[][] neurons = new int[keptLayers.length][];
@@ -51,7 +54,7 @@ public final class StructuredPruner {
     }
 
     /** A plan that keeps {@code keptLayers} whole. */
-    public static PruningPlan layersOnly(EncoderConfig model, int[] keptLayers) {
+    public static PruningPlan layersOnly(ModelConfig model, int[] keptLayers) {
         List<List<Integer>> heads = new ArrayList<>();
         int[][] neurons = new int[keptLayers.length][];
         for (int k = 0; k < keptLayers.length; k++) {
@@ -67,7 +70,7 @@ public final class StructuredPruner {
     }
 
     /** The config of {@code model} after {@code plan}. */
-    public static EncoderConfig config(EncoderConfig model, PruningPlan plan) {
+    public static ModelConfig config(ModelConfig model, PruningPlan plan) {
         SortedMap<Integer, List<Integer>> pruned = new TreeMap<>();
         for (int k = 0; k < plan.keptLayers().length; k++) {
             List<Integer> removed = new ArrayList<>();
@@ -89,7 +92,7 @@ public final class StructuredPruner {
      * @throws IllegalArgumentException when the plan names a layer, head or neuron the source lacks
      */
     public static SequenceClassifier apply(SequenceClassifier source, PruningPlan plan) {
-        EncoderConfig sc = source.config();
+        ModelConfig sc = source.config();
         for (int k = 0; k < plan.keptLayers().length; k++) {
             int l = plan.keptLayers()[k];
             if (l < 0 || l >= sc.numLayers() || (k > 0 && l <= plan.keptLayers()[k - 1])) {
@@ -107,7 +110,8 @@ public final class StructuredPruner {
                 }
             }
         }
-        EncoderConfig tc = config(sc, plan);
+        ModelConfig tc = config(sc, plan);
+        ModelFamily family = ModelFamilies.of(tc);
         SequenceClassifier target = SequenceClassifier.create(tc, 0);
         Map<String, Tensor> from = source.weights();
         for (Parameter p : target.parameters()) {
@@ -118,18 +122,18 @@ public final class StructuredPruner {
                 continue;
             }
             int l = plan.keptLayers()[k];
-            String srcName = LayerTensors.prefix(sc, l) + name.substring(LayerTensors.prefix(tc, k).length());
+            LayerTensors t = family.layerTensors(tc, k);
+            String srcName = family.layerTensors(sc, l).stem() + name.substring(t.stem().length());
             Tensor src = from.get(srcName);
-            LayerTensors t = LayerTensors.of(tc, k);
             String base = name.substring(0, name.lastIndexOf('.'));
             boolean weight = name.endsWith(".weight");
-            if (base.equals(t.query()) || base.equals(t.key()) || base.equals(t.value())) {
+            if (t.headRows().contains(base)) {
                 copy(src, p.value(), headUnits(sc, l, plan.keptHeads().get(k)), false);
-            } else if (base.equals(t.attentionOut()) && weight) {
+            } else if (base.equals(t.headColumns()) && weight) {
                 copy(src, p.value(), headUnits(sc, l, plan.keptHeads().get(k)), true);
-            } else if (base.equals(t.intermediate())) {
+            } else if (t.neuronRows().contains(base)) {
                 copy(src, p.value(), plan.keptNeurons()[k], false);
-            } else if (base.equals(t.output()) && weight) {
+            } else if (base.equals(t.neuronColumns()) && weight) {
                 copy(src, p.value(), plan.keptNeurons()[k], true);
             } else {
                 copy(src, p.value(), null, false);
@@ -139,8 +143,8 @@ public final class StructuredPruner {
     }
 
     /** The layer a parameter name of {@code c} belongs to, or −1 for embeddings and head. */
-    private static int layerIndex(EncoderConfig c, String name) {
-        String p = LayerTensors.prefix(c, 0);
+    private static int layerIndex(ModelConfig c, String name) {
+        String p = ModelFamilies.of(c).layerTensors(c, 0).stem();
         String stem = p.substring(0, p.length() - 2);
         if (!name.startsWith(stem)) {
             return -1;
@@ -150,7 +154,7 @@ public final class StructuredPruner {
     }
 
     /** Stored rows (of Q, K, V) of the kept heads: positions in the layer's present heads times headSize. */
-    private static int[] headUnits(EncoderConfig c, int layer, List<Integer> kept) {
+    private static int[] headUnits(ModelConfig c, int layer, List<Integer> kept) {
         List<Integer> present = c.keptHeads(layer);
         int d = c.headSize();
         int[] units = new int[kept.size() * d];

@@ -6,7 +6,7 @@ import dev.distillery.classify.Evaluation;
 import dev.distillery.data.TextTransform;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.model.TokenizedExamples;
-import dev.distillery.tokenize.WordPieceTokenizer;
+import dev.distillery.tokenize.Tokenizer;
 
 import java.util.List;
 
@@ -60,7 +60,7 @@ public interface Scorer {
      * A bare model and its tokenizer, as the distiller holds them: softmax over the model's logits,
      * texts truncated to {@code maxLength} tokens.
      */
-    static Scorer of(SequenceClassifier model, WordPieceTokenizer tokenizer, int maxLength, int positive,
+    static Scorer of(SequenceClassifier model, Tokenizer tokenizer, int maxLength, int positive,
                      TextTransform transform) {
         int labels = model.config().numLabels();
         if (positive < 0 || positive >= labels) {

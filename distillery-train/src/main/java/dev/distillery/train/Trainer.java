@@ -73,6 +73,10 @@ public final class Trainer {
      */
     public Trainer(SequenceClassifier model, TokenizedExamples train, TokenizedExamples validation, TrainOptions options,
                    LossFunction loss, AuxiliaryLoss auxiliary) {
+        if (!model.trainable()) {
+            throw new IllegalArgumentException("the " + model.config().family() + " model is frozen (a serving snapshot "
+                    + "or quantized): it has no trainable weights; train the FP32 model it came from");
+        }
         int numLabels = model.config().numLabels();
         int maxPositions = model.config().maxPositions();
         for (TokenizedExamples set : validation == null ? List.of(train) : List.of(train, validation)) {

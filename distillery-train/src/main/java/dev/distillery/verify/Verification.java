@@ -151,7 +151,7 @@ public final class Verification {
         if (data.size() == 0) {
             throw new IllegalArgumentException(o.data() + " has no labelled rows to verify on");
         }
-        long parameters = model.frozen().parameters();
+        long parameters = model.frozen().parameterCount();
         Efficiency efficiency = efficiency(model, data, parameters, folderBytes(dir), heap, o.efficiency());
         if (efficiency.measured()) {
             log.printf(Locale.ROOT, "  latency p50 %.2f ms, throughput %.1f texts/s at batch %d%n", efficiency.latencyP50Millis(),

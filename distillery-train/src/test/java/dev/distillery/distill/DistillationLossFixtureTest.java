@@ -106,9 +106,9 @@ class DistillationLossFixtureTest {
             }
             Linear projection = null;
             if (ds != dt) {
-                projection = new Linear("p", ds, dt, new SplittableRandom(1));
-                System.arraycopy(floats(c.get("weight")), 0, projection.weight().data(), 0, ds * dt);
-                System.arraycopy(floats(c.get("bias")), 0, projection.bias().data(), 0, dt);
+                projection = Linear.random("p", ds, dt, new SplittableRandom(1));
+                System.arraycopy(floats(c.get("weight")), 0, projection.weight(0).data(), 0, ds * dt);
+                System.arraycopy(floats(c.get("bias")), 0, projection.bias(0).data(), 0, dt);
             }
             AuxiliaryLoss.Result r = HiddenStateLoss.mse(hs, ht, ints(c.get("mask")), projection, 1f);
             String what = "hidden " + ds + "→" + dt;
@@ -119,8 +119,8 @@ class DistillationLossFixtureTest {
                 assertClose(floats(c.get("d_student").get(i)), r.dHiddenStates().get(i), 1e-4, 1e-6, what + " d state " + i);
             }
             if (projection != null) {
-                assertClose(floats(c.get("d_weight")), projection.weight().grad().data(), 1e-4, 1e-6, what + " d weight");
-                assertClose(floats(c.get("d_bias")), projection.bias().grad().data(), 1e-4, 1e-6, what + " d bias");
+                assertClose(floats(c.get("d_weight")), projection.weight(0).grad().data(), 1e-4, 1e-6, what + " d weight");
+                assertClose(floats(c.get("d_bias")), projection.bias(0).grad().data(), 1e-4, 1e-6, what + " d bias");
             }
         }
     }
@@ -163,12 +163,12 @@ class DistillationLossFixtureTest {
         int[] ids = {2, 7, 9, 4, 3, 2, 5, 3, 0, 0};
         int[] mask = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
         EncoderInput in = new EncoderInput(2, 5, ids, new int[10], mask);
-        float[] teacherProbs = teacher.encoder().forwardTrain(in, null).layers().getLast().attention().probs();
+        float[] teacherProbs = teacher.backbone().forwardTrain(in, null).attentionProbs().getLast();
         java.util.function.DoubleSupplier loss = () -> AttentionLoss.kl(teacherProbs,
-                student.encoder().forwardTrain(in, null).layers().getLast().attention().probs(), 2, 2, 5, mask, 1f).value();
+                student.backbone().forwardTrain(in, null).attentionProbs().getLast(), 2, 2, 5, mask, 1f).value();
 
         SequenceClassifier.Trace trace = student.forwardTrain(in, null);
-        AttentionLoss.KlResult r = AttentionLoss.kl(teacherProbs, trace.encoder().layers().getLast().attention().probs(),
+        AttentionLoss.KlResult r = AttentionLoss.kl(teacherProbs, trace.backbone().attentionProbs().getLast(),
                 2, 2, 5, mask, 1f);
         student.backward(trace, new float[2 * cfg.numLabels()], null, Arrays.asList(null, r.dStudent()));
         for (String name : List.of("bert.encoder.layer.1.attention.self.query.weight",
@@ -204,7 +204,7 @@ class DistillationLossFixtureTest {
         int[] mask = {1, 0, 1, 1};
         List<float[]> hs = List.of(gaussian(rng, rows * ds, 1), gaussian(rng, rows * ds, 1));
         List<float[]> ht = List.of(gaussian(rng, rows * dt, 1), gaussian(rng, rows * dt, 1));
-        Linear projection = new Linear("p", ds, dt, new SplittableRandom(5));
+        Linear projection = Linear.random("p", ds, dt, new SplittableRandom(5));
         AuxiliaryLoss.Result r = HiddenStateLoss.mse(hs, ht, mask, projection, 0.5f);
         double eps = 1e-2; // see the soft-target test
         for (int pair = 0; pair < 2; pair++) {
@@ -213,9 +213,9 @@ class DistillationLossFixtureTest {
             for (int i = 0; i < x.length; i++) {
                 float keep = x[i];
                 x[i] = (float) (keep + eps);
-                double up = HiddenStateLoss.mse(hs, ht, mask, new Linear("q", ds, dt, new SplittableRandom(5)), 1f).value();
+                double up = HiddenStateLoss.mse(hs, ht, mask, Linear.random("q", ds, dt, new SplittableRandom(5)), 1f).value();
                 x[i] = (float) (keep - eps);
-                double down = HiddenStateLoss.mse(hs, ht, mask, new Linear("q", ds, dt, new SplittableRandom(5)), 1f).value();
+                double down = HiddenStateLoss.mse(hs, ht, mask, Linear.random("q", ds, dt, new SplittableRandom(5)), 1f).value();
                 x[i] = keep;
                 numeric[i] = (float) (0.5 * (up - down) / (2 * eps)); // the call above was scaled by 0.5
             }

@@ -72,14 +72,14 @@ class FakeQuantizationTest {
         TokenizedExamples data = oneExample();
         TrainOptions options = oneStep();
         SequenceClassifier trained = tinyModel();
-        FakeQuantization fq = new FakeQuantization(trained, FakeQuantization.packedBy(QuantScheme.Q4_0), Q4_0);
+        FakeQuantization fq = new FakeQuantization(trained, FakeQuantization.packedBy(trained.config(), QuantScheme.Q4_0), Q4_0);
         new Trainer(trained, data, null, options, LossFunction.crossEntropy(null)).weightProxy(fq).fit();
 
         // by hand: forward and backward at dequantize(quantize(W)), then AdamW on the FP32 masters with those gradients
         SequenceClassifier manual = tinyModel();
         Map<String, float[]> masters = new HashMap<>();
         for (Parameter p : manual.parameters()) {
-            if (FakeQuantization.packedBy(QuantScheme.Q4_0).test(p)) {
+            if (FakeQuantization.packedBy(manual.config(), QuantScheme.Q4_0).test(p)) {
                 masters.put(p.name(), p.data().clone());
                 System.arraycopy(Q4_0.apply(p.value().copy()).data(), 0, p.data(), 0, p.data().length);
             }
@@ -129,7 +129,7 @@ class FakeQuantizationTest {
         TokenizedExamples data = new TokenizedExamples("sixteen", ids, null, labels, 2, 0);
         TrainOptions options = oneStep().withBatchSize(4).withEpochs(2).withCheckpointEverySteps(3);
         SequenceClassifier model = tinyModel();
-        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.packedBy(QuantScheme.Q4_0), Q4_0);
+        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.packedBy(model.config(), QuantScheme.Q4_0), Q4_0);
         List<EpochSummary> epochs = new ArrayList<>();
         new Trainer(model, data, data, options, LossFunction.crossEntropy(null)).weightProxy(fq).checkpointDir(dir)
                 .listener(new TrainingListener() {
@@ -158,7 +158,7 @@ class FakeQuantizationTest {
     @Test
     void applyAndRestoreAlternate() {
         SequenceClassifier model = tinyModel();
-        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.packedBy(QuantScheme.Q4_0), Q4_0);
+        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.packedBy(model.config(), QuantScheme.Q4_0), Q4_0);
         String query = "bert.encoder.layer.0.attention.self.query.weight";
         float[] before = weight(model, query).clone();
         float[] head = weight(model, "classifier.weight").clone();
@@ -210,7 +210,7 @@ class FakeQuantizationTest {
         for (Parameter p : model.parameters()) {
             masters.put(p.name(), p.data().clone());
         }
-        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.packedBy(QuantScheme.NF4_DQ), nf4dq);
+        FakeQuantization fq = new FakeQuantization(model, FakeQuantization.packedBy(model.config(), QuantScheme.NF4_DQ), nf4dq);
         fq.apply();
         for (Parameter p : model.parameters()) {
             float[] expected = fq.names().contains(p.name())

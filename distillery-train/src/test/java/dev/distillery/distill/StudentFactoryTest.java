@@ -2,6 +2,7 @@ package dev.distillery.distill;
 
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.EncoderInput;
+import dev.distillery.model.ModelConfig;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.tensor.Tensor;
 import dev.distillery.tokenize.WordPieceTokenizer;
@@ -84,7 +85,7 @@ class StudentFactoryTest {
         SequenceClassifier a = StudentFactory.create(teacher, narrow, StudentInit.RANDOM, null, 5);
         SequenceClassifier b = StudentFactory.create(teacher, narrow, StudentInit.RANDOM, null, 5);
         SequenceClassifier c = StudentFactory.create(teacher, narrow, StudentInit.RANDOM, null, 6);
-        EncoderConfig sc = a.config();
+        ModelConfig sc = a.config();
         assertEquals(8, sc.hiddenSize());
         assertEquals(teacher.config().labels(), sc.labels());
         String w = "bert.encoder.layer.0.attention.self.query.weight";

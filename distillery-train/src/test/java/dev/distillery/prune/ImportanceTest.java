@@ -1,5 +1,7 @@
 package dev.distillery.prune;
 
+import dev.distillery.model.ModelFamilies;
+
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.SequenceClassifier;
 import dev.distillery.model.TokenizedExamples;
@@ -42,14 +44,14 @@ class ImportanceTest {
         // one batch, so the score is |dL/dξ| itself, not a sum of per-batch magnitudes
         Importance.Scores scores = Importance.gradient(model, sample, sample.size());
         for (int l = 0; l < c.numLayers(); l++) {
-            LayerTensors t = LayerTensors.of(c, l);
+            dev.distillery.model.LayerTensors t = ModelFamilies.of(c).layerTensors(c, l);
             for (int h = 0; h < c.numHeads(); h++) {
-                double fd = finiteDifference(model, t.attentionOut() + ".weight", h * c.headSize(), c.headSize(), sample);
+                double fd = finiteDifference(model, t.headColumns() + ".weight", h * c.headSize(), c.headSize(), sample);
                 // the loss is a float sum: differences over ε = 1e-2 carry O(ε²) curvature and ~1e-5 rounding
                 assertEquals(fd, scores.heads()[l][h], 2e-3 + 2e-2 * fd, "layer " + l + " head " + h);
             }
             for (int n = 0; n < c.intermediateSize(); n += 5) {
-                double fd = finiteDifference(model, t.output() + ".weight", n, 1, sample);
+                double fd = finiteDifference(model, t.neuronColumns() + ".weight", n, 1, sample);
                 assertEquals(fd, scores.neurons()[l][n], 2e-3 + 2e-2 * fd, "layer " + l + " neuron " + n);
             }
         }

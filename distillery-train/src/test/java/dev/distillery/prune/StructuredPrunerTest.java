@@ -1,5 +1,7 @@
 package dev.distillery.prune;
 
+import dev.distillery.model.ModelFamilies;
+
 import dev.distillery.distill.StudentFactory;
 import dev.distillery.distill.StudentInit;
 import dev.distillery.distill.StudentSpec;
@@ -44,19 +46,19 @@ class StructuredPrunerTest {
 
     /** The source with the plan's removed heads' output columns and removed neurons' output columns zeroed. */
     private static SequenceClassifier masked(SequenceClassifier source, PruningPlan plan) {
-        EncoderConfig c = source.config();
+        dev.distillery.model.ModelConfig c = source.config();
         SequenceClassifier m = SequenceClassifier.create(c, 0);
         m.loadWeights(source.weights());
         Map<String, Tensor> w = m.weights();
         for (int l = 0; l < c.numLayers(); l++) {
-            LayerTensors t = LayerTensors.of(c, l);
-            Tensor out = w.get(t.attentionOut() + ".weight"); // [hidden, heads·headSize]
+            dev.distillery.model.LayerTensors t = ModelFamilies.of(c).layerTensors(c, l);
+            Tensor out = w.get(t.headColumns() + ".weight"); // [hidden, heads·headSize]
             for (int h = 0; h < c.numHeads(); h++) {
                 if (!plan.keptHeads().get(l).contains(h)) {
                     zeroColumns(out, h * c.headSize(), c.headSize());
                 }
             }
-            Tensor ffnOut = w.get(t.output() + ".weight"); // [hidden, ffn]
+            Tensor ffnOut = w.get(t.neuronColumns() + ".weight"); // [hidden, ffn]
             for (int n = 0; n < c.intermediateSize(); n++) {
                 int finalN = n;
                 if (java.util.Arrays.stream(plan.keptNeurons()[l]).noneMatch(k -> k == finalN)) {
@@ -86,8 +88,8 @@ class StructuredPrunerTest {
 
         assertEquals(6, pruned.config().intermediateSize());
         assertEquals(Map.of(0, List.of(1, 2), 1, List.of(0, 3), 2, List.of(0, 1)), pruned.config().prunedHeads());
-        assertEquals(List.of(4, 8), List.of(pruned.weights().get(LayerTensors.of(pruned.config(), 0).query() + ".weight")
-                .shape()[0], pruned.weights().get(LayerTensors.of(pruned.config(), 0).query() + ".weight").shape()[1]));
+        String query0 = layer(pruned, 0).headRows().get(0) + ".weight";
+        assertEquals(List.of(4, 8), List.of(pruned.weights().get(query0).shape()[0], pruned.weights().get(query0).shape()[1]));
         Numerics.assertClose(masked(source, plan()).logits(in), pruned.logits(in), RTOL, ATOL, "logits");
     }
 
@@ -96,7 +98,7 @@ class StructuredPrunerTest {
         SequenceClassifier pruned = StructuredPruner.apply(TinyPruning.model(TinyPruning.config("bert"), 11), plan());
         EncoderInput in = TinyPruning.batch(TinyPruning.examples(4, 5));
         // the frozen layer fuses Q, K, V and sums in another order: the same tolerance as above
-        Numerics.assertClose(pruned.encoder().meanPooled(in), pruned.encoder().freeze().meanPooled(in), RTOL, ATOL,
+        Numerics.assertClose(pruned.backbone().meanPooled(in), pruned.backbone().freeze().meanPooled(in), RTOL, ATOL,
                 "mean pooled");
     }
 
@@ -111,12 +113,12 @@ class StructuredPrunerTest {
         masked.backward(masked.forwardTrain(in, labels, null));
         pruned.backward(pruned.forwardTrain(in, labels, null));
         // layer 1 keeps heads 1 and 2: the pruned query rows 0..3 are the masked model's rows 2..5
-        String q = LayerTensors.of(source.config(), 1).query() + ".weight";
+        String q = layer(source, 1).headRows().get(0) + ".weight";
         float[] full = grad(masked, q);
         float[] kept = new float[4 * 8];
         System.arraycopy(full, 2 * 8, kept, 0, kept.length);
         Numerics.assertClose(kept, grad(pruned, q), RTOL, ATOL, "query gradient of kept heads");
-        String lin1 = LayerTensors.of(source.config(), 0).intermediate() + ".bias";
+        String lin1 = layer(source, 0).neuronRows().get(0) + ".bias";
         float[] fullBias = grad(masked, lin1);
         float[] keptBias = new float[NEURONS.length];
         for (int i = 0; i < NEURONS.length; i++) {
@@ -184,5 +186,9 @@ class StructuredPrunerTest {
         assertThrows(IllegalArgumentException.class, () -> c.withShape(30, 3, 12, Map.of(3, List.of(0))));
         assertThrows(IllegalArgumentException.class, () -> c.withShape(30, 3, 12, Map.of(0, List.of(4))));
         assertThrows(IllegalArgumentException.class, () -> c.withShape(30, 3, 12, Map.of(0, List.of(1, 1))));
+    }
+
+    private static dev.distillery.model.LayerTensors layer(SequenceClassifier m, int layer) {
+        return ModelFamilies.of(m.config()).layerTensors(m.config(), layer);
     }
 }
