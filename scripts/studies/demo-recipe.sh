@@ -140,6 +140,18 @@ stage_final() {
     teacher="teacher: {trained: $demo/models/teacher}"
     run ./distillery run "$(recipe "$c-twin" "$twin" '[]' '{enabled: false}')" >"$out/runs/$c-twin.log" 2>&1
     evaluate "$out/runs/$c-twin/models/student" twin validation other-validation test other-test
+    # one file for docs/results/demo-recipe.md: {model: {split: evaluate --json}}
+    local final="{}"
+    for m in teacher student student-int8 student-nf4-dq twin; do
+        local name="demo-$m"
+        [[ $m == twin ]] && name=twin
+        for split in validation other-validation test other-test; do
+            final=$(jq --arg m "$m" --arg s "$split" --slurpfile e "$out/scores/$name.$split.json" \
+                '.[$m][$s] = $e[0]' <<<"$final")
+        done
+    done
+    jq . <<<"$final" >"$out/final.json"
+    echo "wrote $out/final.json"
 }
 
 case "${1:-all}" in
