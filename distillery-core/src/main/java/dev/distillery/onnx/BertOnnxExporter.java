@@ -10,6 +10,7 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.EncoderFamily;
 import dev.distillery.model.EncoderNames;
+import dev.distillery.quant.QuantScheme;
 import dev.distillery.quant.QuantizedTensor;
 import dev.distillery.tensor.Tensor;
 import java.util.Arrays;
@@ -94,6 +95,14 @@ public final class BertOnnxExporter {
         }
         String name = config.family() + (withHead ? "-classifier" : "-encoder");
         return new BertOnnxExporter(config, dense, quantized, activations, name).build(withHead).toByteArray();
+    }
+
+    /**
+     * What a weight stored as {@code scheme} becomes in an export, e.g. "com.microsoft.MatMulNBits (bits 4,
+     * block_size 32, accuracy level 0)".
+     */
+    public static String operators(QuantScheme scheme, ActivationPrecision activations) {
+        return QuantizedOnnxOps.operators(scheme, activations);
     }
 
     private ModelProto build(boolean withHead) {

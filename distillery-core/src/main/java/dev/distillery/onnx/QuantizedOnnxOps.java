@@ -11,6 +11,7 @@ import dev.distillery.quant.Nf4DqTensor;
 import dev.distillery.quant.Nf4Tensor;
 import dev.distillery.quant.Q4_0Tensor;
 import dev.distillery.quant.Q8_0Tensor;
+import dev.distillery.quant.QuantScheme;
 import dev.distillery.quant.QuantizedTensor;
 import java.util.List;
 
@@ -52,6 +53,19 @@ final class QuantizedOnnxOps {
     QuantizedOnnxOps(GraphWriter g, ActivationPrecision activations) {
         this.g = g;
         this.activations = activations;
+    }
+
+    /** The operators a weight stored as {@code scheme} runs as, in words, for a command's summary. */
+    static String operators(QuantScheme scheme, ActivationPrecision activations) {
+        boolean int8 = activations == ActivationPrecision.INT8;
+        return switch (scheme) {
+            case INT8, INT8_CHANNEL -> int8 ? "DynamicQuantizeLinear → MatMulInteger (ONNX Runtime fuses them into "
+                    + "com.microsoft.DynamicQuantizeMatMul)" : "DequantizeLinear → MatMul";
+            case Q8_0 -> "DequantizeLinear with block_size 32 (opset 21) → MatMul";
+            case Q4_0 -> "com.microsoft.MatMulNBits (bits 4, block_size 32, accuracy level " + (int8 ? 4 : 0) + ")";
+            case NF4, NF4_DQ -> "com.microsoft.MatMulBnb4 (NF4, block_size 64)";
+            case FP16, BF16 -> "MatMul on the weights widened to FP32";
+        };
     }
 
     /** x [.., in] · Wᵀ for the quantized W [out, in] named {@code name}: [.., out], no bias. */
