@@ -396,8 +396,12 @@ public final class RecipeRun {
                     dataKey(k);
                     return k.putAll(recipe.sectionValues("pruning")).hex();
                 }, (work, resuming) -> {
+                    boolean resume = resuming && Files.isRegularFile(work.resolve(TeacherTraining.CHECKPOINTS).resolve(Trainer.LAST));
+                    if (resume) {
+                        log.printf("  resuming the interrupted recovery in %s%n", work);
+                    }
                     PruningResult r = Pruning.run(recipe.pruningOptions(modelDir(source), fromTeacher ? modelDir("teacher") : null,
-                            work, command + " (" + source + "-pruned step)"), progress, log);
+                            work, command + " (" + source + "-pruned step)").withResume(resume), progress, log);
                     log.print(r.comparison());
                 }, true);
     }

@@ -1,8 +1,8 @@
 package dev.distillery.kernel;
 
-/** An FP32 {@link LinearWeight}: Wᵀ packed in the GEMM's panel order, multiplied by {@link Kernels#matmulPacked}. */
+/** An FP32 {@link LinearWeight}: Wᵀ packed once into strips, multiplied by the process's {@link Gemm}. */
 final class Fp32Weight implements LinearWeight {
-    private final PackedMatrix wt; // Wᵀ [in, out], panel order
+    private final PackedMatrix wt; // Wᵀ [in, out], strips
     private final int out;
     private final int in;
 
@@ -24,12 +24,13 @@ final class Fp32Weight implements LinearWeight {
 
     @Override
     public long bytes() {
-        return 4L * wt.k() * wt.paddedColumns();
+        return wt.bytes();
     }
 
     @Override
-    public void multiplyAdd(float[] x, int xOff, int ldx, float[] c, int cOff, int ldc, int rows) {
-        KernelProvider.get().matmulPacked(x, xOff, ldx, wt, c, cOff, ldc, rows, true);
+    public void multiply(Gemm gemm, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc, int rows,
+                         boolean accumulate, Epilogue epilogue) {
+        gemm.multiply(x, xOff, ldx, wt, c, cOff, ldc, rows, accumulate, epilogue);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.distillery.nn;
 
+import dev.distillery.kernel.Epilogue;
 import dev.distillery.kernel.KernelProvider;
 import dev.distillery.kernel.Kernels;
 import dev.distillery.kernel.Parallel;
@@ -168,6 +169,11 @@ public final class EncoderBlock {
         float[] outputDropMask = Dropout.mask(tokens * hidden, outputDropout, rng);
         if (!keep) {
             ws.ensure(tokens, hidden, inner, ffn);
+            if (qkv.frozenOnly() && attentionOut.frozenOnly() && intermediate.frozenOnly() && output.frozenOnly()
+                    && probsDropMask == null && attentionDropMask == null && outputDropMask == null) {
+                forwardFrozen(x, maskAdd, batch, seq, ws);
+                return null;
+            }
         }
         Kernels k = KernelProvider.get();
         float[] qkvOut = keep ? new float[tokens * 3 * inner] : ws.qkv;
@@ -207,6 +213,26 @@ public final class EncoderBlock {
                 outputNorm.forward(r2, from * hidden, y, from * hidden, to - from, mean2, rstd2));
         return keep ? new Trace(x, qkvOut, probs, probsDropMask, probsDropped, context, attentionDropMask, r1, mean1,
                 rstd1, h, inter, activated, outputDropMask, r2, mean2, rstd2, y, batch, seq) : null;
+    }
+
+    /**
+     * Inference of a frozen block, written over x: biases and the GELU in the products' epilogues,
+     * each residual sum formed inside its layer norm, attention one fused kernel per head. Equal to
+     * the general path up to summation order (the bias is added after the product, not before).
+     */
+    private void forwardFrozen(float[] x, float[] maskAdd, int batch, int seq, Workspace ws) {
+        int tokens = batch * seq;
+        int ld = 3 * inner;
+        qkv.forwardFrozen(x, 0, hidden, ws.qkv, tokens, Epilogue.Activation.NONE);
+        attention.forwardFused(ws.qkv, ld, inner, 2 * inner, batch, seq, maskAdd, ws.context, inner);
+        float[] branch = ws.residual;
+        attentionOut.forwardFrozen(ws.context, 0, inner, branch, tokens, Epilogue.Activation.NONE);
+        rows(tokens, hidden, false, (from, to) -> attentionNorm.forwardResidual(branch, from * hidden, x,
+                from * hidden, x, from * hidden, to - from));
+        intermediate.forwardFrozen(x, 0, hidden, ws.inter, tokens, Epilogue.Activation.GELU);
+        output.forwardFrozen(ws.inter, 0, ffn, branch, tokens, Epilogue.Activation.NONE);
+        rows(tokens, hidden, false, (from, to) -> outputNorm.forwardResidual(branch, from * hidden, x,
+                from * hidden, x, from * hidden, to - from));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.distillery.nn;
 
+import dev.distillery.kernel.Epilogue;
 import dev.distillery.kernel.KernelProvider;
 import dev.distillery.kernel.Kernels;
 import dev.distillery.kernel.LinearWeight;
@@ -39,6 +40,7 @@ public final class Linear {
     private final LinearWeight frozen;   // all parts stacked; null when trainable
     private final Parameter[] weights;   // FP32 masters [outs[i], in]; null when frozen
     private final Parameter[] biases;    // [outs[i]] each; null when the projection has no bias
+    private final float[] stackedBias;   // the parts' biases end to end, for the product's epilogue; frozen only
 
     private Linear(String[] names, int[] outs, int in, LinearWeight frozen, Parameter[] weights, Parameter[] biases) {
         this.names = names;
@@ -54,6 +56,7 @@ public final class Linear {
         this.frozen = frozen;
         this.weights = weights;
         this.biases = biases;
+        this.stackedBias = frozen != null && biases != null ? stack(biases, total) : null;
         if (frozen != null && (frozen.in() != in || frozen.out() != out)) {
             throw new IllegalArgumentException(String.join(" + ", names) + " must be [" + out + "×" + in + "], got ["
                     + frozen.out() + "×" + frozen.in() + "]");
@@ -76,6 +79,16 @@ public final class Linear {
             }
         }
         return new Linear(names.toArray(String[]::new), outs.clone(), in, null, w, b);
+    }
+
+    /**
+     * A trainable projection without bias whose master is an existing parameter [out, in], such
+     * as an output layer tied to the token embedding: both uses add into the one gradient.
+     */
+    public static Linear sharing(Parameter weight) {
+        int[] shape = weight.value().shape();
+        String name = weight.name().substring(0, weight.name().length() - ".weight".length());
+        return new Linear(new String[] {name}, new int[] {shape[0]}, shape[1], null, new Parameter[] {weight}, null);
     }
 
     /** A one-part trainable projection with a bias and BERT's initialisation. */
@@ -103,6 +116,16 @@ public final class Linear {
         return new Linear(names.toArray(String[]::new), outs.clone(), weight.in(), weight, null, b);
     }
 
+    private static float[] stack(Parameter[] biases, int total) {
+        float[] all = new float[total];
+        int at = 0;
+        for (Parameter b : biases) {
+            System.arraycopy(b.data(), 0, all, at, b.data().length);
+            at += b.data().length;
+        }
+        return all;
+    }
+
     private static void check(List<String> names, int[] outs) {
         if (names.isEmpty() || names.size() != outs.length) {
             throw new IllegalArgumentException(names.size() + " names for " + outs.length + " parts of a projection");
@@ -119,6 +142,11 @@ public final class Linear {
 
     public boolean trainable() {
         return weights != null;
+    }
+
+    /** True when the product is a frozen weight alone (no master, nothing trainable beside it). */
+    public boolean frozenOnly() {
+        return frozen != null;
     }
 
     public boolean hasBias() {
@@ -185,6 +213,18 @@ public final class Linear {
             Parallel.forRange(rows, (from, to) -> prefill(y, residual, from, to));
         }
         multiplyAdd(x, xOff, ldx, y, rows);
+    }
+
+    /**
+     * y[rows, out] = activation(x · Wᵀ + b) for a frozen projection: the bias and the activation
+     * are the product's epilogue, applied to each tile while it is in cache, so no pass over y
+     * precedes or follows the product (inference only: nothing is kept for backward).
+     */
+    public void forwardFrozen(float[] x, int xOff, int ldx, float[] y, int rows, Epilogue.Activation activation) {
+        if (frozen == null) {
+            throw new IllegalStateException(String.join(" + ", names) + " is trainable: its forward keeps the masters");
+        }
+        frozen.multiply(x, xOff, ldx, y, 0, out, rows, false, Epilogue.of(stackedBias, activation));
     }
 
     /** Rows from..to of y [rows, out] = residual (when non-null) + bias (when present, else 0). */

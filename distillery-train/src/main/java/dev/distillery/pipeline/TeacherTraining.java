@@ -4,6 +4,7 @@ import dev.distillery.classify.Classifier;
 import dev.distillery.classify.DataFile;
 import dev.distillery.classify.Evaluation;
 import dev.distillery.classify.Manifest;
+import dev.distillery.classify.ModelFolder;
 import dev.distillery.classify.Provenance;
 import dev.distillery.data.Dataset;
 import dev.distillery.data.DatasetException;
@@ -49,7 +50,7 @@ import java.util.stream.Stream;
  */
 public final class TeacherTraining {
     /** Folder under the output folder that holds the training checkpoints. */
-    public static final String CHECKPOINTS = ".checkpoints";
+    public static final String CHECKPOINTS = ModelFolder.CHECKPOINTS;
 
     private TeacherTraining() {
     }
@@ -107,7 +108,7 @@ public final class TeacherTraining {
         if (testScores != null) {
             manifest = manifest.withMetrics("test", testScores.summary());
         }
-        classifier.save(o.out(), manifest);
+        manifest = classifier.save(o.out(), manifest);
         deleteTree(checkpoints);
         return new TeacherResult(classifier, manifest, training, validationScores, testScores, train.size(), clock.steps,
                 clock.stepNanos / 1e9);
