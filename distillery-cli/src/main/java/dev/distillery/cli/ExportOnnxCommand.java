@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:",
                 "  distillery export-onnx --model /tmp/student --out /tmp/student.onnx",
                 "  distillery export-onnx --model /tmp/student-q4 --out /tmp/student-q4.onnx",
-                "  distillery export-onnx --model /tmp/student-int8 --activations int8 --out /tmp/student-int8.onnx",
+                "  distillery export-onnx --model /tmp/s-int8 --activations int8 --out s8.onnx",
                 "  distillery export-onnx --model minilm --out /tmp/minilm.onnx"})
 public final class ExportOnnxCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "minilm|DIR",
