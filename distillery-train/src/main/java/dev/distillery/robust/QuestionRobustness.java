@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * A language model's robustness on multiple-choice questions under edits that keep the answer
@@ -47,6 +48,15 @@ public record QuestionRobustness(int questions, int cleanCorrect, int flipped, d
      */
     public static QuestionRobustness evaluate(McqScorer scorer, List<McqQuestion> questions,
                                               QuestionAttackOptions options, PrintStream progress) {
+        return evaluate(q -> scorer.score(q).margin(q.answer()), questions, options, progress);
+    }
+
+    /**
+     * As {@link #evaluate(McqScorer, List, QuestionAttackOptions, PrintStream)} for any model seen as a
+     * black box: {@code margin} is the right answer's score minus the best wrong option's, one query each.
+     */
+    public static QuestionRobustness evaluate(ToDoubleFunction<McqQuestion> margin, List<McqQuestion> questions,
+                                              QuestionAttackOptions options, PrintStream progress) {
         List<QuestionAttackResult> results = new ArrayList<>(questions.size());
         try (Progress bar = progress == null ? null : Progress.on(progress, "attack", questions.size(), "q")) {
             for (int i = 0; i < questions.size(); i++) {
@@ -57,8 +67,7 @@ public record QuestionRobustness(int questions, int cleanCorrect, int flipped, d
                 GreedySearch.runLockstep(List.of(search), batch -> {
                     double[] margins = new double[batch.size()];
                     for (int k = 0; k < margins.length; k++) {
-                        McqQuestion c = batch.get(k);
-                        margins[k] = scorer.score(c).margin(c.answer());
+                        margins[k] = margin.applyAsDouble(batch.get(k));
                     }
                     return margins;
                 });
