@@ -44,6 +44,11 @@ public final class McqCommand implements Callable<Integer> {
             description = "Questions as JSON Lines, optionally .gz: {\"question\", \"options\": {\"A\": ...}, \"answer\"}.")
     Path data;
 
+    @Option(names = "--subject", defaultValue = "cybersecurity", paramLabel = "TEXT",
+            description = "The subject the prompt's first line names (\"The following are multiple choice questions (with "
+                    + "answers) about TEXT.\"). Default: ${DEFAULT-VALUE}.")
+    String subject;
+
     @Option(names = "--shots", defaultValue = "0", paramLabel = "K",
             description = "Solved questions before each question, drawn from --shot-pool. Default: ${DEFAULT-VALUE} (zero-shot).")
     int shots;
@@ -85,7 +90,7 @@ public final class McqCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        McqOptions options = McqOptions.of(model, data).withShots(shots, shotPool).withSeed(seed).withLimit(limit)
+        McqOptions options = McqOptions.of(model, data).withSubject(subject).withShots(shots, shotPool).withSeed(seed).withLimit(limit)
                 .withAttack(attack ? QuestionAttackOptions.defaults().withQueryBudget(attackBudget).withSeed(seed) : null,
                         attackQuestions);
         McqReport r = McqVerification.run(options, System.err);

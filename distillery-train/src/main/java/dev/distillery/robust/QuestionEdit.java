@@ -3,7 +3,9 @@ package dev.distillery.robust;
 import dev.distillery.eval.mcq.McqQuestion;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -19,22 +21,28 @@ import java.util.SplittableRandom;
  * }</pre>
  */
 public enum QuestionEdit {
-    /** The options in another order; the answer letter follows its option. */
+    /** The option texts in another order under the same letters; the answer letter follows its text. */
     SHUFFLE_OPTIONS {
         @Override
         public McqQuestion apply(McqQuestion q, SplittableRandom rng) {
-            int n = q.options().size();
-            int[] order = new int[n];
-            for (int i = 0; i < n; i++) {
-                order[i] = i;
-            }
-            for (int i = n - 1; i > 0; i--) { // Fisher-Yates
+            List<String> letters = q.letters();
+            List<String> texts = new ArrayList<>(q.options().values());
+            for (int i = texts.size() - 1; i > 0; i--) { // Fisher-Yates
                 int j = rng.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
+                String t = texts.get(i);
+                texts.set(i, texts.get(j));
+                texts.set(j, t);
             }
-            return q.permuted(order);
+            String right = q.options().get(q.answer());
+            Map<String, String> options = new LinkedHashMap<>();
+            String answer = null;
+            for (int i = 0; i < letters.size(); i++) {
+                options.put(letters.get(i), texts.get(i));
+                if (answer == null && texts.get(i).equals(right)) {
+                    answer = letters.get(i);
+                }
+            }
+            return new McqQuestion(q.question(), options, answer);
         }
     },
     /**
@@ -72,7 +80,7 @@ public enum QuestionEdit {
                 case 2 -> s.substring(0, i + 1) + c + s.substring(i + 1);
                 default -> s.substring(0, i) + keyboardNeighbour(c, rng) + s.substring(i + 1);
             };
-            return q.withQuestion(edited);
+            return reworded(q, edited);
         }
     },
     /** An irrelevant sentence put before or after the question. */
@@ -80,7 +88,7 @@ public enum QuestionEdit {
         @Override
         public McqQuestion apply(McqQuestion q, SplittableRandom rng) {
             String d = DISTRACTORS[rng.nextInt(DISTRACTORS.length)];
-            return q.withQuestion(rng.nextBoolean() ? d + " " + q.question() : q.question() + " " + d);
+            return reworded(q, rng.nextBoolean() ? d + " " + q.question() : q.question() + " " + d);
         }
     },
     /** The question asked in other words by a template around it. */
@@ -88,12 +96,16 @@ public enum QuestionEdit {
         @Override
         public McqQuestion apply(McqQuestion q, SplittableRandom rng) {
             String t = REPHRASINGS[rng.nextInt(REPHRASINGS.length)];
-            return q.withQuestion(t.replace("{q}", q.question()));
+            return reworded(q, t.replace("{q}", q.question()));
         }
     };
 
     /** An edited copy of {@code q} with the same answer text; {@code q} itself when the edit does not apply. */
     public abstract McqQuestion apply(McqQuestion q, SplittableRandom rng);
+
+    private static McqQuestion reworded(McqQuestion q, String text) {
+        return new McqQuestion(text, q.options(), q.answer());
+    }
 
     /** Sentences with nothing to say about any security question. */
     static final String[] DISTRACTORS = {

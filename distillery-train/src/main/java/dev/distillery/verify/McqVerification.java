@@ -3,7 +3,7 @@ package dev.distillery.verify;
 import dev.distillery.classify.Provenance;
 import dev.distillery.eval.MemoryPeak;
 import dev.distillery.eval.mcq.McqEvaluation;
-import dev.distillery.eval.mcq.McqFile;
+import dev.distillery.eval.mcq.McqPrompt;
 import dev.distillery.eval.mcq.McqQuestion;
 import dev.distillery.eval.mcq.McqScorer;
 import dev.distillery.eval.mcq.McqShots;
@@ -34,15 +34,15 @@ public final class McqVerification {
 
     /** @param log progress bars and notes; null for none */
     public static McqReport run(McqOptions o, PrintStream log) throws IOException {
-        List<McqQuestion> questions = McqFile.read(o.data());
+        List<McqQuestion> questions = McqQuestion.read(o.data());
         if (o.limit() > 0 && o.limit() < questions.size()) {
             questions = questions.subList(0, o.limit());
         }
-        List<McqQuestion> pool = o.shotPool() == null ? McqShots.bundled() : McqFile.read(o.shotPool());
+        List<McqQuestion> pool = o.shotPool() == null ? McqShots.bundled() : McqQuestion.read(o.shotPool());
         List<McqQuestion> shots = McqShots.draw(pool, questions, o.shots(), o.seed());
         MemoryPeak memory = MemoryPeak.start();
         LanguageModel lm = LanguageModel.load(o.model());
-        McqScorer scorer = new McqScorer(lm.model(), lm.tokenizer(), shots);
+        McqScorer scorer = new McqScorer(lm.model(), lm.tokenizer(), new McqPrompt(o.subject()), shots);
         McqEvaluation evaluation = McqEvaluation.run(scorer, questions, log);
         if (log != null && evaluation.cut() > 0) {
             log.printf(Locale.ROOT, "%d of %d prompts were longer than the model's context of %d tokens and were cut from "

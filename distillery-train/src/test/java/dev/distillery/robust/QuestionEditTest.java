@@ -1,6 +1,7 @@
 package dev.distillery.robust;
 
 import dev.distillery.eval.mcq.McqQuestion;
+import dev.distillery.eval.mcq.Questions;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -18,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * options are still the same set, and the question still reads as itself.
  */
 class QuestionEditTest {
-    static final McqQuestion Q = new McqQuestion("Which protocol encrypts web traffic between browser and server?",
-            List.of("HTTP", "FTP", "TLS", "Telnet"), 2);
+    static final McqQuestion Q = Questions.of("Which protocol encrypts web traffic between browser and server?", "C",
+            "HTTP", "FTP", "TLS", "Telnet");
 
     @Test
     void everyEditKeepsTheAnswerText() {
@@ -28,7 +29,8 @@ class QuestionEditTest {
             for (int i = 0; i < 200; i++) {
                 McqQuestion edited = e.apply(Q, rng);
                 assertEquals("TLS", edited.options().get(edited.answer()), e.name());
-                assertEquals(new TreeSet<>(Q.options()), new TreeSet<>(edited.options()), e.name());
+                assertEquals(Q.letters(), edited.letters(), e.name());
+                assertEquals(new TreeSet<>(Q.options().values()), new TreeSet<>(edited.options().values()), e.name());
             }
         }
     }
@@ -36,13 +38,13 @@ class QuestionEditTest {
     @Test
     void shuffleMovesOptionsAndTheAnswerWithThem() {
         SplittableRandom rng = new SplittableRandom(3);
-        Set<Integer> answers = new TreeSet<>();
+        Set<String> answers = new TreeSet<>();
         for (int i = 0; i < 100; i++) {
             McqQuestion s = QuestionEdit.SHUFFLE_OPTIONS.apply(Q, rng);
             assertEquals(Q.question(), s.question());
             answers.add(s.answer());
         }
-        assertEquals(Set.of(0, 1, 2, 3), answers);
+        assertEquals(Set.of("A", "B", "C", "D"), answers);
     }
 
     @Test
@@ -61,7 +63,7 @@ class QuestionEditTest {
             changed += a.equals(b) ? 0 : 1;
         }
         assertTrue(changed > 150, "most typos change the text (a swap of equal letters does not): " + changed);
-        McqQuestion shortWords = new McqQuestion("Is it on?", List.of("yes", "no"), 0);
+        McqQuestion shortWords = Questions.of("Is it on?", "A", "yes", "no");
         assertEquals(shortWords, QuestionEdit.QUESTION_TYPO.apply(shortWords, new SplittableRandom(1)));
     }
 

@@ -1,6 +1,7 @@
 package dev.distillery.robust;
 
 import dev.distillery.eval.mcq.McqQuestion;
+import dev.distillery.eval.mcq.Questions;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -18,14 +19,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class QuestionRobustnessTest {
     private static final List<McqQuestion> QUESTIONS = List.of(
             QuestionEditTest.Q,
-            new McqQuestion("Which tool scans networks for open ports?", List.of("nmap", "grep", "tar", "gzip"), 0),
-            new McqQuestion("What does a certificate authority sign?", List.of("Passwords", "Certificates", "Logs"), 1));
+            Questions.of("Which tool scans networks for open ports?", "A", "nmap", "grep", "tar", "gzip"),
+            Questions.of("What does a certificate authority sign?", "B", "Passwords", "Certificates", "Logs"));
 
     /** Answers right exactly when the right option is where the file put it: any shuffle that moves it flips it. */
     private static final ToDoubleFunction<McqQuestion> POSITIONAL = q -> {
         for (McqQuestion o : QUESTIONS) {
             if (o.question().equals(q.question())) {
-                return q.answer() == o.answer() ? 1 : -1;
+                return q.answer().equals(o.answer()) ? 1 : -1;
             }
         }
         return -1; // the question text changed

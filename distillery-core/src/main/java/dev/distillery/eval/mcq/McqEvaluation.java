@@ -12,10 +12,9 @@ import java.util.List;
 /**
  * A model's answers to a set of questions, with the baselines a score must be read against: chance
  * (one over the number of options, averaged over questions) and the longest-option shortcut
- * ({@link McqQuestion#longestOption()}), which scores about 0.41 on CyberMetric without reading the
- * question.
+ * ({@link #longestOption}), which scores about 0.41 on CyberMetric without reading the question.
  * <pre>{@code
- * McqEvaluation e = McqEvaluation.run(new McqScorer(model, tokenizer, shots), questions, System.err);
+ * McqEvaluation e = McqEvaluation.run(new McqScorer(model, tokenizer, McqPrompt.CYBERSECURITY, shots), questions, System.err);
  * e.accuracy();   // e.g. 0.262 for a model that knows nothing, beside e.chance() = 0.25
  * }</pre>
  *
@@ -40,14 +39,14 @@ public record McqEvaluation(int questions, int correct, double chance, double lo
      * One question's result.
      *
      * @param index     position in the question file's order, from 0
-     * @param answer    the right option
-     * @param predicted the option the model likes best
-     * @param logProbs  log-likelihood of each option's answer text
+     * @param answer    the right option's letter
+     * @param predicted the letter of the option the model likes best
+     * @param logProbs  log-likelihood of each option's continuation, in the question's option order
      */
-    public record Answer(int index, int answer, int predicted, double[] logProbs, int promptTokens, boolean cut,
+    public record Answer(int index, String answer, String predicted, double[] logProbs, int promptTokens, boolean cut,
                          boolean optionsCut) {
         public boolean correct() {
-            return answer == predicted;
+            return answer.equals(predicted);
         }
     }
 
@@ -58,6 +57,20 @@ public record McqEvaluation(int questions, int correct, double chance, double lo
     /** Prompt tokens per second of scoring. */
     public double tokensPerSecond() {
         return seconds <= 0 ? Double.NaN : tokens / seconds;
+    }
+
+    /**
+     * The letter of the longest option (by characters, the first on a tie): the length shortcut a
+     * model can learn without knowing anything, reported beside its score.
+     */
+    public static String longestOption(McqQuestion q) {
+        String best = null;
+        for (var e : q.options().entrySet()) {
+            if (best == null || e.getValue().length() > q.options().get(best).length()) {
+                best = e.getKey();
+            }
+        }
+        return best;
     }
 
     /** Scores every question, with a progress bar on {@code progress} (null for none). */
@@ -97,7 +110,7 @@ public record McqEvaluation(int questions, int correct, double chance, double lo
             correct += a.correct() ? 1 : 0;
             cut += a.cut() ? 1 : 0;
             optionsCut += a.optionsCut() ? 1 : 0;
-            longest += q.longestOption() == q.answer() ? 1 : 0;
+            longest += longestOption(q).equals(q.answer()) ? 1 : 0;
             chance += 1.0 / q.options().size();
         }
         int n = questions.size();
@@ -129,8 +142,8 @@ public record McqEvaluation(int questions, int correct, double chance, double lo
             for (Answer a : results) {
                 ObjectNode r = list.addObject();
                 r.put("index", a.index());
-                r.put("answer", McqQuestion.letter(a.answer()));
-                r.put("predicted", McqQuestion.letter(a.predicted()));
+                r.put("answer", a.answer());
+                r.put("predicted", a.predicted());
                 r.put("correct", a.correct());
                 ArrayNode lp = r.putArray("logProbs");
                 for (double v : a.logProbs()) {

@@ -9,14 +9,15 @@ import java.util.List;
 
 /**
  * Answers a multiple-choice question with a causal language model by the log-likelihood of each
- * option's answer text ({@link McqPrompt#answer}, a space and the letter) after the fixed prompt,
+ * option's continuation ({@link McqPrompt#continuation}, a space and the letter) after the fixed prompt,
  * as the MMLU harness and lm-evaluation-harness score multiple choice: the option whose answer the
  * model finds likeliest is its answer. No text is generated, so a model that would ramble still
  * gets a score.
  *
- * <p>Tokenization is exact: the prompt and each prompt-plus-answer are encoded whole, the shared
- * prefix runs once through the model, and each option's remaining tokens (one, "▁B" or "ĠB", for
- * the tokenizers here) are scored from its logits, with a KV-cache step for any further token.
+ * <p>Tokenization is exact ({@link McqPrompt#tokens}): the prompt and each prompt-plus-continuation
+ * are encoded whole, the prefix all options share runs once through the model, and each option's
+ * remaining tokens (one, "▁B" or "ĠB", for the tokenizers here) are scored from its logits, with a
+ * KV-cache step for any further token.
  *
  * <p>A prompt longer than the model's context is cut from the left: the tokens the tokenizer puts
  * first (BOS) stay, then as many of the prompt's last tokens as fit with the longest answer, so the
@@ -25,13 +26,14 @@ import java.util.List;
  *
  * <p>Not thread-safe only in that it counts tokens; the model and tokenizer are shared read-only.
  * <pre>{@code
- * McqScorer s = new McqScorer(lm.model(), lm.tokenizer(), List.of());
- * s.score(question).predicted();   // index of the likeliest option
+ * McqScorer s = new McqScorer(lm.model(), lm.tokenizer(), McqPrompt.CYBERSECURITY, List.of());
+ * s.score(question).predicted();   // the letter of the likeliest option, e.g. "B"
  * }</pre>
  */
 public final class McqScorer {
     private final CausalLanguageModel model;
     private final Tokenizer tokenizer;
+    private final McqPrompt prompt;
     private final List<McqQuestion> shots;
     private final int context;
     private final int[] lead; // what the tokenizer puts before any text (BOS), [lead]
@@ -40,32 +42,44 @@ public final class McqScorer {
     /**
      * The scores of one question.
      *
-     * @param logProbs     log P(answer text of option i | prompt), summed over its tokens, [options]
+     * @param letters      the options' letters, in the question's order
+     * @param logProbs     log P(continuation of option i | prompt), summed over its tokens, [options]
      * @param promptTokens tokens of the prompt as the model saw it (after any cut)
      * @param cut          the prompt was longer than the context and was cut from the left
      * @param optionsCut   the cut reached into the options themselves
      */
-    public record Scored(double[] logProbs, int promptTokens, boolean cut, boolean optionsCut) {
-        /** The likeliest option, the first on a tie. */
-        public int predicted() {
+    public record Scored(List<String> letters, double[] logProbs, int promptTokens, boolean cut, boolean optionsCut) {
+        public Scored {
+            letters = List.copyOf(letters);
+        }
+
+        /** The letter of the likeliest option, the first on a tie. */
+        public String predicted() {
             int best = 0;
             for (int i = 1; i < logProbs.length; i++) {
                 if (logProbs[i] > logProbs[best]) {
                     best = i;
                 }
             }
-            return best;
+            return letters.get(best);
         }
 
-        /** The answer's log-probability minus the best other option's: below zero, the model answers wrongly. */
-        public double margin(int answer) {
+        /**
+         * The log-probability of option {@code answer} minus the best other option's: below zero, the
+         * model answers something else.
+         */
+        public double margin(String answer) {
+            int a = letters.indexOf(answer);
+            if (a < 0) {
+                throw new IllegalArgumentException("no option " + answer + " among " + letters);
+            }
             double other = Double.NEGATIVE_INFINITY;
             for (int i = 0; i < logProbs.length; i++) {
-                if (i != answer) {
+                if (i != a) {
                     other = Math.max(other, logProbs[i]);
                 }
             }
-            return logProbs[answer] - other;
+            return logProbs[a] - other;
         }
 
         /** P(option i) among the options: the softmax of {@link #logProbs}. */
@@ -85,11 +99,13 @@ public final class McqScorer {
     }
 
     /**
-     * @param shots solved questions put before every question (K-shot); empty for zero-shot
+     * @param prompt the prompt format ({@link McqPrompt#CYBERSECURITY} for the cyber-mcq questions)
+     * @param shots  solved questions put before every question (K-shot); empty for zero-shot
      */
-    public McqScorer(CausalLanguageModel model, Tokenizer tokenizer, List<McqQuestion> shots) {
+    public McqScorer(CausalLanguageModel model, Tokenizer tokenizer, McqPrompt prompt, List<McqQuestion> shots) {
         this.model = model;
         this.tokenizer = tokenizer;
+        this.prompt = prompt;
         this.shots = List.copyOf(shots);
         this.context = model.config().maxPositions();
         this.lead = tokenizer.encode("", Tokenizer.NO_TRUNCATION).ids();
@@ -114,15 +130,14 @@ public final class McqScorer {
     }
 
     public Scored score(McqQuestion q) {
-        McqPrompt.Parts parts = McqPrompt.parts(shots, q);
-        String text = parts.text();
-        int[] prompt = tokenizer.encode(text, Tokenizer.NO_TRUNCATION).ids();
-        int n = q.options().size();
-        int[][] withAnswer = new int[n][];
-        int prefix = prompt.length;
+        String text = prompt.prompt(q, shots);
+        List<String> letters = q.letters();
+        int n = letters.size();
+        McqPrompt.Tokens[] withAnswer = new McqPrompt.Tokens[n];
+        int prefix = Integer.MAX_VALUE;
         for (int i = 0; i < n; i++) {
-            withAnswer[i] = tokenizer.encode(text + McqPrompt.answer(i), Tokenizer.NO_TRUNCATION).ids();
-            prefix = Math.min(prefix, commonPrefix(prompt, withAnswer[i]));
+            withAnswer[i] = McqPrompt.tokens(tokenizer, text, McqPrompt.continuation(letters.get(i)));
+            prefix = Math.min(prefix, withAnswer[i].continuationStart());
         }
         if (prefix == 0) {
             throw new IllegalStateException("the tokenizer encodes every answer of a question from its first token on: "
@@ -131,15 +146,13 @@ public final class McqScorer {
         int[][] tails = new int[n][];
         int longest = 0;
         for (int i = 0; i < n; i++) {
-            tails[i] = Arrays.copyOfRange(withAnswer[i], prefix, withAnswer[i].length);
-            if (tails[i].length == 0) {
-                throw new IllegalStateException("answer " + McqQuestion.letter(i) + " adds no token to the prompt");
-            }
+            int[] ids = withAnswer[i].ids();
+            tails[i] = Arrays.copyOfRange(ids, prefix, ids.length);
             longest = Math.max(longest, tails[i].length);
         }
         // the last answer token is predicted, never fed in: positions 0 .. prefix + longest − 2 must fit
         int room = context - longest + 1;
-        int[] ids = Arrays.copyOf(prompt, prefix);
+        int[] ids = Arrays.copyOf(withAnswer[0].ids(), prefix);
         boolean cut = prefix > room;
         boolean optionsCut = false;
         if (cut) {
@@ -152,7 +165,7 @@ public final class McqScorer {
             int[] c = new int[keepLead + keep];
             System.arraycopy(ids, 0, c, 0, keepLead);
             System.arraycopy(ids, prefix - keep, c, keepLead, keep);
-            optionsCut = keep < tokenizer.tokenize(parts.kept()).length;
+            optionsCut = keep < tokenizer.tokenize(options(q)).length;
             ids = c;
         }
         KvCache cache = model.newCache(1, ids.length + longest - 1);
@@ -170,7 +183,13 @@ public final class McqScorer {
             }
             logProbs[i] = lp;
         }
-        return new Scored(logProbs, ids.length, cut, optionsCut);
+        return new Scored(letters, logProbs, ids.length, cut, optionsCut);
+    }
+
+    /** The part of the prompt a cut must keep: the options and "Answer:", the lines after the question's text. */
+    private static String options(McqQuestion q) {
+        String body = McqPrompt.body(q);
+        return body.substring(q.question().strip().length() + 1);
     }
 
     private static int commonPrefix(int[] a, int[] b) {

@@ -1,8 +1,12 @@
 package dev.distillery.eval.mcq;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -25,7 +29,16 @@ public final class McqShots {
             if (in == null) {
                 throw new IllegalStateException("the bundled shot pool " + BUNDLED + " is missing from the jar");
             }
-            return McqFile.read(in, "bundled " + BUNDLED);
+            List<McqQuestion> out = new ArrayList<>();
+            BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            long line = 0;
+            for (String text; (text = r.readLine()) != null; ) {
+                line++;
+                if (!text.isBlank()) {
+                    out.add(McqQuestion.parse(Path.of(BUNDLED), line, text));
+                }
+            }
+            return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -31,6 +31,7 @@ class McqScorerTest {
      */
     private static final double ATOL = 1e-4;
 
+    private static final McqPrompt P = McqPrompt.CYBERSECURITY;
     private static LanguageModel lm;
 
     @BeforeAll
@@ -60,7 +61,7 @@ class McqScorerTest {
         int[] p = tok.encode(prompt, Tokenizer.NO_TRUNCATION).ids();
         double[] out = new double[options];
         for (int i = 0; i < options; i++) {
-            int[] ids = tok.encode(prompt + McqPrompt.answer(i), Tokenizer.NO_TRUNCATION).ids();
+            int[] ids = tok.encode(prompt + McqPrompt.continuation(String.valueOf((char) ('A' + i))), Tokenizer.NO_TRUNCATION).ids();
             assertTrue(Arrays.equals(p, Arrays.copyOf(ids, p.length)), "the answer leaves the prompt's tokens alone");
             out[i] = reference(lm.model(), ids, p.length);
         }
@@ -69,32 +70,32 @@ class McqScorerTest {
 
     @Test
     void optionLogLikelihoodsEqualAFullForwardPass() {
-        McqScorer s = new McqScorer(lm.model(), lm.tokenizer(), List.of());
-        McqScorer.Scored r = s.score(McqPromptTest.PORT);
-        assertClose(referenceScores(McqPrompt.question(McqPromptTest.PORT), 4), r.logProbs(), 0, ATOL, "zero-shot");
+        McqScorer s = new McqScorer(lm.model(), lm.tokenizer(), P, List.of());
+        McqScorer.Scored r = s.score(Questions.PORT);
+        assertClose(referenceScores(P.prompt(Questions.PORT, List.of()), 4), r.logProbs(), 0, ATOL, "zero-shot");
         assertFalse(r.cut());
-        assertEquals(lm.tokenizer().encode(McqPrompt.question(McqPromptTest.PORT)).ids().length, r.promptTokens());
+        assertEquals(lm.tokenizer().encode(P.prompt(Questions.PORT, List.of())).ids().length, r.promptTokens());
         assertEquals(1.0, Arrays.stream(r.probabilities()).sum(), 1e-12);
-        int best = r.predicted();
+        String best = r.predicted();
         assertTrue(r.margin(best) >= 0);
-        assertTrue(r.margin((best + 1) % 4) < 0);
+        assertTrue(r.margin(best.equals("A") ? "B" : "A") < 0);
 
         List<McqQuestion> shots = McqShots.bundled().subList(0, 2);
-        McqScorer k = new McqScorer(lm.model(), lm.tokenizer(), shots);
-        assertClose(referenceScores(McqPrompt.prompt(shots, McqPromptTest.PORT), 4),
-                k.score(McqPromptTest.PORT).logProbs(), 0, ATOL, "two-shot");
+        McqScorer k = new McqScorer(lm.model(), lm.tokenizer(), P, shots);
+        assertClose(referenceScores(P.prompt(Questions.PORT, shots), 4),
+                k.score(Questions.PORT).logProbs(), 0, ATOL, "two-shot");
         assertTrue(k.tokens() > s.tokens());
     }
 
     @Test
     void longPromptsAreCutFromTheLeftKeepingBosOptionsAndAnswer() {
         String longText = "Once upon a time a cat sat on a mat and looked at the sky. ".repeat(60) + "Which port does SSH use?";
-        McqQuestion q = new McqQuestion(longText, McqPromptTest.PORT.options(), 0);
-        McqScorer s = new McqScorer(lm.model(), lm.tokenizer(), List.of());
+        McqQuestion q = new McqQuestion(longText, Questions.PORT.options(), "A");
+        McqScorer s = new McqScorer(lm.model(), lm.tokenizer(), P, List.of());
         McqScorer.Scored r = s.score(q);
         assertTrue(r.cut());
         assertFalse(r.optionsCut());
-        String prompt = McqPrompt.question(q);
+        String prompt = P.prompt(q, List.of());
         Tokenizer tok = lm.tokenizer();
         int[] p = tok.encode(prompt, Tokenizer.NO_TRUNCATION).ids();
         assertTrue(p.length > 512);
@@ -102,7 +103,7 @@ class McqScorerTest {
         int prefix = p.length;
         int longest = 0;
         for (int i = 0; i < 4; i++) {
-            full[i] = tok.encode(prompt + McqPrompt.answer(i), Tokenizer.NO_TRUNCATION).ids();
+            full[i] = tok.encode(prompt + McqPrompt.continuation(String.valueOf((char) ('A' + i))), Tokenizer.NO_TRUNCATION).ids();
             int k = 0;
             while (k < p.length && p[k] == full[i][k]) {
                 k++;
@@ -126,16 +127,16 @@ class McqScorerTest {
         }
         assertClose(expected, r.logProbs(), 0, ATOL, "cut prompt");
 
-        McqQuestion longOptions = new McqQuestion("Which?", List.of("a cat sat ".repeat(400), "b", "c", "d"), 1);
+        McqQuestion longOptions = Questions.of("Which?", "B", "a cat sat ".repeat(400), "b", "c", "d");
         McqScorer.Scored o = s.score(longOptions);
         assertTrue(o.cut() && o.optionsCut());
     }
 
     @Test
     void evaluationCountsBaselinesAndCuts() {
-        McqScorer s = new McqScorer(lm.model(), lm.tokenizer(), List.of());
-        List<McqQuestion> qs = List.of(McqPromptTest.PORT, McqPromptTest.HASH,
-                new McqQuestion("x ".repeat(700), List.of("short", "much longer option"), 1));
+        McqScorer s = new McqScorer(lm.model(), lm.tokenizer(), P, List.of());
+        List<McqQuestion> qs = List.of(Questions.PORT, Questions.HASH,
+                Questions.of("x ".repeat(700), "B", "short", "much longer option"));
         McqEvaluation e = McqEvaluation.run(s, qs, null);
         assertEquals(3, e.questions());
         assertEquals((0.25 + 0.5 + 0.5) / 3, e.chance(), 1e-12);
@@ -145,7 +146,7 @@ class McqScorerTest {
         for (int i = 0; i < 3; i++) {
             McqScorer.Scored r = s.score(qs.get(i));
             assertEquals(r.predicted(), e.results().get(i).predicted());
-            correct += r.predicted() == qs.get(i).answer() ? 1 : 0;
+            correct += r.predicted().equals(qs.get(i).answer()) ? 1 : 0;
         }
         assertEquals(correct, e.correct());
         assertEquals(correct / 3.0, e.toJson(true).get("accuracy").asDouble(), 1e-12);

@@ -2,12 +2,14 @@ package dev.distillery.eval.mcq;
 
 import dev.distillery.testing.SharedDatasets;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class McqSplitTest {
     private static McqQuestion q(String text) {
-        return new McqQuestion(text, List.of("yes", "no"), 0);
+        return Questions.of(text, "A", "yes", "no");
     }
 
     @Test
@@ -47,14 +49,24 @@ class McqSplitTest {
         assertFalse(shots.equals(McqShots.draw(pool, held, 8, 8)));
         assertEquals(List.of(), McqShots.draw(pool, held, 0, 7));
         assertThrows(IllegalArgumentException.class, () -> McqShots.draw(pool, held, 9, 7));
+        long[] letters = new long[4];
+        pool.forEach(x -> letters[x.answer().charAt(0) - 'A']++);
+        assertArrayEquals(new long[] {3, 3, 3, 3}, letters, "the bundled pool's answers are balanced");
+    }
+
+    @Test
+    void writtenSplitsReadBackEqual(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("train.jsonl");
+        McqSplit.write(McqShots.bundled(), f);
+        assertEquals(McqShots.bundled(), McqQuestion.read(f));
     }
 
     @Test
     void cyberMetricSetsOverlapAsTheirReadmeSays() throws Exception {
         Path dir = SharedDatasets.root().resolve("cyber-mcq");
-        List<McqQuestion> q80 = McqFile.read(dir.resolve("cybermetric-80.jsonl"));
-        List<McqQuestion> q500 = McqFile.read(dir.resolve("cybermetric-500.jsonl"));
-        List<McqQuestion> q2000 = McqFile.read(dir.resolve("cybermetric-2000.jsonl"));
+        List<McqQuestion> q80 = McqQuestion.read(dir.resolve("cybermetric-80.jsonl"));
+        List<McqQuestion> q500 = McqQuestion.read(dir.resolve("cybermetric-500.jsonl"));
+        List<McqQuestion> q2000 = McqQuestion.read(dir.resolve("cybermetric-2000.jsonl"));
         assertEquals(80, q80.size());
         assertEquals(500, q500.size());
         assertEquals(2000, q2000.size());
@@ -63,8 +75,8 @@ class McqSplitTest {
         assertEquals(130, train.overlapping());
         assertEquals(2000, train.train().size() + train.overlapping() + train.duplicates());
         Set<String> held = new HashSet<>();
-        q500.forEach(x -> held.add(x.key()));
-        assertTrue(train.train().stream().noneMatch(x -> held.contains(x.key())));
+        q500.forEach(x -> held.add(McqSplit.key(x)));
+        assertTrue(train.train().stream().noneMatch(x -> held.contains(McqSplit.key(x))));
         // the README's longest-option baselines, computed the same way
         assertEquals(0.3625, longest(q80), 1e-12);
         assertEquals(0.4120, longest(q500), 1e-12);
@@ -72,6 +84,6 @@ class McqSplitTest {
     }
 
     private static double longest(List<McqQuestion> qs) {
-        return qs.stream().filter(x -> x.longestOption() == x.answer()).count() / (double) qs.size();
+        return qs.stream().filter(x -> McqEvaluation.longestOption(x).equals(x.answer())).count() / (double) qs.size();
     }
 }
