@@ -46,7 +46,7 @@ public record McqReport(String name, String format, String data, McqEvaluation e
         e.put("heapPeakBytes", heapPeakBytes);
         e.put("processPeakRssBytes", processPeakRssBytes);
         e.put("method", dev.distillery.eval.MemoryPeak.method() + "; tokens/s = prompt and answer tokens run through "
-                + "the model per second of scoring, tokenizing included");
+                + "the model per second of its forward passes (batch 1, KV cache; tokenizing left out)");
         o.put("platform", platform);
         o.put("createdUtc", createdUtc);
         return o;

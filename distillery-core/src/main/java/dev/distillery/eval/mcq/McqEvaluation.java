@@ -26,11 +26,13 @@ import java.util.List;
  * @param optionsCut            of those, prompts whose options themselves were cut
  * @param shots                 solved questions before each question
  * @param tokens                tokens run through the model (prompts and multi-token answers)
+ * @param modelSeconds          wall time of the model's forward passes
  * @param seconds               wall time of the scoring, tokenizing included
  * @param results               one per question, in input order
  */
 public record McqEvaluation(int questions, int correct, double chance, double longestOptionBaseline, int cut,
-                            int optionsCut, int shots, long tokens, double seconds, List<Answer> results) {
+                            int optionsCut, int shots, long tokens, double modelSeconds, double seconds,
+                            List<Answer> results) {
     public McqEvaluation {
         results = List.copyOf(results);
     }
@@ -54,9 +56,9 @@ public record McqEvaluation(int questions, int correct, double chance, double lo
         return questions == 0 ? Double.NaN : (double) correct / questions;
     }
 
-    /** Prompt tokens per second of scoring. */
+    /** Tokens per second of the model's forward passes (prompt processing, batch 1). */
     public double tokensPerSecond() {
-        return seconds <= 0 ? Double.NaN : tokens / seconds;
+        return modelSeconds <= 0 ? Double.NaN : tokens / modelSeconds;
     }
 
     /**
@@ -77,6 +79,7 @@ public record McqEvaluation(int questions, int correct, double chance, double lo
     public static McqEvaluation run(McqScorer scorer, List<McqQuestion> questions, PrintStream progress) {
         List<Answer> results = new ArrayList<>(questions.size());
         long tokensBefore = scorer.tokens();
+        long nanosBefore = scorer.modelNanos();
         long start = System.nanoTime();
         try (Progress bar = progress == null ? null : Progress.on(progress, "mcq", questions.size(), "q")) {
             for (int i = 0; i < questions.size(); i++) {
@@ -90,12 +93,13 @@ public record McqEvaluation(int questions, int correct, double chance, double lo
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return of(questions, results, scorer.shots().size(), scorer.tokens() - tokensBefore, seconds);
+        return of(questions, results, scorer.shots().size(), scorer.tokens() - tokensBefore,
+                (scorer.modelNanos() - nanosBefore) / 1e9, seconds);
     }
 
     /** Counts and baselines of {@code results} over {@code questions} (same order). */
     public static McqEvaluation of(List<McqQuestion> questions, List<Answer> results, int shots, long tokens,
-                                   double seconds) {
+                                   double modelSeconds, double seconds) {
         if (questions.size() != results.size()) {
             throw new IllegalArgumentException(results.size() + " results for " + questions.size() + " questions");
         }
@@ -115,12 +119,12 @@ public record McqEvaluation(int questions, int correct, double chance, double lo
         }
         int n = questions.size();
         return new McqEvaluation(n, correct, n == 0 ? Double.NaN : chance / n, n == 0 ? Double.NaN : (double) longest / n,
-                cut, optionsCut, shots, tokens, seconds, results);
+                cut, optionsCut, shots, tokens, modelSeconds, seconds, results);
     }
 
     /**
      * {@code {"questions", "correct", "accuracy", "chance", "longestOptionBaseline", "cut", "optionsCut", "shots",
-     * "tokens", "seconds", "tokensPerSecond"}}, and with {@code perQuestion} a "results" array of
+     * "tokens", "modelSeconds", "seconds", "tokensPerSecond"}}, and with {@code perQuestion} a "results" array of
      * {@code {"index", "answer", "predicted", "correct", "logProbs", "promptTokens", "cut"}} (letters for options;
      * no question text, which belongs to the data file).
      */
@@ -135,6 +139,7 @@ public record McqEvaluation(int questions, int correct, double chance, double lo
         o.put("optionsCut", optionsCut);
         o.put("shots", shots);
         o.put("tokens", tokens);
+        o.put("modelSeconds", modelSeconds);
         o.put("seconds", seconds);
         o.put("tokensPerSecond", tokensPerSecond());
         if (perQuestion) {

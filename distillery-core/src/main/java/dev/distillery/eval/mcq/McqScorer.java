@@ -38,6 +38,7 @@ public final class McqScorer {
     private final int context;
     private final int[] lead; // what the tokenizer puts before any text (BOS), [lead]
     private long tokens;
+    private long modelNanos;
 
     /**
      * The scores of one question.
@@ -129,6 +130,11 @@ public final class McqScorer {
         return tokens;
     }
 
+    /** Wall time spent in the model's forward passes so far, tokenizing left out. */
+    public long modelNanos() {
+        return modelNanos;
+    }
+
     public Scored score(McqQuestion q) {
         String text = prompt.prompt(q, shots);
         List<String> letters = q.letters();
@@ -168,6 +174,7 @@ public final class McqScorer {
             optionsCut = keep < tokenizer.tokenize(options(q)).length;
             ids = c;
         }
+        long start = System.nanoTime();
         KvCache cache = model.newCache(1, ids.length + longest - 1);
         double[] first = logSoftmax(model.nextLogits(ids, 1, ids.length, 0, cache));
         tokens += ids.length;
@@ -183,6 +190,7 @@ public final class McqScorer {
             }
             logProbs[i] = lp;
         }
+        modelNanos += System.nanoTime() - start;
         return new Scored(letters, logProbs, ids.length, cut, optionsCut);
     }
 
