@@ -99,6 +99,8 @@ public final class DecoderDistiller {
     private Path checkpointDir;
     private boolean resume;
     private PrintStream log;
+    /** Optimizer steps after which {@link #distill} returns as if the process had been killed; for tests of resume. */
+    long stopAfterSteps = Long.MAX_VALUE;
 
     /** @param stopIds tokens that end a teacher generation */
     public DecoderDistiller(CausalLanguageModel teacher, Tokenizer tokenizer, Set<Integer> stopIds, Options options) {
@@ -230,6 +232,10 @@ public final class DecoderDistiller {
                             save(student, optimizer, epochEnd ? epoch + 1 : epoch, epochEnd ? 0 : b + 1, steps,
                                     epochEnd ? 0 : lossSum, epochEnd ? 0 : lossBatches, fingerprint, sequences.size());
                         }
+                        if (steps >= stopAfterSteps) {
+                            return new Result(student, sequences.size(), generated, stepsRun,
+                                    (System.nanoTime() - start) / 1e9, before, null, epochLosses);
+                        }
                     }
                 }
             }
@@ -240,13 +246,16 @@ public final class DecoderDistiller {
         return new Result(student, sequences.size(), generated, stepsRun, seconds, before, after, epochLosses);
     }
 
-    /** Each text's ids, cut to {@code maxLength}; texts of fewer than two tokens are left out. */
+    /**
+     * Each text's ids in consecutive windows of at most {@code maxLength} tokens, so a long text is
+     * learnt whole; windows of fewer than two tokens have no next token to learn and are left out.
+     */
     private List<int[]> encode(List<String> texts, int maxLength) {
         List<int[]> out = new ArrayList<>(texts.size());
         for (String text : texts) {
-            int[] ids = tokenizer.encode(text, maxLength).ids();
-            if (ids.length >= 2) {
-                out.add(ids);
+            int[] ids = tokenizer.encode(text).ids();
+            for (int from = 0; from + 1 < ids.length; from += maxLength) {
+                out.add(Arrays.copyOfRange(ids, from, Math.min(ids.length, from + maxLength)));
             }
         }
         return out;
