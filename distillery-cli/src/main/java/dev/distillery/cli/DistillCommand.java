@@ -52,8 +52,8 @@ import java.util.concurrent.Callable;
                 "      --vocab-min-count 5 --out models/student-small",
                 "  distillery distill --teacher models/teacher --student-layers 3 \\",
                 "      --teacher-logits logits/ --out models/student",
-                "  distillery distill --teacher ../shared/models/stories260K --train stories.txt \\",
-                "      --loss reverse-kl --temperature 1 --epochs 2 --out models/stories-3l",
+                "  distillery distill --teacher ../shared/models/stories260K \\",
+                "      --train stories.txt --loss reverse-kl --epochs 2 --out models/stories-3l",
                 "After an interruption, the same command with --resume continues from",
                 "OUT/.checkpoints."})
 public final class DistillCommand implements Callable<Integer> {

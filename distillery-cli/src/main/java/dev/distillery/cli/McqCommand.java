@@ -30,8 +30,10 @@ import java.util.concurrent.Callable;
                 "chance and the longest-option baseline, attack success under answer-keeping edits (--attack), tokens/s,",
                 "peak memory and size on disk."},
         footer = {"", "Examples:",
-                "  distillery mcq --model ../shared/models/stories260K --data ../shared/datasets/cyber-mcq/cybermetric-80.jsonl",
-                "  distillery mcq --model models/smollm2-q8 --data cybermetric-500.jsonl --shots 5 --attack --out results/q8"})
+                "  distillery mcq --model ../shared/models/stories260K \\",
+                "      --data ../shared/datasets/cyber-mcq/cybermetric-80.jsonl",
+                "  distillery mcq --model models/smollm2-q8 --data cybermetric-500.jsonl \\",
+                "      --shots 5 --attack --out results/q8"})
 public final class McqCommand implements Callable<Integer> {
     static final String SUMMARY = "mcq.json";
 
