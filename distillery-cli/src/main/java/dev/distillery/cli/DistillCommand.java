@@ -32,7 +32,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code distillery distill}: trains a smaller student on a saved teacher's soft targets and saves it as a
- * classifier folder of its own; see {@link Distillation}.
+ * classifier folder of its own; see {@link Distillation}. With a decoder LLM teacher it distils token by token on a
+ * text file into a decoder folder; see {@link DecoderDistillation}.
  */
 @Command(name = "distill",
         mixinStandardHelpOptions = true,

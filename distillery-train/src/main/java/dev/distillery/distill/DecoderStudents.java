@@ -1,7 +1,6 @@
 package dev.distillery.distill;
 
 import dev.distillery.model.CausalLanguageModel;
-import dev.distillery.model.LayerTensors;
 import dev.distillery.model.ModelConfig;
 import dev.distillery.model.ModelFamilies;
 import dev.distillery.model.ModelFamily;

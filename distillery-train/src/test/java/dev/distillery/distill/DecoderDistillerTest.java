@@ -114,6 +114,30 @@ class DecoderDistillerTest {
     }
 
     @Test
+    void teacherGenerationsContinueEachTextAndAreTrainedOn() {
+        TrainOptions t = TrainOptions.defaults().withEpochs(1).withBatchSize(4).withSeed(5);
+        DecoderDistiller d = new DecoderDistiller(teacher.model(), teacher.tokenizer(), teacher.stopIds(),
+                new DecoderDistiller.Options(new TokenDistillationLoss(1, 1, 1), 64, 2, 8, 1f, t));
+        List<String> four = train.subList(0, 4);
+        DecoderDistiller.Result r = d.distill(everyOther(), four, List.of());
+        assertEquals(8, r.generatedSequences(), "two continuations of each of four texts");
+        assertEquals(12, r.trainSequences());
+        assertEquals(3, r.steps(), "twelve sequences in batches of four");
+    }
+
+    @Test
+    void aStudentFromAConfigNeedsTheTeachersFamilyAndVocabulary() {
+        ModelConfig c = teacher.model().config();
+        ModelConfig small = c.withShape(c.vocabSize(), 1, 32, Map.of());
+        assertEquals(1, DecoderStudents.fromConfig(c, small, 3).config().numLayers());
+        ModelConfig otherVocab = c.withShape(c.vocabSize() + 1, 1, 32, Map.of());
+        assertThrows(StudentConfigException.class, () -> DecoderStudents.fromConfig(c, otherVocab, 3));
+        DecoderDistiller d = distiller(new TokenDistillationLoss(0, 1, 1), 1);
+        assertThrows(IllegalArgumentException.class, () -> d.distill(teacher.model(), train, List.of()),
+                "a frozen model is refused as a student");
+    }
+
+    @Test
     void aResumedRunEndsWhereAnUninterruptedOneDoes() throws Exception {
         TokenDistillationLoss loss = new TokenDistillationLoss(0, 1, 1);
         DecoderDistiller.Result whole = distiller(loss, 2).distill(everyOther(), train, List.of());
