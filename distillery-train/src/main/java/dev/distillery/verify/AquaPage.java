@@ -27,8 +27,10 @@ final class AquaPage {
                 .append("</code>, questions <code>").append(e(o.data().toString())).append("</code> (")
                 .append(first.evaluation().questions()).append(" scored, ").append(o.shots()).append("-shot). Measured ")
                 .append(e(first.createdUtc())).append(" on ").append(e(first.platform())).append(".</p>\n");
+        String attacked = first.robustness() == null ? "" : " (first " + first.robustness().questions() + ")";
         h.append("<h2>Accuracy, robustness and efficiency</h2>\n<div class=\"scroll\"><table><tr><th class=\"t\">configuration</th>")
-                .append("<th>accuracy</th><th>chance</th><th>longest option</th><th>robust accuracy</th><th>attack success</th>")
+                .append("<th>accuracy</th><th>chance</th><th>longest option</th><th>robust accuracy").append(attacked)
+                .append("</th><th>attack success</th>")
                 .append("<th>mean queries</th><th>tokens/s</th><th>peak heap</th><th>size on disk</th></tr>\n");
         List<String> names = new ArrayList<>();
         double[] accuracy = new double[r.rows().size()];
@@ -61,9 +63,9 @@ final class AquaPage {
                 new Charts.Series("attack success rate", Charts.PALETTE.get(2), asr)));
         h.append("<div class=\"charts\"><figure class=\"chart\">").append(svg).append("<figcaption>")
                 .append(e(String.format(Locale.ROOT, "Accuracy on the clean questions, accuracy left after the attack "
-                        + "(shuffled options, typos, a distractor sentence, rephrasings; answer kept), and the share of "
-                        + "correctly answered questions the attack flipped. Chance is %.2f.",
-                        first.evaluation().chance()))).append("</figcaption></figure></div>\n");
+                        + "(shuffled options, typos, a distractor sentence, rephrasings; answer kept) on the questions "
+                        + "attacked%s, and the share of correctly answered ones the attack flipped. Chance is %.2f.",
+                        attacked, first.evaluation().chance()))).append("</figcaption></figure></div>\n");
         h.append("<h2>Fine-tuning</h2>\n<p>").append(e(r.splitDescription())).append(".</p>\n<p>")
                 .append(e(String.format(Locale.ROOT, "Full fine-tuning of every weight on the causal-LM loss over the %d "
                                 + "training questions written as the evaluation prompt with their answer letter: %d "
