@@ -74,7 +74,14 @@ public final class AquaStudy {
     public record Row(String configuration, Path folder, McqReport report) {
     }
 
-    public record Result(List<Row> rows, McqSplit split, String splitDescription, DecoderDistiller.Result finetune) {
+    /** What fine-tuning did: sequences (windows) trained on, optimizer steps, seconds per step, mean loss by epoch. */
+    public record Finetune(int sequences, long steps, double secondsPerStep, List<Double> epochLosses) {
+        public Finetune {
+            epochLosses = List.copyOf(epochLosses);
+        }
+    }
+
+    public record Result(List<Row> rows, McqSplit split, String splitDescription, Finetune finetune) {
         /** The terminal table: accuracy, robustness and efficiency of each configuration. */
         public Table table() {
             Table t = new Table("configuration", "questions", "accuracy", "chance", "robust acc", "ASR", "mean queries",
@@ -99,7 +106,7 @@ public final class AquaStudy {
             ObjectNode ft = o.putObject("finetune");
             ft.put("method", "full fine-tuning of every weight on the causal-LM loss over the training questions written "
                     + "as the evaluation prompt with their answer letter");
-            ft.put("sequences", finetune.trainSequences());
+            ft.put("sequences", finetune.sequences());
             ft.put("steps", finetune.steps());
             ft.put("secondsPerStep", finetune.secondsPerStep());
             ArrayNode losses = ft.putArray("epochLosses");
@@ -131,19 +138,13 @@ public final class AquaStudy {
         McqSplit.write(split.train(), o.out().resolve(TRAIN_SPLIT));
         log.println("fine-tuning questions: " + described);
 
-        DecoderCheckpoint base = DecoderCheckpoint.load(o.model());
-        Path tokenizerDir = base.tokenizerDir();
-        ModelConfig config = base.config();
         String scheme = o.scheme().id();
         Path quantized = o.out().resolve("base-" + scheme);
-        QuantizedDecoder.quantize(config, base.weights(), o.scheme()).write(quantized, tokenizerDir);
-
-        DecoderDistiller.Result ft = finetune(o, base, split.train(), log);
         Path finetuned = o.out().resolve("finetuned");
-        Map<String, Tensor> tuned = ft.student().weights();
-        DecoderCheckpoint.write(finetuned, config, tuned, tokenizerDir, DType.F32);
         Path finetunedQuantized = o.out().resolve("finetuned-" + scheme);
-        QuantizedDecoder.quantize(config, tuned, o.scheme()).write(finetunedQuantized, tokenizerDir);
+        // the models are built first and only their folders kept, so no weights of this step are live while each
+        // configuration's peak heap is measured
+        Finetune ft = build(o, split.train(), quantized, finetuned, finetunedQuantized, log);
 
         List<Row> rows = new ArrayList<>();
         String[][] configs = {{"base", o.model().toString()}, {scheme, quantized.toString()},
@@ -163,6 +164,20 @@ public final class AquaStudy {
         AtomicFiles.writeString(o.out().resolve(JSON), HfConfig.pretty(result.toJson()));
         AtomicFiles.writeString(o.out().resolve(HTML), AquaPage.render(result, o));
         return result;
+    }
+
+    /** Writes the quantized base, the fine-tuned model and the fine-tuned model quantized. */
+    private static Finetune build(Options o, List<McqQuestion> train, Path quantized, Path finetuned,
+                                  Path finetunedQuantized, PrintStream log) throws IOException {
+        DecoderCheckpoint base = DecoderCheckpoint.load(o.model());
+        Path tokenizerDir = base.tokenizerDir();
+        ModelConfig config = base.config();
+        QuantizedDecoder.quantize(config, base.weights(), o.scheme()).write(quantized, tokenizerDir);
+        DecoderDistiller.Result ft = finetune(o, base, train, log);
+        Map<String, Tensor> tuned = ft.student().weights();
+        DecoderCheckpoint.write(finetuned, config, tuned, tokenizerDir, DType.F32);
+        QuantizedDecoder.quantize(config, tuned, o.scheme()).write(finetunedQuantized, tokenizerDir);
+        return new Finetune(ft.trainSequences(), ft.steps(), ft.secondsPerStep(), ft.epochLosses());
     }
 
     /** Every weight of the base trained on the causal-LM loss of the training questions with their answers. */
