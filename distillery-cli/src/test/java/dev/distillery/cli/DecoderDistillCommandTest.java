@@ -1,8 +1,11 @@
 package dev.distillery.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distillery.cli.TeacherCommandsTest.Result;
 import dev.distillery.distill.DecoderDistiller;
 import dev.distillery.io.DecoderCheckpoint;
+import dev.distillery.pipeline.DecoderDistillation;
 import dev.distillery.pipeline.TeacherTraining;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,6 +60,11 @@ class DecoderDistillCommandTest {
         assertTrue(DecoderCheckpoint.isDecoderFolder(out));
         assertTrue(Files.isRegularFile(out.resolve(TeacherTraining.CHECKPOINTS).resolve(DecoderDistiller.LAST)));
         assertTrue(Files.isRegularFile(out.resolve("tok512.bin")), "the teacher's tokenizer goes with the student");
+        JsonNode summary = new ObjectMapper().readTree(out.resolve(DecoderDistillation.SUMMARY).toFile());
+        assertEquals(0.0, summary.get("loss").get("forwardWeight").asDouble(), "reverse KL: " + summary);
+        assertEquals(6, summary.get("steps").asInt());
+        assertTrue(summary.get("after").get("klStudentTeacher").asDouble()
+                < summary.get("before").get("klStudentTeacher").asDouble(), summary.toString());
 
         Result g = TeacherCommandsTest.run("generate", "--model", out.toString(), "--prompt", "Once upon a time",
                 "--max-tokens", "10", "--temperature", "0");

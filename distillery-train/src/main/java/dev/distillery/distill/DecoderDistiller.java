@@ -75,9 +75,11 @@ public final class DecoderDistiller {
      *
      * @param studentLoss      the student's next-token cross-entropy (nats)
      * @param teacherLoss      the teacher's
-     * @param klTeacherStudent KL(teacher ‖ student) of the next-token distributions at T = 1
+     * @param klTeacherStudent KL(teacher ‖ student) of the next-token distributions at T = 1 (what forward KL lowers)
+     * @param klStudentTeacher KL(student ‖ teacher) at T = 1 (what reverse KL lowers)
      */
-    public record Scores(double studentLoss, double teacherLoss, double klTeacherStudent, long positions) {
+    public record Scores(double studentLoss, double teacherLoss, double klTeacherStudent, double klStudentTeacher,
+                         long positions) {
     }
 
     /**
@@ -298,6 +300,7 @@ public final class DecoderDistiller {
         double ceS = 0;
         double ceT = 0;
         double kl = 0;
+        double klReverse = 0;
         long positions = 0;
         int[] order = new int[sequences.size()];
         Arrays.setAll(order, i -> i);
@@ -320,12 +323,13 @@ public final class DecoderDistiller {
                     ceT -= lt[next];
                     for (int j = 0; j < vocab; j++) {
                         kl += Math.exp(lt[j]) * (lt[j] - ls[j]);
+                        klReverse += Math.exp(ls[j]) * (ls[j] - lt[j]);
                     }
                     positions++;
                 }
             }
         }
-        return new Scores(ceS / positions, ceT / positions, kl / positions, positions);
+        return new Scores(ceS / positions, ceT / positions, kl / positions, klReverse / positions, positions);
     }
 
     private static double[] logSoftmax(float[] x, int off, int n) {

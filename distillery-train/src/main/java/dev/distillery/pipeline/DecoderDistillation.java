@@ -4,6 +4,10 @@ import dev.distillery.distill.DecoderDistiller;
 import dev.distillery.distill.DecoderStudents;
 import dev.distillery.distill.StudentConfigException;
 import dev.distillery.generate.LanguageModel;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.distillery.io.AtomicFiles;
 import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.io.DType;
 import dev.distillery.io.DecoderCheckpoint;
@@ -30,12 +34,16 @@ import java.util.Map;
  * reads), builds the student ({@link DecoderStudents}: from the teacher's layers, or from a config
  * at random), distils it on a text file with {@link DecoderDistiller} (checkpoints in
  * {@code out/.checkpoints}, resumable) and writes the student as a decoder folder with the
- * teacher's tokenizer, which {@code generate}, {@code mcq} and {@code quantize} load.
+ * teacher's tokenizer, which {@code generate}, {@code mcq} and {@code quantize} load, and the run's
+ * scores as {@value #SUMMARY}.
  *
  * <p>A text file holds texts separated by blank lines (a story, a document, a question with its
  * answer); a text longer than the max length is learnt in consecutive windows.
  */
 public final class DecoderDistillation {
+    /** The run's summary beside the student's weights. */
+    public static final String SUMMARY = "distill.json";
+
     private DecoderDistillation() {
     }
 
@@ -53,24 +61,65 @@ public final class DecoderDistillation {
     public record Outcome(LanguageModel teacher, DecoderDistiller.Result result, Path out) {
         /** Teacher and student side by side: layers, parameters, held-out loss and KL. */
         public Table table() {
-            Table t = new Table("model", "layers", "ffn", "parameters", "held-out loss", "KL(teacher||student)");
+            Table t = new Table("model", "layers", "ffn", "parameters", "held-out loss", "KL(teacher||student)",
+                    "KL(student||teacher)");
             DecoderDistiller.Scores before = result.before();
             DecoderDistiller.Scores after = result.after();
             ModelConfig tc = teacher.model().config();
             t.row(teacher.name() + " (teacher)", tc.numLayers(), tc.intermediateSize(),
                     String.format(Locale.ROOT, "%,d", teacher.model().parameterCount()),
-                    after == null ? "-" : String.format(Locale.ROOT, "%.4f", after.teacherLoss()), "0");
+                    after == null ? "-" : String.format(Locale.ROOT, "%.4f", after.teacherLoss()), "0", "0");
             ModelConfig sc = result.student().config();
             String params = String.format(Locale.ROOT, "%,d", result.student().parameterCount());
             if (before != null) {
                 t.row("student before", sc.numLayers(), sc.intermediateSize(), params,
                         String.format(Locale.ROOT, "%.4f", before.studentLoss()),
-                        String.format(Locale.ROOT, "%.4f", before.klTeacherStudent()));
+                        String.format(Locale.ROOT, "%.4f", before.klTeacherStudent()),
+                        String.format(Locale.ROOT, "%.4f", before.klStudentTeacher()));
             }
             t.row("student after", sc.numLayers(), sc.intermediateSize(), params,
                     after == null ? "-" : String.format(Locale.ROOT, "%.4f", after.studentLoss()),
-                    after == null ? "-" : String.format(Locale.ROOT, "%.4f", after.klTeacherStudent()));
+                    after == null ? "-" : String.format(Locale.ROOT, "%.4f", after.klTeacherStudent()),
+                    after == null ? "-" : String.format(Locale.ROOT, "%.4f", after.klStudentTeacher()));
             return t;
+        }
+
+        /** What {@value #SUMMARY} holds: the objective, the shapes, the scores before and after, steps and time. */
+        public ObjectNode toJson(DecoderDistiller.Options options) {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("teacher", teacher.name());
+            o.put("teacherFormat", teacher.format());
+            o.put("teacherLayers", teacher.model().config().numLayers());
+            o.put("studentLayers", result.student().config().numLayers());
+            o.put("studentFfn", result.student().config().intermediateSize());
+            o.put("studentParameters", result.student().parameterCount());
+            ObjectNode loss = o.putObject("loss");
+            loss.put("forwardWeight", options.loss().forwardWeight());
+            loss.put("temperature", options.loss().temperature());
+            loss.put("alpha", options.loss().alpha());
+            o.put("trainSequences", result.trainSequences());
+            o.put("teacherGenerations", result.generatedSequences());
+            o.put("steps", result.steps());
+            o.put("trainSeconds", result.trainSeconds());
+            o.put("secondsPerStep", result.secondsPerStep());
+            ArrayNode losses = o.putArray("epochLosses");
+            result.epochLosses().forEach(losses::add);
+            o.set("before", scores(result.before()));
+            o.set("after", scores(result.after()));
+            return o;
+        }
+
+        private static ObjectNode scores(DecoderDistiller.Scores s) {
+            if (s == null) {
+                return null;
+            }
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("studentLoss", s.studentLoss());
+            o.put("teacherLoss", s.teacherLoss());
+            o.put("klTeacherStudent", s.klTeacherStudent());
+            o.put("klStudentTeacher", s.klStudentTeacher());
+            o.put("positions", s.positions());
+            return o;
         }
     }
 
@@ -103,7 +152,9 @@ public final class DecoderDistillation {
         DecoderDistiller.Result r = new DecoderDistiller(teacher.model(), teacher.tokenizer(), teacher.stopIds(), o.distill())
                 .checkpointDir(checkpoints).resume(o.resume()).log(log).distill(student, train, held);
         DecoderCheckpoint.write(o.out(), r.student().config(), r.student().weights(), tokenizerDir(o.teacher()), DType.F32);
-        return new Outcome(teacher, r, o.out());
+        Outcome outcome = new Outcome(teacher, r, o.out());
+        AtomicFiles.writeString(o.out().resolve(SUMMARY), HfConfig.pretty(outcome.toJson(o.distill())));
+        return outcome;
     }
 
     /** The student {@code o} describes, trainable. */

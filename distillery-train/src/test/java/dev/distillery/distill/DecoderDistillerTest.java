@@ -108,6 +108,9 @@ class DecoderDistillerTest {
             assertTrue(r.after().klTeacherStudent() < 0.8 * r.before().klTeacherStudent(),
                     loss + ": KL(teacher || student) on held-out stories " + r.before().klTeacherStudent() + " -> "
                             + r.after().klTeacherStudent());
+            assertTrue(r.after().klStudentTeacher() < 0.8 * r.before().klStudentTeacher(),
+                    loss + ": KL(student || teacher) on held-out stories " + r.before().klStudentTeacher() + " -> "
+                            + r.after().klStudentTeacher());
             assertTrue(r.epochLosses().getLast() < r.epochLosses().getFirst(), loss + ": " + r.epochLosses());
             assertEquals(r.before().teacherLoss(), r.after().teacherLoss(), 0, "the teacher is frozen");
         }
