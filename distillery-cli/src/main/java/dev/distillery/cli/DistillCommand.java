@@ -2,11 +2,11 @@ package dev.distillery.cli;
 
 import dev.distillery.distill.DecoderDistiller;
 import dev.distillery.distill.DistillOptions;
+import dev.distillery.distill.Divergence;
+import dev.distillery.distill.StudentInit;
 import dev.distillery.distill.TokenDistillationLoss;
 import dev.distillery.io.DecoderCheckpoint;
 import dev.distillery.pipeline.DecoderDistillation;
-import dev.distillery.distill.Divergence;
-import dev.distillery.distill.StudentInit;
 import dev.distillery.pipeline.Distillation;
 import dev.distillery.quant.QuantScheme;
 import dev.distillery.quant.QuantizedDecoder;
@@ -208,6 +208,12 @@ public final class DistillCommand implements Callable<Integer> {
         if (DecoderCheckpoint.isDecoder(teacher) || QuantizedDecoder.isQuantizedDecoder(teacher)) {
             return distillDecoder();
         }
+        String decoderOnly = studentConfig != null ? "--student-config" : teacherGenerations != 0 ? "--teacher-generations"
+                : loss.equals("mix") ? "--loss mix" : null;
+        if (decoderOnly != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), decoderOnly + " applies to decoder LLM teachers; "
+                    + teacher + " is not one");
+        }
         StudentInit studentInit = switch (init) {
             case "from-teacher" -> StudentInit.FROM_TEACHER;
             case "random" -> StudentInit.RANDOM;
@@ -230,8 +236,8 @@ public final class DistillCommand implements Callable<Integer> {
         TrainOptions training = TrainOptions.defaults().withEpochs(epochs).withBatchSize(batchSize)
                 .withLearningRate(learningRate).withSeed(seed).withCheckpointEverySteps(checkpointEvery);
         DistillOptions distill = DistillOptions.defaults().withTrain(training).withInit(studentInit)
-                .withDivergence(divergence).withTemperature(temperature == null ? 2 : temperature).withAlpha(alpha).withHiddenWeight(hiddenWeight)
-                .withAttentionWeight(attentionWeight)
+                .withDivergence(divergence).withTemperature(temperature == null ? 2 : temperature).withAlpha(alpha)
+                .withHiddenWeight(hiddenWeight).withAttentionWeight(attentionWeight)
                 .withAugmentPerExample(augment).withHardLabelsOnly(hardLabelsOnly).withTrimVocabulary(!noTrimVocab)
                 .withVocabMinCount(vocabMinCount);
         // originalArgs belong to the root command, so they start with "distill"
@@ -259,6 +265,8 @@ public final class DistillCommand implements Callable<Integer> {
                 : augment != 0 ? "--augment" : adversarial ? "--adversarial" : hiddenWeight != 0 ? "--hidden-weight"
                 : attentionWeight != 0 ? "--attention-weight" : teacherLogits != null ? "--teacher-logits"
                 : hardLabelsOnly ? "--hard-labels-only" : hidden != 0 ? "--student-hidden" : heads != 0 ? "--student-heads"
+                : maxTrainRows != 0 ? "--max-train-rows" : noTrimVocab ? "--no-trim-vocab"
+                : vocabMinCount != 1 ? "--vocab-min-count" : columns.textColumn != null ? "--text-column"
                 : null;
         if (ignored != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), ignored + " applies to classifier teachers; "

@@ -101,6 +101,14 @@ class DecoderDistillCommandTest {
                 "--loss", "js", "--out", out.toString());
         assertEquals(2, loss.exitCode());
         assertTrue(loss.err().contains("--loss must be forward-kl, reverse-kl or mix"), loss.err());
+        Result vocab = TeacherCommandsTest.run("distill", "--teacher", stories.toString(), "--train", text.toString(),
+                "--vocab-min-count", "3", "--out", out.toString());
+        assertEquals(2, vocab.exitCode());
+        assertTrue(vocab.err().contains("--vocab-min-count applies to classifier teachers"), vocab.err());
+        Result mixOnClassifier = TeacherCommandsTest.run("distill", "--teacher", tmp.resolve("classifier").toString(),
+                "--loss", "mix", "--out", out.toString());
+        assertEquals(2, mixOnClassifier.exitCode());
+        assertTrue(mixOnClassifier.err().contains("--loss mix applies to decoder LLM teachers"), mixOnClassifier.err());
         Result resume = TeacherCommandsTest.run("distill", "--teacher", stories.toString(), "--train", text.toString(),
                 "--resume", "--out", out.toString());
         assertTrue(resume.exitCode() != 0 && resume.err().contains("no such checkpoint file to resume"), resume.err());
