@@ -86,6 +86,8 @@ public final class DecoderDistiller {
      * @param trainSequences     sequences trained on, the teacher's generations included
      * @param generatedSequences of them, the teacher's generations
      * @param epochLosses        mean training loss of each epoch run in this call
+     * @param before             held-out scores before training; null without held-out texts
+     * @param after              held-out scores after training; null without held-out texts
      */
     public record Result(CausalLanguageModel student, int trainSequences, int generatedSequences, long steps,
                          double trainSeconds, Scores before, Scores after, List<Double> epochLosses) {
