@@ -1,10 +1,15 @@
 package dev.distillery.cli;
 
+import dev.distillery.distill.DecoderDistiller;
 import dev.distillery.distill.DistillOptions;
 import dev.distillery.distill.Divergence;
 import dev.distillery.distill.StudentInit;
+import dev.distillery.distill.TokenDistillationLoss;
+import dev.distillery.io.DecoderCheckpoint;
+import dev.distillery.pipeline.DecoderDistillation;
 import dev.distillery.pipeline.Distillation;
 import dev.distillery.quant.QuantScheme;
+import dev.distillery.quant.QuantizedDecoder;
 import dev.distillery.pipeline.DistillationOptions;
 import dev.distillery.pipeline.DistillationResult;
 import dev.distillery.robust.AdversarialAugmentation;
@@ -27,12 +32,15 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code distillery distill}: trains a smaller student on a saved teacher's soft targets and saves it as a
- * classifier folder of its own; see {@link Distillation}.
+ * classifier folder of its own; see {@link Distillation}. With a decoder LLM teacher it distils token by token on a
+ * text file into a decoder folder; see {@link DecoderDistillation}.
  */
 @Command(name = "distill",
         mixinStandardHelpOptions = true,
         description = {"Distil a teacher saved by train-teacher into a smaller student, compare both on the test split, and save the student.",
-                "Without --data or --train it distils on the bundled phishing-urls splits."},
+                "Without --data or --train it distils on the bundled phishing-urls splits.",
+                "A decoder LLM teacher (Hugging Face folder or llama2.c checkpoint) distils token by token on the texts of",
+                "--train (separated by blank lines) into a decoder folder that generate and mcq load."},
         footer = {"", "Examples:",
                 "  distillery distill --teacher models/teacher --student-layers 3 --augment 2 \\",
                 "      --epochs 1 --out models/student",
@@ -45,6 +53,8 @@ import java.util.concurrent.Callable;
                 "      --vocab-min-count 5 --out models/student-small",
                 "  distillery distill --teacher models/teacher --student-layers 3 \\",
                 "      --teacher-logits logits/ --out models/student",
+                "  distillery distill --teacher ../shared/models/stories260K \\",
+                "      --train stories.txt --loss reverse-kl --epochs 2 --out models/stories-3l",
                 "After an interruption, the same command with --resume continues from",
                 "OUT/.checkpoints."})
 public final class DistillCommand implements Callable<Integer> {
@@ -75,16 +85,35 @@ public final class DistillCommand implements Callable<Integer> {
             description = "Copy embeddings, spread layers and head from the teacher, or start at random. Default: ${DEFAULT-VALUE}.")
     String init;
 
-    @Option(names = "--temperature", defaultValue = "2", paramLabel = "T", description = "Softens both distributions. Default: ${DEFAULT-VALUE}.")
-    double temperature;
+    @Option(names = "--temperature", paramLabel = "T",
+            description = "Softens both distributions. Default: 2 for classifiers, 1 for decoders.")
+    Double temperature;
 
     @Option(names = "--alpha", defaultValue = "0.5", paramLabel = "A",
             description = "Weight of the soft-target loss; the rest goes to cross-entropy on the labels. Default: ${DEFAULT-VALUE}.")
     double alpha;
 
-    @Option(names = "--loss", defaultValue = "forward-kl", paramLabel = "forward-kl|reverse-kl",
-            description = "KL direction between teacher and student. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--loss", defaultValue = "forward-kl", paramLabel = "forward-kl|reverse-kl|mix",
+            description = "KL direction between teacher and student: forward (cover the teacher's modes), reverse (MiniLLM: "
+                    + "seek its main modes), or for decoders a mix weighted by --kl-mix. Default: ${DEFAULT-VALUE}.")
     String loss;
+
+    @Option(names = "--kl-mix", defaultValue = "0.5", paramLabel = "W",
+            description = "With --loss mix: weight of forward KL, the rest on reverse KL. Default: ${DEFAULT-VALUE}.")
+    double klMix;
+
+    @Option(names = "--student-config", paramLabel = "FILE",
+            description = "Decoders: a config.json of the teacher's family and vocabulary for a randomly initialised student.")
+    Path studentConfig;
+
+    @Option(names = "--teacher-generations", defaultValue = "0", paramLabel = "N",
+            description = "Decoders: also train on N continuations the teacher samples of each text (sequence-level "
+                    + "distillation). Default: ${DEFAULT-VALUE}.")
+    int teacherGenerations;
+
+    @Option(names = "--generation-tokens", defaultValue = "64", paramLabel = "N",
+            description = "Decoders: new tokens per teacher continuation at most. Default: ${DEFAULT-VALUE}.")
+    int generationTokens;
 
     @Option(names = "--hidden-weight", defaultValue = "0", paramLabel = "W",
             description = "Weight of the hidden-state MSE to the teacher; 0 turns it off. Default: ${DEFAULT-VALUE}.")
@@ -176,6 +205,15 @@ public final class DistillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (DecoderCheckpoint.isDecoder(teacher) || QuantizedDecoder.isQuantizedDecoder(teacher)) {
+            return distillDecoder();
+        }
+        String decoderOnly = studentConfig != null ? "--student-config" : teacherGenerations != 0 ? "--teacher-generations"
+                : loss.equals("mix") ? "--loss mix" : null;
+        if (decoderOnly != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), decoderOnly + " applies to decoder LLM teachers; "
+                    + teacher + " is not one");
+        }
         StudentInit studentInit = switch (init) {
             case "from-teacher" -> StudentInit.FROM_TEACHER;
             case "random" -> StudentInit.RANDOM;
@@ -198,8 +236,8 @@ public final class DistillCommand implements Callable<Integer> {
         TrainOptions training = TrainOptions.defaults().withEpochs(epochs).withBatchSize(batchSize)
                 .withLearningRate(learningRate).withSeed(seed).withCheckpointEverySteps(checkpointEvery);
         DistillOptions distill = DistillOptions.defaults().withTrain(training).withInit(studentInit)
-                .withDivergence(divergence).withTemperature(temperature).withAlpha(alpha).withHiddenWeight(hiddenWeight)
-                .withAttentionWeight(attentionWeight)
+                .withDivergence(divergence).withTemperature(temperature == null ? 2 : temperature).withAlpha(alpha)
+                .withHiddenWeight(hiddenWeight).withAttentionWeight(attentionWeight)
                 .withAugmentPerExample(augment).withHardLabelsOnly(hardLabelsOnly).withTrimVocabulary(!noTrimVocab)
                 .withVocabMinCount(vocabMinCount);
         // originalArgs belong to the root command, so they start with "distill"
@@ -217,6 +255,59 @@ public final class DistillCommand implements Callable<Integer> {
                 r.distill().adversarialTexts().size(), r.distill().benignVariants().size(),
                 r.student().tokenizer().vocabSize(), r.teacher().tokenizer().vocabSize(), r.stepsRun(), r.trainSeconds(),
                 r.secondsPerStep());
+        stdout.flush();
+        return 0;
+    }
+
+    /** The decoder path: token-level distillation on a text file; see {@link DecoderDistillation}. */
+    private int distillDecoder() throws IOException {
+        String ignored = splits.data != null ? "--data" : splits.test != null ? "--test" : qat != null ? "--qat"
+                : augment != 0 ? "--augment" : adversarial ? "--adversarial" : hiddenWeight != 0 ? "--hidden-weight"
+                : attentionWeight != 0 ? "--attention-weight" : teacherLogits != null ? "--teacher-logits"
+                : hardLabelsOnly ? "--hard-labels-only" : hidden != 0 ? "--student-hidden" : heads != 0 ? "--student-heads"
+                : maxTrainRows != 0 ? "--max-train-rows" : noTrimVocab ? "--no-trim-vocab"
+                : vocabMinCount != 1 ? "--vocab-min-count" : columns.textColumn != null ? "--text-column"
+                : null;
+        if (ignored != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), ignored + " applies to classifier teachers; "
+                    + teacher + " is a decoder LLM");
+        }
+        if (splits.train == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "a decoder teacher distils on a text file: give "
+                    + "--train FILE (texts separated by blank lines)");
+        }
+        double forwardWeight = switch (loss) {
+            case "forward-kl" -> 1;
+            case "reverse-kl" -> 0;
+            case "mix" -> klMix;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--loss must be forward-kl, reverse-kl or mix, not '" + loss + "'");
+        };
+        boolean random = switch (init) {
+            case "from-teacher" -> false;
+            case "random" -> true;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--init must be from-teacher or random, not '" + init + "'");
+        };
+        TokenDistillationLoss objective;
+        DecoderDistiller.Options options;
+        try {
+            objective = new TokenDistillationLoss(forwardWeight, temperature == null ? 1 : temperature, alpha);
+            options = new DecoderDistiller.Options(objective, maxLength == 0 ? Integer.MAX_VALUE : maxLength,
+                    teacherGenerations, generationTokens, 1f, TrainOptions.defaults().withEpochs(epochs)
+                    .withBatchSize(batchSize).withLearningRate(learningRate).withSeed(seed)
+                    .withCheckpointEverySteps(checkpointEvery));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        DecoderDistillation.Outcome r = DecoderDistillation.run(new DecoderDistillation.Options(teacher, splits.train,
+                splits.validation, layers, ffn, studentConfig, random, options, out, resume), System.err);
+        PrintWriter stdout = spec.commandLine().getOut();
+        stdout.println(r.table().render());
+        stdout.printf(Locale.ROOT, "saved the student to %s: %d training sequences (%d teacher generations), %d optimizer "
+                        + "steps in %.1f s (%.3f s/step)%n", out, r.result().trainSequences(),
+                r.result().generatedSequences(), r.result().steps(), r.result().trainSeconds(),
+                r.result().secondsPerStep());
         stdout.flush();
         return 0;
     }

@@ -39,7 +39,11 @@ public final class RecipeSchema {
             Map.entry("quantize --train", "quantize reads no training file"),
             Map.entry("prune --checkpoint-every", "a recipe's pruning recovery checkpoints at the command's default"),
             Map.entry("report --models", "automatic: every model the run made"),
-            Map.entry("report --teacher", "automatic: models/teacher is the reference"));
+            Map.entry("report --teacher", "automatic: models/teacher is the reference"),
+            Map.entry("distill --kl-mix", "decoder teachers only; a recipe distils classifiers"),
+            Map.entry("distill --student-config", "decoder teachers only; a recipe distils classifiers"),
+            Map.entry("distill --teacher-generations", "decoder teachers only; a recipe distils classifiers"),
+            Map.entry("distill --generation-tokens", "decoder teachers only; a recipe distils classifiers"));
 
     /** Whether {@code option} of {@code command} needs no field; see {@link #IMPLICIT}. */
     public static boolean implicit(String command, String option) {

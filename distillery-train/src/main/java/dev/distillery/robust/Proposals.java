@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
  * uniformly, put through the model's text transform. Seeded by the search's seed and the original
  * text, not its position, so a URL's search does not depend on its neighbours.
  */
-final class Proposals {
+final class Proposals implements Neighbours<String, Perturbation> {
     /** Attempts per wanted candidate before giving up; edits that change nothing or repeat are retried. */
     private static final int ATTEMPTS_PER_CANDIDATE = 4;
 
@@ -30,8 +30,8 @@ final class Proposals {
         seen.add(original);
     }
 
-    /** Up to {@code want} unseen one-edit neighbours of {@code current}; fewer, or none, when they run out. */
-    List<String> next(String current, int want) {
+    @Override
+    public List<String> next(String current, int want) {
         List<String> out = new ArrayList<>(want);
         lastFamilies.clear();
         for (int attempt = 0; attempt < want * ATTEMPTS_PER_CANDIDATE && out.size() < want; attempt++) {
@@ -45,8 +45,8 @@ final class Proposals {
         return out;
     }
 
-    /** The family that made candidate {@code i} of the last {@link #next} call. */
-    Perturbation family(int i) {
+    @Override
+    public Perturbation family(int i) {
         return lastFamilies.get(i);
     }
 }

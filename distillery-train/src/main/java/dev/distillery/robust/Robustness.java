@@ -34,42 +34,21 @@ public final class Robustness {
 
     /** The attack on each URL, in input order. */
     public static List<AttackResult> attack(Scorer scorer, List<String> urls, AttackOptions options) {
-        List<GreedyAttack> attacks = new ArrayList<>(urls.size());
+        List<GreedySearch<String, Perturbation>> attacks = new ArrayList<>(urls.size());
         for (String url : urls) {
-            attacks.add(new GreedyAttack(url, options, scorer.transform()));
+            attacks.add(new GreedySearch<>(url, new Proposals(url, options.families(), scorer.transform(), options.seed()),
+                    options.queryBudget(), options.candidatesPerStep(), options.maxEdits(), options.threshold()));
         }
-        float[] clean = score(scorer, urls);
-        for (int i = 0; i < attacks.size(); i++) {
-            attacks.get(i).start(clean[i]);
-        }
-        while (true) {
-            List<GreedyAttack> active = new ArrayList<>();
-            List<String> batch = new ArrayList<>();
-            List<Integer> counts = new ArrayList<>();
-            for (GreedyAttack a : attacks) {
-                if (!a.done()) {
-                    List<String> proposal = a.propose();
-                    if (!proposal.isEmpty()) {
-                        active.add(a);
-                        batch.addAll(proposal);
-                        counts.add(proposal.size());
-                    }
-                }
+        GreedySearch.runLockstep(attacks, texts -> {
+            float[] p = score(scorer, texts);
+            double[] d = new double[p.length];
+            for (int i = 0; i < p.length; i++) {
+                d[i] = p[i];
             }
-            if (active.isEmpty()) {
-                break;
-            }
-            float[] p = score(scorer, batch);
-            int off = 0;
-            for (int i = 0; i < active.size(); i++) {
-                int n = counts.get(i);
-                float[] mine = new float[n];
-                System.arraycopy(p, off, mine, 0, n);
-                active.get(i).accept(mine);
-                off += n;
-            }
-        }
-        return attacks.stream().map(GreedyAttack::result).toList();
+            return d;
+        });
+        return attacks.stream().map(a -> new AttackResult(a.original(), a.current(), (float) a.originalScore(),
+                (float) a.currentScore(), a.queries(), a.cleanCorrect(), a.success(), a.edits())).toList();
     }
 
     /** {@code scorer} over {@code texts} in calls of at most {@link #CALL_SIZE}. */

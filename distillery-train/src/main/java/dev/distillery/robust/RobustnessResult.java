@@ -29,22 +29,12 @@ public record RobustnessResult(int urls, int cleanCorrect, int flipped, double c
 
     /** Counts and rates of {@code results}. */
     public static RobustnessResult of(List<AttackResult> results, AttackOptions options) {
-        int correct = 0;
-        int flipped = 0;
-        long queries = 0;
+        AttackTally t = AttackTally.empty();
         for (AttackResult r : results) {
-            if (r.cleanCorrect()) {
-                correct++;
-                queries += r.queries();
-                if (r.success()) {
-                    flipped++;
-                }
-            }
+            t = t.add(r.cleanCorrect(), r.success(), r.queries());
         }
-        int n = results.size();
-        return new RobustnessResult(n, correct, flipped, n == 0 ? Double.NaN : (double) correct / n,
-                n == 0 ? Double.NaN : (double) (correct - flipped) / n, correct == 0 ? Double.NaN : (double) flipped / correct,
-                correct == 0 ? Double.NaN : (double) queries / correct, options, results);
+        return new RobustnessResult(t.items(), t.cleanCorrect(), t.flipped(), t.cleanAccuracy(), t.robustAccuracy(),
+                t.attackSuccessRate(), t.meanQueries(), options, results);
     }
 
     /** The successful attacks, in input order. */
@@ -82,7 +72,7 @@ public record RobustnessResult(int urls, int cleanCorrect, int flipped, double c
         return o;
     }
 
-    private static void putRate(ObjectNode o, String key, double v) {
+    static void putRate(ObjectNode o, String key, double v) {
         if (Double.isFinite(v)) {
             o.put(key, v);
         } else {

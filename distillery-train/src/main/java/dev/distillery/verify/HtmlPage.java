@@ -17,7 +17,7 @@ import java.util.Locale;
  * {@code <figure class="chart">}, which the browser test looks for.
  */
 final class HtmlPage {
-    private static final String CSS = """
+    static final String CSS = """
             body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1d1f;margin:0;background:#f6f7f9}
             main{max-width:1240px;margin:0 auto;padding:24px 28px 48px}
             h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:34px 0 10px;border-bottom:1px solid #dde;padding-bottom:4px}
