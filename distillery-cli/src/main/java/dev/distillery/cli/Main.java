@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
         subcommands = {CommandLine.HelpCommand.class, InspectCommand.class, EmbedCommand.class, BenchCommand.class,
                 TrainTeacherCommand.class, EvaluateCommand.class, PredictCommand.class, DistillCommand.class,
                 DemoCommand.class, RunCommand.class, QuantizeCommand.class, PruneCommand.class, CalibrateCommand.class,
-                ReportCommand.class, AttackCommand.class, ServeCommand.class, LoadTestCommand.class, ExportOnnxCommand.class})
+                ReportCommand.class, AttackCommand.class, ServeCommand.class, LoadTestCommand.class, ExportOnnxCommand.class,
+                GenerateCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

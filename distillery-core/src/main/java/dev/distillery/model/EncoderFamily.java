@@ -56,6 +56,11 @@ public interface EncoderFamily extends ModelFamily {
         return canonicalName.equals(n.prefix() + EncoderNames.TYPES + ".weight") ? "token types" : null;
     }
 
+    @Override
+    default String tokenEmbedding(ModelConfig config) {
+        return names().prefix() + EncoderNames.WORDS;
+    }
+
     /** The encoder and its pooled head, modules built in Hugging Face's order under the family's names. */
     @Override
     default SequenceClassifier classifier(ModelConfig config, ModuleSource modules) {

@@ -2,6 +2,7 @@ package dev.distillery.model;
 
 import dev.distillery.model.bert.BertFamily;
 import dev.distillery.model.distilbert.DistilBertFamily;
+import dev.distillery.model.llama.LlamaFamily;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,7 +18,8 @@ import java.util.Map;
  * }</pre>
  */
 public final class ModelFamilies {
-    private static final List<ModelFamily> ALL = List.of(BertFamily.INSTANCE, DistilBertFamily.INSTANCE);
+    private static final List<ModelFamily> ALL = List.of(BertFamily.INSTANCE, DistilBertFamily.INSTANCE,
+            LlamaFamily.INSTANCE);
     private static final Map<String, ModelFamily> BY_TYPE = index();
 
     private ModelFamilies() {

@@ -78,6 +78,36 @@ public interface ModelFamily {
         throw new UnsupportedOperationException(name() + " models have no sequence-classification head here");
     }
 
+    /**
+     * A causal language model of {@code config} with its modules from {@code modules}.
+     *
+     * @throws UnsupportedOperationException when the family has no causal-LM head
+     */
+    default CausalLanguageModel causalLm(ModelConfig config, ModuleSource modules) {
+        throw new UnsupportedOperationException(name() + " models have no causal language-modelling head");
+    }
+
+    /** The canonical stem of the token embedding, e.g. {@code model.embed_tokens}. */
+    String tokenEmbedding(ModelConfig config);
+
+    /**
+     * The canonical stem of the output layer that maps hidden states to vocabulary logits (the
+     * token embedding when tied), or null for a family without one (an encoder).
+     */
+    default String outputLayer(ModelConfig config) {
+        return null;
+    }
+
+    /** The beginning-of-sequence id a generating model's config names, or −1. */
+    default int bosTokenId(ModelConfig config) {
+        return -1;
+    }
+
+    /** The end-of-sequence ids a generating model's config names. */
+    default List<Integer> eosTokenIds(ModelConfig config) {
+        return List.of();
+    }
+
     /** The projections of layer {@code layer} of a task model of {@code config}, under canonical names. */
     LayerTensors layerTensors(ModelConfig config, int layer);
 

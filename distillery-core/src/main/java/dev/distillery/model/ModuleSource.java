@@ -4,6 +4,7 @@ import dev.distillery.nn.Embedding;
 import dev.distillery.nn.Init;
 import dev.distillery.nn.LayerNorm;
 import dev.distillery.nn.Linear;
+import dev.distillery.nn.RmsNorm;
 
 import java.util.List;
 import java.util.SplittableRandom;
@@ -28,6 +29,9 @@ public interface ModuleSource {
 
     LayerNorm layerNorm(String name, int dim, float eps);
 
+    /** An RMSNorm of {@code dim} weights (1 at start when trainable). */
+    RmsNorm rmsNorm(String name, int dim, float eps);
+
     /** An embedding table [rows, width]; a trainable one zeroes row {@code paddingIdx} (−1 for none) as HF does. */
     Embedding embedding(String name, int rows, int width, int paddingIdx);
 
@@ -45,6 +49,11 @@ public interface ModuleSource {
             @Override
             public LayerNorm layerNorm(String name, int dim, float eps) {
                 return new LayerNorm(name, dim, eps);
+            }
+
+            @Override
+            public RmsNorm rmsNorm(String name, int dim, float eps) {
+                return new RmsNorm(name, dim, eps);
             }
 
             @Override
@@ -90,6 +99,11 @@ public interface ModuleSource {
             public LayerNorm layerNorm(String name, int dim, float eps) {
                 return LayerNorm.frozen(name, source.vector(name + ".weight", dim), source.vector(name + ".bias", dim),
                         eps);
+            }
+
+            @Override
+            public RmsNorm rmsNorm(String name, int dim, float eps) {
+                return RmsNorm.frozen(name, source.vector(name + ".weight", dim), eps);
             }
 
             @Override

@@ -12,19 +12,19 @@ import java.util.function.Predicate;
 
 /**
  * Matches a Hugging Face weight map to a model's parameters by name and copies the tensors in.
- * Accepts the family prefix ({@code bert.}, {@code distilbert.}) present or absent, and the
+ * Accepts the family prefix ({@code bert.}, {@code model.}) present or absent, and the
  * {@code gamma}/{@code beta} LayerNorm names of old TensorFlow-converted checkpoints.
  */
-final class WeightBinder {
+public final class WeightBinder {
     private WeightBinder() {
     }
 
     /**
-     * @param familyPrefix "bert." or "distilbert."
+     * @param familyPrefix the family's prefix of backbone tensors ({@code "bert."}, {@code "model."})
      * @param mayKeepInitial parameters allowed to be absent (left as initialised)
      * @param mayIgnore map entries allowed to be unknown (skipped and reported)
      */
-    static LoadReport bind(String model, List<Parameter> params, Map<String, Tensor> source, String familyPrefix,
+    public static LoadReport bind(String model, List<Parameter> params, Map<String, Tensor> source, String familyPrefix,
                            Predicate<String> mayKeepInitial, Predicate<String> mayIgnore) {
         Map<String, Parameter> byName = new LinkedHashMap<>();
         for (Parameter p : params) {
@@ -70,7 +70,7 @@ final class WeightBinder {
         return new LoadReport(keptInitial, ignored);
     }
 
-    static Map<String, Tensor> export(List<Parameter> params) {
+    public static Map<String, Tensor> export(List<Parameter> params) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Parameter p : params) {
             out.put(p.name(), p.value());

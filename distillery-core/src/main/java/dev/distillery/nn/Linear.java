@@ -78,6 +78,16 @@ public final class Linear {
         return new Linear(names.toArray(String[]::new), outs.clone(), in, null, w, b);
     }
 
+    /**
+     * A trainable projection without bias whose master is an existing parameter [out, in], such
+     * as an output layer tied to the token embedding: both uses add into the one gradient.
+     */
+    public static Linear sharing(Parameter weight) {
+        int[] shape = weight.value().shape();
+        String name = weight.name().substring(0, weight.name().length() - ".weight".length());
+        return new Linear(new String[] {name}, new int[] {shape[0]}, shape[1], null, new Parameter[] {weight}, null);
+    }
+
     /** A one-part trainable projection with a bias and BERT's initialisation. */
     public static Linear random(String name, int in, int out, SplittableRandom rng) {
         return random(List.of(name), in, new int[] {out}, true, Init.BERT_STD, rng);

@@ -21,6 +21,8 @@ import java.util.Map;
 public final class QuantizedWeightSource implements WeightSource {
     private final Map<String, Tensor> dense;
     private final Map<String, QuantizedTensor> quantized;
+    /** One kernel weight per quantized tensor, so a matrix read both as a table and a weight (a tied output layer) is held once. */
+    private final Map<String, LinearWeight> packed = new java.util.HashMap<>();
 
     /** Both maps by canonical Hugging Face name; a name must be in one of them. */
     public QuantizedWeightSource(Map<String, Tensor> dense, Map<String, QuantizedTensor> quantized) {
@@ -35,7 +37,7 @@ public final class QuantizedWeightSource implements WeightSource {
             return LinearWeight.fp32(get(name, out, in).data(), out, in);
         }
         check(q, name, out, in);
-        return q instanceof HalfTensor h ? LinearWeight.fp32(h.dequantize(), out, in) : blocked(q);
+        return q instanceof HalfTensor h ? LinearWeight.fp32(h.dequantize(), out, in) : packed(name, q);
     }
 
     @Override
@@ -50,7 +52,11 @@ public final class QuantizedWeightSource implements WeightSource {
             return RowTable.fp32(get(name, rows, width).data(), rows, width);
         }
         check(q, name, rows, width);
-        return q instanceof HalfTensor h ? RowTable.fp32(h.dequantize(), rows, width) : (RowTable) blocked(q);
+        return q instanceof HalfTensor h ? RowTable.fp32(h.dequantize(), rows, width) : (RowTable) packed(name, q);
+    }
+
+    private synchronized LinearWeight packed(String name, QuantizedTensor q) {
+        return packed.computeIfAbsent(name, n -> blocked(q));
     }
 
     /** The low-bit kernel weight over {@code q}'s canonical arrays. */

@@ -22,6 +22,10 @@ final class IntList {
         return size;
     }
 
+    void set(int i, int value) {
+        values[i] = value;
+    }
+
     void truncate(int newSize) {
         size = newSize;
     }

@@ -7,8 +7,9 @@ import java.util.List;
  * byte-level and SentencePiece-style BPE tokenizers of decoder LLMs. Each implementation gives the
  * ids Hugging Face tokenizers gives for the same tokenizer file.
  *
- * <p>Implementations are immutable and thread-safe: build one from its file, then encode from any
- * thread. Example, with the bundled MiniLM's WordPiece tokenizer:
+ * <p>Implementations are immutable and thread-safe: build one from its file ({@link Tokenizers#load}
+ * picks the implementation), then encode from any thread. Example, with the bundled MiniLM's WordPiece
+ * tokenizer:
  * <pre>{@code
  * Tokenizer tok = WordPieceTokenizer.fromTokenizerJson(Path.of("tokenizer.json"));
  * tok.encode("Hello!").ids();            // [101, 7592, 999, 102]: [CLS] hello ! [SEP]

@@ -1,8 +1,6 @@
 package dev.distillery.tokenize;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distillery.tokenize.WordPieceTokenizer.AddedToken;
 import dev.distillery.tokenize.WordPieceTokenizer.Config;
 import dev.distillery.tokenize.WordPieceTokenizer.Padding;
@@ -29,19 +27,15 @@ final class TokenizerJson {
     }
 
     static WordPieceTokenizer read(InputStream in, String source) throws IOException {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(in);
-        } catch (JacksonException e) {
-            throw new InvalidTokenizerException(source + ": not valid JSON (" + e.getOriginalMessage() + ")");
-        }
-        if (root == null || !root.isObject()) {
-            throw new InvalidTokenizerException(source + ": expected a JSON object at the top level");
-        }
+        return read(new JsonFields(source).parse(in), source);
+    }
+
+    /** Reads an already parsed tokenizer.json whose {@code model.type} is WordPiece. */
+    static WordPieceTokenizer read(JsonNode root, String source) throws IOException {
         Reader r = new Reader(source);
-        JsonNode model = r.object(root, "model");
-        r.requireType(model, "model", "WordPiece");
-        Vocab vocab = r.vocab(r.object(model, "vocab"));
+        JsonNode model = r.f().object(root, "model");
+        r.f().requireType(model, "model", "WordPiece");
+        Vocab vocab = r.vocab(r.f().object(model, "vocab"));
         List<AddedToken> added = r.addedTokens(root.path("added_tokens"));
         List<String> missing = new ArrayList<>();
         for (AddedToken t : added) {
@@ -55,9 +49,9 @@ final class TokenizerJson {
         }
         Config config = new Config(
                 r.normalizer(root.path("normalizer")),
-                r.text(model, "unk_token"),
-                model.hasNonNull("continuing_subword_prefix") ? r.text(model, "continuing_subword_prefix") : "##",
-                model.hasNonNull("max_input_chars_per_word") ? r.positiveInt(model, "max_input_chars_per_word") : 100,
+                r.f().text(model, "unk_token"),
+                model.hasNonNull("continuing_subword_prefix") ? r.f().text(model, "continuing_subword_prefix") : "##",
+                model.hasNonNull("max_input_chars_per_word") ? r.f().positiveInt(model, "max_input_chars_per_word") : 100,
                 added,
                 r.template(root.path("post_processor")),
                 r.truncation(root.path("truncation")),
@@ -70,53 +64,10 @@ final class TokenizerJson {
         }
     }
 
-    /** Field access that names the file and field in every complaint. */
-    private record Reader(String source) {
-
-        InvalidTokenizerException bad(String field, String expected) {
-            return new InvalidTokenizerException(source + ": field '" + field + "' " + expected);
-        }
-
-        JsonNode object(JsonNode parent, String field) throws InvalidTokenizerException {
-            JsonNode node = parent.get(field);
-            if (node == null || !node.isObject()) {
-                throw bad(field, "must be a JSON object");
-            }
-            return node;
-        }
-
-        String text(JsonNode parent, String field) throws InvalidTokenizerException {
-            JsonNode node = parent.get(field);
-            if (node == null || !node.isTextual()) {
-                throw bad(field, "must be a string");
-            }
-            return node.textValue();
-        }
-
-        int positiveInt(JsonNode parent, String field) throws InvalidTokenizerException {
-            JsonNode node = parent.get(field);
-            if (node == null || !node.canConvertToInt() || !node.isIntegralNumber() || node.intValue() <= 0) {
-                throw bad(field, "must be a positive integer, was " + node);
-            }
-            return node.intValue();
-        }
-
-        boolean bool(JsonNode parent, String field, boolean absent) throws InvalidTokenizerException {
-            JsonNode node = parent.get(field);
-            if (node == null || node.isNull()) {
-                return absent;
-            }
-            if (!node.isBoolean()) {
-                throw bad(field, "must be true or false, was " + node);
-            }
-            return node.booleanValue();
-        }
-
-        void requireType(JsonNode node, String field, String... supported) throws InvalidTokenizerException {
-            String type = node.path("type").asText(null);
-            if (type == null || !Arrays.asList(supported).contains(type)) {
-                throw bad(field + ".type", "is " + type + "; supported: " + String.join(", ", supported));
-            }
+    /** The WordPiece parts of the file, read with field-naming complaints. */
+    private record Reader(JsonFields f) {
+        Reader(String source) {
+            this(new JsonFields(source));
         }
 
         Vocab vocab(JsonNode vocabNode) throws InvalidTokenizerException {
@@ -126,17 +77,17 @@ final class TokenizerJson {
                 Map.Entry<String, JsonNode> e = fields.next();
                 JsonNode idNode = e.getValue();
                 if (!idNode.isIntegralNumber() || idNode.intValue() < 0 || idNode.intValue() >= byId.length) {
-                    throw bad("model.vocab", "must map tokens to the dense ids 0.." + (byId.length - 1) + "; '"
+                    throw f.bad("model.vocab", "must map tokens to the dense ids 0.." + (byId.length - 1) + "; '"
                             + e.getKey() + "' has " + idNode);
                 }
                 int id = idNode.intValue();
                 if (byId[id] != null) {
-                    throw bad("model.vocab", "gives id " + id + " to both '" + byId[id] + "' and '" + e.getKey() + "'");
+                    throw f.bad("model.vocab", "gives id " + id + " to both '" + byId[id] + "' and '" + e.getKey() + "'");
                 }
                 byId[id] = e.getKey();
             }
             if (byId.length == 0) {
-                throw bad("model.vocab", "is empty");
+                throw f.bad("model.vocab", "is empty");
             }
             return Vocab.of(Arrays.asList(byId));
         }
@@ -147,16 +98,16 @@ final class TokenizerJson {
                 return added;
             }
             if (!node.isArray()) {
-                throw bad("added_tokens", "must be an array");
+                throw f.bad("added_tokens", "must be an array");
             }
             for (JsonNode t : node) {
-                String content = text(t, "content");
+                String content = f.text(t, "content");
                 for (String unsupported : List.of("single_word", "lstrip", "rstrip")) {
-                    if (bool(t, unsupported, false)) {
-                        throw bad("added_tokens." + unsupported, "is true for '" + content + "'; only false is supported");
+                    if (f.bool(t, unsupported, false)) {
+                        throw f.bad("added_tokens." + unsupported, "is true for '" + content + "'; only false is supported");
                     }
                 }
-                added.add(new AddedToken(content, bool(t, "normalized", true)));
+                added.add(new AddedToken(content, f.bool(t, "normalized", true)));
             }
             return added;
         }
@@ -165,34 +116,34 @@ final class TokenizerJson {
             if (node.isMissingNode() || node.isNull()) {
                 return new BertNormalizer(false, false, false, false);
             }
-            requireType(node, "normalizer", "BertNormalizer");
+            f.requireType(node, "normalizer", "BertNormalizer");
             JsonNode strip = node.get("strip_accents");
             if (strip != null && !strip.isNull() && !strip.isBoolean()) {
-                throw bad("normalizer.strip_accents", "must be true, false or null, was " + strip);
+                throw f.bad("normalizer.strip_accents", "must be true, false or null, was " + strip);
             }
-            return BertNormalizer.of(bool(node, "clean_text", true), bool(node, "handle_chinese_chars", true),
-                    strip == null || strip.isNull() ? null : strip.booleanValue(), bool(node, "lowercase", true));
+            return BertNormalizer.of(f.bool(node, "clean_text", true), f.bool(node, "handle_chinese_chars", true),
+                    strip == null || strip.isNull() ? null : strip.booleanValue(), f.bool(node, "lowercase", true));
         }
 
         void preTokenizer(JsonNode node) throws InvalidTokenizerException {
             if (node.isMissingNode() || node.isNull()) {
-                throw bad("pre_tokenizer", "is missing; expected BertPreTokenizer");
+                throw f.bad("pre_tokenizer", "is missing; expected BertPreTokenizer");
             }
-            requireType(node, "pre_tokenizer", "BertPreTokenizer");
+            f.requireType(node, "pre_tokenizer", "BertPreTokenizer");
         }
 
         List<TemplateSlot> template(JsonNode node) throws InvalidTokenizerException {
             if (node.isMissingNode() || node.isNull()) {
                 return List.of(TemplateSlot.text(0));
             }
-            requireType(node, "post_processor", "TemplateProcessing", "BertProcessing");
+            f.requireType(node, "post_processor", "TemplateProcessing", "BertProcessing");
             if (node.path("type").textValue().equals("BertProcessing")) {
                 return List.of(new TemplateSlot(List.of(pairToken(node, "cls")), 0), TemplateSlot.text(0),
                         new TemplateSlot(List.of(pairToken(node, "sep")), 0));
             }
             JsonNode single = node.get("single");
             if (single == null || !single.isArray()) {
-                throw bad("post_processor.single", "must be an array of template pieces");
+                throw f.bad("post_processor.single", "must be an array of template pieces");
             }
             JsonNode specials = node.path("special_tokens");
             List<TemplateSlot> slots = new ArrayList<>();
@@ -201,10 +152,10 @@ final class TokenizerJson {
                     slots.add(TemplateSlot.text(piece.get("Sequence").path("type_id").asInt(0)));
                 } else if (piece.has("SpecialToken")) {
                     JsonNode st = piece.get("SpecialToken");
-                    String id = text(st, "id");
+                    String id = f.text(st, "id");
                     JsonNode spec = specials.get(id);
                     if (spec == null || !spec.path("tokens").isArray()) {
-                        throw bad("post_processor.special_tokens", "has no entry with tokens for '" + id + "'");
+                        throw f.bad("post_processor.special_tokens", "has no entry with tokens for '" + id + "'");
                     }
                     List<String> tokens = new ArrayList<>();
                     for (JsonNode tok : spec.get("tokens")) {
@@ -212,7 +163,7 @@ final class TokenizerJson {
                     }
                     slots.add(new TemplateSlot(tokens, st.path("type_id").asInt(0)));
                 } else {
-                    throw bad("post_processor.single", "holds " + piece + "; expected Sequence or SpecialToken");
+                    throw f.bad("post_processor.single", "holds " + piece + "; expected Sequence or SpecialToken");
                 }
             }
             return slots;
@@ -221,7 +172,7 @@ final class TokenizerJson {
         private String pairToken(JsonNode node, String field) throws InvalidTokenizerException {
             JsonNode pair = node.get(field);
             if (pair == null || !pair.isArray() || pair.size() != 2 || !pair.get(0).isTextual()) {
-                throw bad("post_processor." + field, "must be [token, id]");
+                throw f.bad("post_processor." + field, "must be [token, id]");
             }
             return pair.get(0).textValue();
         }
@@ -230,20 +181,20 @@ final class TokenizerJson {
             if (node.isMissingNode() || node.isNull()) {
                 return null;
             }
-            return new Truncation(positiveInt(node, "max_length"), side(node, "truncation.direction"));
+            return new Truncation(f.positiveInt(node, "max_length"), side(node, "truncation.direction"));
         }
 
         Padding padding(JsonNode node, Vocab vocab) throws InvalidTokenizerException {
             if (node.isMissingNode() || node.isNull()) {
                 return new Padding("[PAD]", 0, Side.RIGHT, 0);
             }
-            String padToken = text(node, "pad_token");
+            String padToken = f.text(node, "pad_token");
             JsonNode padId = node.get("pad_id");
             if (padId != null && padId.isIntegralNumber() && padId.intValue() != vocab.id(padToken)) {
-                throw bad("padding.pad_id", "is " + padId + " but '" + padToken + "' has id " + vocab.id(padToken));
+                throw f.bad("padding.pad_id", "is " + padId + " but '" + padToken + "' has id " + vocab.id(padToken));
             }
             JsonNode multiple = node.get("pad_to_multiple_of");
-            int padToMultipleOf = multiple == null || multiple.isNull() ? 0 : positiveInt(node, "pad_to_multiple_of");
+            int padToMultipleOf = multiple == null || multiple.isNull() ? 0 : f.positiveInt(node, "pad_to_multiple_of");
             return new Padding(padToken, node.path("pad_type_id").asInt(0), side(node, "padding.direction"), padToMultipleOf);
         }
 
@@ -252,7 +203,7 @@ final class TokenizerJson {
             return switch (direction) {
                 case "Right" -> Side.RIGHT;
                 case "Left" -> Side.LEFT;
-                default -> throw bad(field, "is " + direction + "; expected Left or Right");
+                default -> throw f.bad(field, "is " + direction + "; expected Left or Right");
             };
         }
     }

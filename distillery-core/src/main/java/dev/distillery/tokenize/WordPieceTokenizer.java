@@ -66,8 +66,7 @@ public final class WordPieceTokenizer implements Tokenizer {
     private final WordPiece model;
     private final ResolvedAdded[] rawAdded;
     private final ResolvedAdded[] normalizedAdded;
-    private final int[][] slotIds; // [slots][], null for the text slot
-    private final int specialCount;
+    private final Template template;
     private final int clsId;
     private final int sepId;
     private final int padId;
@@ -89,28 +88,23 @@ public final class WordPieceTokenizer implements Tokenizer {
         this.rawAdded = raw.toArray(ResolvedAdded[]::new);
         this.normalizedAdded = normalized.toArray(ResolvedAdded[]::new);
 
-        List<TemplateSlot> template = config.template();
-        this.slotIds = new int[template.size()][];
-        int specials = 0;
-        int textSlots = 0;
+        List<int[]> slotIds = new ArrayList<>();
+        List<Integer> typeIds = new ArrayList<>();
         List<Integer> specialIds = new ArrayList<>();
-        for (int s = 0; s < template.size(); s++) {
-            List<String> tokens = template.get(s).specials();
-            if (tokens == null) {
-                textSlots++;
+        for (TemplateSlot slot : config.template()) {
+            typeIds.add(slot.typeId());
+            if (slot.specials() == null) {
+                slotIds.add(null);
                 continue;
             }
-            slotIds[s] = new int[tokens.size()];
-            for (int k = 0; k < tokens.size(); k++) {
-                slotIds[s][k] = require(vocab, tokens.get(k), "template special token");
-                specialIds.add(slotIds[s][k]);
+            int[] ids = new int[slot.specials().size()];
+            for (int k = 0; k < ids.length; k++) {
+                ids[k] = require(vocab, slot.specials().get(k), "template special token");
+                specialIds.add(ids[k]);
             }
-            specials += tokens.size();
+            slotIds.add(ids);
         }
-        if (textSlots != 1) {
-            throw new IllegalArgumentException("single-text template must hold the text exactly once, found " + textSlots);
-        }
-        this.specialCount = specials;
+        this.template = new Template(slotIds, typeIds);
         this.clsId = specialIds.isEmpty() ? -1 : specialIds.getFirst();
         this.sepId = specialIds.isEmpty() ? -1 : specialIds.getLast();
         this.padId = require(vocab, config.padding().padToken(), "padding token");
@@ -176,39 +170,10 @@ public final class WordPieceTokenizer implements Tokenizer {
      */
     @Override
     public Encoding encode(String text, int maxLength) {
-        if (maxLength < specialCount) {
-            throw new IllegalArgumentException("maxLength " + maxLength + " leaves no room for the " + specialCount
-                    + " special tokens of the template");
-        }
         IntList pieces = new IntList();
         tokenizeInto(text, pieces);
-        int room = maxLength == NO_TRUNCATION ? Integer.MAX_VALUE : maxLength - specialCount;
-        int from = 0;
-        int to = pieces.size();
-        if (to > room) {
-            boolean left = config.truncation() != null && config.truncation().side() == Side.LEFT;
-            if (left) {
-                from = to - room;
-            } else {
-                to = room;
-            }
-        }
-        int length = specialCount + (to - from);
-        int[] ids = new int[length];
-        int[] typeIds = new int[length];
-        int[] mask = new int[length];
-        Arrays.fill(mask, 1);
-        int at = 0;
-        for (int s = 0; s < slotIds.length; s++) {
-            int typeId = config.template().get(s).typeId();
-            int[] special = slotIds[s];
-            int n = special == null ? to - from : special.length;
-            for (int k = 0; k < n; k++) {
-                ids[at] = special == null ? pieces.get(from + k) : special[k];
-                typeIds[at++] = typeId;
-            }
-        }
-        return new Encoding(tokens(ids), ids, typeIds, mask);
+        boolean left = config.truncation() != null && config.truncation().side() == Side.LEFT;
+        return template.assemble(pieces, maxLength, left, vocab::token);
     }
 
     /**
@@ -218,31 +183,12 @@ public final class WordPieceTokenizer implements Tokenizer {
     @Override
     public Batch encodeBatch(List<String> texts, int maxLength) {
         Encoding[] encodings = new Encoding[texts.size()];
-        int seqLen = 0;
         for (int b = 0; b < encodings.length; b++) {
             encodings[b] = encode(texts.get(b), maxLength);
-            seqLen = Math.max(seqLen, encodings[b].length());
         }
         Padding padding = config.padding();
-        if (padding.padToMultipleOf() > 0 && seqLen % padding.padToMultipleOf() != 0) {
-            seqLen += padding.padToMultipleOf() - seqLen % padding.padToMultipleOf();
-        }
-        int[] ids = new int[encodings.length * seqLen]; // [batch, seqLen]
-        int[] typeIds = new int[ids.length]; // [batch, seqLen]
-        int[] mask = new int[ids.length]; // [batch, seqLen]
-        for (int b = 0; b < encodings.length; b++) {
-            Encoding e = encodings[b];
-            int row = b * seqLen;
-            int pad = seqLen - e.length();
-            int textAt = padding.side() == Side.LEFT ? row + pad : row;
-            int padAt = padding.side() == Side.LEFT ? row : row + e.length();
-            System.arraycopy(e.ids(), 0, ids, textAt, e.length());
-            System.arraycopy(e.typeIds(), 0, typeIds, textAt, e.length());
-            System.arraycopy(e.attentionMask(), 0, mask, textAt, e.length());
-            Arrays.fill(ids, padAt, padAt + pad, padId);
-            Arrays.fill(typeIds, padAt, padAt + pad, padding.padTypeId());
-        }
-        return new Batch(encodings.length, seqLen, ids, typeIds, mask);
+        return Template.pad(encodings, padId, padding.padTypeId(), padding.side() == Side.LEFT,
+                padding.padToMultipleOf());
     }
 
     /** WordPiece ids of {@code text} without special tokens or truncation. */
@@ -396,6 +342,6 @@ public final class WordPieceTokenizer implements Tokenizer {
 
     /** Number of special tokens the template adds to every text. */
     public int specialTokenCount() {
-        return specialCount;
+        return template.specialCount();
     }
 }

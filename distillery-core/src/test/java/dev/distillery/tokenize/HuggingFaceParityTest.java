@@ -69,41 +69,6 @@ class HuggingFaceParityTest {
         }
     }
 
-    /** Collects the first few disagreements so one run shows the pattern, not just the first case. */
-    private static final class Mismatches {
-        private final List<String> shown = new ArrayList<>();
-        private int count;
-
-        void compare(String what, String text, long[] expected, int[] actual, String[] expectedTokens, String[] actualTokens) {
-            if (Arrays.equals(expected, Arrays.stream(actual).asLongStream().toArray())) {
-                return;
-            }
-            if (count++ < 8) {
-                shown.add(what + " " + quote(text) + "\n    hugging face " + Arrays.toString(expectedTokens)
-                        + "\n    distillery   " + Arrays.toString(actualTokens));
-            }
-        }
-
-        void assertNone(int compared) {
-            if (count > 0) {
-                fail(count + " of " + compared + " encodings differ from Hugging Face; first ones:\n"
-                        + String.join("\n", shown));
-            }
-        }
-    }
-
-    private static String quote(String s) {
-        StringBuilder out = new StringBuilder("\"");
-        s.codePoints().forEach(cp -> {
-            if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || Character.getType(cp) == Character.FORMAT) {
-                out.append(String.format("\\u%04X", cp));
-            } else {
-                out.appendCodePoint(cp);
-            }
-        });
-        return out.append('"').toString();
-    }
-
     @Test
     void everyDatasetUrlGivesTheSameIdsAsHuggingFace() throws IOException {
         WordPieceTokenizer ours = WordPieceTokenizer.fromTokenizerJson(uncasedJson);
@@ -234,23 +199,15 @@ class HuggingFaceParityTest {
         List<String> texts = new ArrayList<>(craftedTexts());
         texts.addAll(List.of("I don't know, isn't it? You're 'right' . I've seen it ! do not", "a ' b"));
         texts.addAll(SharedDatasets.urls("phishing-urls/test.csv.gz").subList(0, 200));
-        int differ = 0;
-        List<String> shown = new ArrayList<>();
+        Mismatches mismatches = new Mismatches();
         for (String text : texts) {
             int[] ids = ours.encode(text).ids();
             long[] asLong = Arrays.stream(ids).asLongStream().toArray();
             for (boolean skip : new boolean[] {true, false}) {
-                String expected = reference.decode(asLong, skip);
-                String actual = ours.decode(ids, skip);
-                if (!expected.equals(actual) && differ++ < 8) {
-                    shown.add(quote(text) + " (skip " + skip + ")\n    hugging face " + quote(expected)
-                            + "\n    distillery   " + quote(actual));
-                }
+                mismatches.compareText("decode (skip " + skip + ")", text, reference.decode(asLong, skip),
+                        ours.decode(ids, skip));
             }
         }
-        if (differ > 0) {
-            fail(differ + " of " + 2 * texts.size() + " decodings differ from Hugging Face; first ones:\n"
-                    + String.join("\n", shown));
-        }
+        mismatches.assertNone(2 * texts.size());
     }
 }
