@@ -4,6 +4,7 @@ import dev.distillery.kernel.KernelProvider;
 import dev.distillery.kernel.LinearWeight;
 import dev.distillery.kernel.RowTable;
 import dev.distillery.kernel.ScalarKernels;
+import dev.distillery.kernel.TransposedGemm;
 
 /**
  * A quantized W [out, in] whose codes are re-laid once, at construction, into panels of
@@ -16,7 +17,7 @@ import dev.distillery.kernel.ScalarKernels;
  * read straight from the packed codes for the reference path and for row gathers (quantized
  * embeddings). With {@code -Ddistillery.kernels=scalar} the products take the scalar path.
  */
-public abstract sealed class BlockedWeight implements LinearWeight, RowTable
+public abstract sealed class BlockedWeight implements LinearWeight, RowTable, TransposedGemm.Tiles
         permits Int8ChannelWeight, Int8AffineWeight, Q8_0Weight, Q4_0Weight, Nf4Weight {
     final int out;
     final int in;
@@ -83,6 +84,38 @@ public abstract sealed class BlockedWeight implements LinearWeight, RowTable
     /** The scalar reference of {@link #multiplyAdd}, bit-identical to the vector path. */
     public final void multiplyAddScalar(float[] x, int xOff, int ldx, float[] c, int cOff, int ldc, int rows) {
         TileGemm.multiplyAddScalar(this, x, xOff, ldx, c, cOff, ldc, rows);
+    }
+
+    @Override
+    public final void multiplyTransposedAdd(float[] dy, int dyOff, int lddy, float[] dx, int dxOff, int lddx,
+                                            int rows) {
+        TransposedGemm.multiplyAdd(this, dy, dyOff, lddy, dx, dxOff, lddx, rows);
+    }
+
+    /** A panel of {@link TileGemm#NR} outputs. */
+    @Override
+    public final int tileOuts() {
+        return TileGemm.NR;
+    }
+
+    /** {@link TileGemm#KC} inputs, a multiple of every block size, as the forward product decodes. */
+    @Override
+    public final int tileDepth() {
+        return TileGemm.KC;
+    }
+
+    private static final ThreadLocal<float[]> TILE_SCALES = ThreadLocal.withInitial(
+            () -> new float[TileGemm.KC / 32 * TileGemm.NR]);
+
+    @Override
+    public final void transposedTile(int t, int q, float[] tile, boolean vector) {
+        int p0 = q * TileGemm.KC;
+        int kq = Math.min(TileGemm.KC, in - p0);
+        if (vector) {
+            decodeTile(t, p0, kq, tile, TILE_SCALES.get());
+        } else {
+            decodeTileScalar(t, p0, kq, tile);
+        }
     }
 
     @Override
