@@ -93,11 +93,15 @@ public final class LayerNorm {
         return backward(t.x(), t.mean(), t.rstd(), dy, t.rows());
     }
 
-    /** Accumulates dWeight and dBias for the rows of x with their statistics and returns dx [rows, dim]. */
+    /**
+     * Accumulates dWeight and dBias (when trainable; a frozen norm only passes the gradient on) for
+     * the rows of x with their statistics and returns dx [rows, dim].
+     */
     public float[] backward(float[] x, float[] mean, float[] rstd, float[] dy, int rows) {
         float[] dx = new float[rows * dim];
         KernelProvider.get().layerNormRowsBackward(x, 0, weight.data(), mean, rstd, dy, 0, dx, 0,
-                weight.grad().data(), bias.grad().data(), rows, dim);
+                trainable ? weight.grad().data() : new float[dim], trainable ? bias.grad().data() : new float[dim],
+                rows, dim);
         return dx;
     }
 
