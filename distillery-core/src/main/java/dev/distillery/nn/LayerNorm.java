@@ -57,6 +57,11 @@ public final class LayerNorm {
         return trainable ? List.of(weight, bias) : List.of();
     }
 
+    /** A frozen norm with this weight and another bias (an adapter trained with PEFT's {@code bias="all"}). */
+    public LayerNorm withBias(float[] beta) {
+        return frozen(weight.name().substring(0, weight.name().length() - ".weight".length()), weight.data(), beta, eps);
+    }
+
     /** A frozen copy of the current weight and bias. */
     public LayerNorm freeze() {
         return frozen(weight.name().substring(0, weight.name().length() - ".weight".length()), weight.data().clone(),

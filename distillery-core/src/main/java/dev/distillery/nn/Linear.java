@@ -46,14 +46,14 @@ public final class Linear {
     private final Parameter[] weights;   // FP32 masters [outs[i], in]; null when frozen
     private final Parameter[] biases;    // [outs[i]] each; null when the projection has no bias
     private final LoraAdapter[] adapters; // per part, null entries for parts without; null for none
-    private final boolean biasTrainable; // a frozen projection whose biases train (PEFT's bias="all")
+    private final boolean[] biasTrainable; // per part, for a frozen projection whose biases train; null for none
 
     private Linear(String[] names, int[] outs, int in, LinearWeight frozen, Parameter[] weights, Parameter[] biases) {
-        this(names, outs, in, frozen, weights, biases, null, false);
+        this(names, outs, in, frozen, weights, biases, null, null);
     }
 
     private Linear(String[] names, int[] outs, int in, LinearWeight frozen, Parameter[] weights, Parameter[] biases,
-                   LoraAdapter[] adapters, boolean biasTrainable) {
+                   LoraAdapter[] adapters, boolean[] biasTrainable) {
         this.names = names;
         this.outs = outs;
         this.in = in;
@@ -68,7 +68,7 @@ public final class Linear {
         this.weights = weights;
         this.biases = biases;
         this.adapters = adapters;
-        this.biasTrainable = biasTrainable && biases != null;
+        this.biasTrainable = biases == null ? null : biasTrainable;
         if (frozen != null && (frozen.in() != in || frozen.out() != out)) {
             throw new IllegalArgumentException(String.join(" + ", names) + " must be [" + out + "×" + in + "], got ["
                     + frozen.out() + "×" + frozen.in() + "]");
@@ -130,12 +130,12 @@ public final class Linear {
 
     /**
      * This frozen projection with a LoRA adapter on each part whose entry of {@code perPart} is
-     * non-null (each [outs[i], in]), sharing the frozen weight; with {@code trainBiases} its biases
-     * train too (PEFT's {@code bias="all"} or {@code "lora_only"}).
+     * non-null (each [outs[i], in]), sharing the frozen weight; the bias of part i trains too when
+     * {@code trainBias[i]} (PEFT's {@code bias="lora_only"}); {@code trainBias} may be null for none.
      *
      * @throws IllegalArgumentException when this projection is not frozen, or an adapter's shape does not fit its part
      */
-    public Linear withAdapters(List<LoraAdapter> perPart, boolean trainBiases) {
+    public Linear withAdapters(List<LoraAdapter> perPart, boolean[] trainBias) {
         if (frozen == null) {
             throw new IllegalArgumentException(this + " has a trainable FP32 master; LoRA adapts a frozen weight");
         }
@@ -152,7 +152,11 @@ public final class Linear {
             }
             any |= a[p] != null;
         }
-        return new Linear(names, outs, in, frozen, null, biases, any ? a : null, trainBiases);
+        boolean[] train = trainBias == null ? null : trainBias.clone();
+        if (train != null && train.length != outs.length) {
+            throw new IllegalArgumentException(train.length + " bias flags for the " + outs.length + " parts of " + this);
+        }
+        return new Linear(names, outs, in, frozen, null, biases, any ? a : null, train);
     }
 
     private static void check(List<String> names, int[] outs) {
@@ -228,7 +232,7 @@ public final class Linear {
             if (adapters != null && adapters[i] != null) {
                 all.addAll(adapters[i].parameters());
             }
-            if (biases != null && (weights != null || biasTrainable)) {
+            if (biases != null && (weights != null || biasTrainable != null && biasTrainable[i])) {
                 all.add(biases[i]);
             }
         }
@@ -348,7 +352,7 @@ public final class Linear {
         if (frozen != null) {
             frozen.multiplyTransposedAdd(dy, 0, out, dx, 0, in, rows);
             for (int p = 0; p < outs.length; p++) {
-                if (biasTrainable) {
+                if (biasTrainable != null && biasTrainable[p]) {
                     addBiasGradient(k, dy, p, rows);
                 }
                 if (adapters != null && adapters[p] != null) {
@@ -401,7 +405,7 @@ public final class Linear {
                     b[p] = new Parameter(biases[p].name(), biases[p].value().copy());
                 }
             }
-            return new Linear(names, outs, in, frozen, null, b, a, false);
+            return new Linear(names, outs, in, frozen, null, b, a, null);
         }
         float[] all = new float[out * in]; // [out, in], parts stacked
         float[][] b = biases == null ? null : new float[outs.length][];
