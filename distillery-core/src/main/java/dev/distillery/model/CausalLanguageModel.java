@@ -205,7 +205,19 @@ public final class CausalLanguageModel {
      * under a completion, padding), and the mean runs over every scored position of the batch.
      */
     public TrainingStep withLoss(Trace t, int[] labels) {
-        EncoderInput in = t.decoder().input();
+        NextTokenLoss loss = nextTokenLoss(t.decoder().input(), t.logits(), labels);
+        return new TrainingStep(loss.value(), loss.dLogits(), t);
+    }
+
+    /**
+     * A next-token loss: its mean value, the number of positions it averages over, and
+     * dLoss/dLogits [batch·seq, vocab] (zero on unscored positions).
+     */
+    public record NextTokenLoss(float value, int positions, float[] dLogits) {
+    }
+
+    /** {@link #withLoss(Trace, int[])} on logits [batch·seq, vocab] of {@code in}, from any pass. */
+    public NextTokenLoss nextTokenLoss(EncoderInput in, float[] logits, int[] labels) {
         int seq = in.seqLen();
         int vocab = head.out();
         if (labels.length != in.inputIds().length) {
@@ -226,7 +238,7 @@ public final class CausalLanguageModel {
         float[] picked = new float[rows.size() * vocab];
         int[] targets = new int[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
-            System.arraycopy(t.logits(), rows.get(i) * vocab, picked, i * vocab, vocab);
+            System.arraycopy(logits, rows.get(i) * vocab, picked, i * vocab, vocab);
             targets[i] = labels[rows.get(i) + 1];
             if (targets[i] < 0 || targets[i] >= vocab) {
                 throw new IllegalArgumentException("label " + targets[i] + " at flat position " + (rows.get(i) + 1)
@@ -234,11 +246,11 @@ public final class CausalLanguageModel {
             }
         }
         CrossEntropy.Loss loss = CrossEntropy.compute(picked, targets, vocab, null);
-        float[] dLogits = new float[t.logits().length];
+        float[] dLogits = new float[logits.length];
         for (int i = 0; i < rows.size(); i++) {
             System.arraycopy(loss.dLogits(), i * vocab, dLogits, rows.get(i) * vocab, vocab);
         }
-        return new TrainingStep(loss.value(), dLogits, t);
+        return new NextTokenLoss(loss.value(), rows.size(), dLogits);
     }
 
     public void backward(TrainingStep step) {
