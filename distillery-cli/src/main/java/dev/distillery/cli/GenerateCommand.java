@@ -22,8 +22,10 @@ import picocli.CommandLine.Spec;
         description = "Generate text with a decoder LLM (Llama, SmolLM, Qwen2): a Hugging Face folder, a quantized "
                 + "folder, a llama2.c checkpoint or a GGUF file. Streams the text, then prints tokens/s.",
         footer = {"", "Examples:",
-                "  distillery generate --model ../shared/models/stories260K --prompt \"Once upon a time\"",
-                "  distillery generate --model smollm2-q8 --chat --prompt \"What is phishing?\" --temperature 0"})
+                "  distillery generate --model ../shared/models/stories260K \\",
+                "      --prompt \"Once upon a time\"",
+                "  distillery generate --model smollm2-q8 --chat --temperature 0 \\",
+                "      --prompt \"What is phishing?\""})
 public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
             description = "A decoder folder (config.json + safetensors, or quantized by 'distillery quantize'), a "

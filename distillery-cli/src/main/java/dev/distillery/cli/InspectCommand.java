@@ -2,13 +2,22 @@ package dev.distillery.cli;
 
 import dev.distillery.classify.Manifest;
 import dev.distillery.io.Checkpoint;
+import dev.distillery.io.DType;
+import dev.distillery.io.DecoderCheckpoint;
+import dev.distillery.io.gguf.GgufDecoder;
+import dev.distillery.io.gguf.GgufFile;
+import dev.distillery.io.gguf.GgufTensorInfo;
 import dev.distillery.io.HfConfig;
 import dev.distillery.io.SafetensorsFile;
 import dev.distillery.io.TensorInfo;
 import dev.distillery.io.WeightNames;
 import dev.distillery.model.EncoderConfig;
+import dev.distillery.model.ModelConfig;
+import dev.distillery.model.ModelFamilies;
 import dev.distillery.quant.QuantScheme;
 import dev.distillery.quant.QuantizationInfo;
+import dev.distillery.quant.QuantizedDecoder;
+import dev.distillery.tokenize.Tokenizers;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -37,7 +46,8 @@ import picocli.CommandLine.Spec;
                 + "its scheme and packed bytes.",
         footer = {"", "Example:", "  ./distillery inspect /tmp/student-nf4"})
 public final class InspectCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "PATH", description = "A Hugging Face checkpoint folder or a .safetensors file.")
+    @Parameters(paramLabel = "PATH", description = "A Hugging Face checkpoint folder (encoder or decoder, quantized or not), a .safetensors file, "
+            + "a llama2.c checkpoint (.bin, or its folder) or a GGUF file.")
     Path path;
 
     @Spec
@@ -50,8 +60,18 @@ public final class InspectCommand implements Callable<Integer> {
         if (!folder && !Files.isRegularFile(path)) {
             throw new NoSuchFileException(path.toString(), null, "no such checkpoint folder or file");
         }
+        if (!folder && GgufFile.isGguf(path)) {
+            return inspectGguf(out);
+        }
+        if (!Files.exists(path.resolve(Checkpoint.CONFIG)) && DecoderCheckpoint.llama2cFile(path) != null) {
+            return inspectLlama2c(out, DecoderCheckpoint.llama2cFile(path));
+        }
+        ModelConfig any = folder ? HfConfig.readAny(path.resolve(Checkpoint.CONFIG)) : null;
+        if (any != null && !(any instanceof EncoderConfig)) {
+            return inspectDecoder(out, any);
+        }
         Path weightsFile = folder ? Checkpoint.weightsFile(path) : path;
-        EncoderConfig config = folder ? HfConfig.read(path.resolve(Checkpoint.CONFIG)) : null;
+        EncoderConfig config = (EncoderConfig) any;
         try (SafetensorsFile st = SafetensorsFile.open(weightsFile)) {
             List<TensorInfo> tensors = st.tensors();
             long parameters = 0;
@@ -82,6 +102,88 @@ public final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A decoder folder (FP32, sharded or quantized): its family's description, checked weights, every shard's tensors. */
+    private int inspectDecoder(PrintWriter out, ModelConfig config) throws IOException {
+        out.printf(Locale.ROOT, "%-12s %s%n", "Checkpoint", path);
+        out.printf(Locale.ROOT, "%-12s %s%n", "Model", ModelFamilies.of(config).describe(config));
+        List<TensorInfo> tensors = new java.util.ArrayList<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        List<Path> files = DecoderCheckpoint.weightFiles(path);
+        for (Path f : files) {
+            try (SafetensorsFile st = SafetensorsFile.open(f)) {
+                tensors.addAll(st.tensors());
+                metadata.putAll(st.metadata());
+            }
+        }
+        long parameters;
+        if (QuantizedDecoder.isQuantizedDecoder(path)) {
+            QuantizationInfo q = QuantizationInfo.fromJson(new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(path.resolve(QuantizedDecoder.FILE).toFile()), path.resolve(QuantizedDecoder.FILE));
+            parameters = printQuantization(out, config, q);
+        } else {
+            parameters = tensors.stream().mapToLong(TensorInfo::elementCount).sum();
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            for (TensorInfo t : tensors) {
+                String name = WeightNames.canonical(config, t.name());
+                if (!WeightNames.isNonPersistentBuffer(config, name)) {
+                    shapes.put(name, t.shape());
+                }
+            }
+            out.printf(Locale.ROOT, "%-12s %s%n", "Weights", WeightNames.check(config, shapes).describe()
+                    + (files.size() > 1 ? " (" + files.size() + " shards)" : ""));
+        }
+        out.printf(Locale.ROOT, "%-12s %s%n", "Tokenizer", tokenizer(path));
+        if (!metadata.isEmpty()) {
+            out.printf(Locale.ROOT, "%-12s %s%n", "Metadata", metadata);
+        }
+        out.printf(Locale.ROOT, "%-12s %,d%n", "Parameters", parameters);
+        out.printf(Locale.ROOT, "%-12s %s (whole folder %,d bytes)%n", "Size", humanBytes(folderSize(path)), folderSize(path));
+        out.println();
+        printTable(out, tensors);
+        return 0;
+    }
+
+    /** A GGUF file: the decoder its metadata describes, its tokenizer, and every tensor as stored. */
+    private int inspectGguf(PrintWriter out) throws IOException {
+        GgufDecoder model = GgufDecoder.read(path);
+        out.printf(Locale.ROOT, "%-12s %s (GGUF)%n", "Checkpoint", path);
+        out.printf(Locale.ROOT, "%-12s %s%n", "Model", ModelFamilies.of(model.config()).describe(model.config()));
+        out.printf(Locale.ROOT, "%-12s %s%n", "Tokenizer", model.tokenizer() == null ? "none in the metadata"
+                : model.tokenizer() + (model.chatTemplate() != null ? ", with a chat template" : ""));
+        try (GgufFile f = GgufFile.open(path)) {
+            long parameters = f.tensors().stream().mapToLong(GgufTensorInfo::elementCount).sum();
+            out.printf(Locale.ROOT, "%-12s %,d%n", "Parameters", parameters);
+            out.printf(Locale.ROOT, "%-12s %s (%,d bytes; %d metadata keys)%n", "Size", humanBytes(Files.size(path)),
+                    Files.size(path), f.metadata().size());
+            out.println();
+            int width = f.tensors().stream().mapToInt(t -> t.name().length()).max().orElse(4);
+            out.printf(Locale.ROOT, "%-" + width + "s  %-6s  %-16s  %14s%n", "name", "type", "shape", "bytes");
+            for (GgufTensorInfo t : f.tensors()) {
+                out.printf(Locale.ROOT, "%-" + width + "s  %-6s  %-16s  %,14d%n", t.name(), t.type(),
+                        Arrays.toString(t.shape()), t.byteSize());
+            }
+            out.printf(Locale.ROOT, "%d tensors%n", f.tensors().size());
+        }
+        return 0;
+    }
+
+    /** A llama2.c checkpoint: the config its header gives, and its tensors under the Llama family's names. */
+    private int inspectLlama2c(PrintWriter out, Path file) throws IOException {
+        DecoderCheckpoint c = DecoderCheckpoint.load(file);
+        out.printf(Locale.ROOT, "%-12s %s (llama2.c, legacy format)%n", "Checkpoint", file);
+        out.printf(Locale.ROOT, "%-12s %s%n", "Model", ModelFamilies.of(c.config()).describe(c.config()));
+        out.printf(Locale.ROOT, "%-12s %s%n", "Tokenizer", tokenizer(file.toAbsolutePath().getParent()));
+        long parameters = c.weights().values().stream().mapToLong(t -> t.size()).sum();
+        out.printf(Locale.ROOT, "%-12s %,d%n", "Parameters", parameters);
+        out.printf(Locale.ROOT, "%-12s %s (%,d bytes)%n", "Size", humanBytes(Files.size(file)), Files.size(file));
+        out.println();
+        List<TensorInfo> tensors = new java.util.ArrayList<>();
+        c.weights().forEach((name, t) -> tensors.add(new TensorInfo(name, DType.F32,
+                Arrays.stream(t.shape()).asLongStream().toArray(), 0, 4L * t.size())));
+        printTable(out, tensors);
+        return 0;
+    }
+
     private static void printConfig(PrintWriter out, EncoderConfig c) {
         out.printf(Locale.ROOT, "%-12s %s: %d layers, hidden %d, %d heads, intermediate %d, vocab %d, %d positions%s%n",
                 "Model", c.family(), c.numLayers(), c.hiddenSize(), c.numHeads(), c.intermediateSize(), c.vocabSize(),
@@ -94,7 +196,7 @@ public final class InspectCommand implements Callable<Integer> {
 
     /** The manifest's quantization object, or null for an FP32 folder or one without a manifest. */
     /** Scheme, packed against FP32 bytes of the quantized weights, and what stayed FP32; returns the parameter count. */
-    private static long printQuantization(PrintWriter out, EncoderConfig config, QuantizationInfo q) {
+    private static long printQuantization(PrintWriter out, ModelConfig config, QuantizationInfo q) {
         Map<String, int[]> expected = WeightNames.expected(config);
         long parameters = 0;
         for (int[] shape : expected.values()) {
@@ -132,10 +234,10 @@ public final class InspectCommand implements Callable<Integer> {
         return WeightNames.check(config, shapes).describe();
     }
 
-    private static String tokenizer(Path dir) {
-        List<String> found = Stream.of(Checkpoint.TOKENIZER_JSON, Checkpoint.VOCAB)
-                .filter(n -> Files.isRegularFile(dir.resolve(n))).toList();
-        return found.isEmpty() ? "none found (expected tokenizer.json or vocab.txt)" : String.join(", ", found);
+    private static String tokenizer(Path dir) throws IOException {
+        Path file = Tokenizers.tokenizerFileIn(dir);
+        return file == null ? "none found (expected tokenizer.json, vocab.txt or a llama2.c tok*.bin)"
+                : file.getFileName().toString();
     }
 
     private static void printTable(PrintWriter out, List<TensorInfo> tensors) {

@@ -13,7 +13,6 @@ import dev.distillery.tensor.Tensor;
 import dev.distillery.tokenize.Batch;
 import dev.distillery.tokenize.WordPieceTokenizer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -70,11 +69,7 @@ public final class SentenceEncoder {
             ImportedEncoder imported = MiniLm.load();
             Encoder encoder = Encoder.create(imported.config(), 0);
             encoder.loadWeights(imported.weights());
-            WordPieceTokenizer tokenizer;
-            try (InputStream in = MiniLm.open(MiniLm.TOKENIZER_RESOURCE)) {
-                tokenizer = WordPieceTokenizer.fromTokenizerJson(in, "classpath:" + MiniLm.TOKENIZER_RESOURCE);
-            }
-            return new SentenceEncoder(MINILM, imported.config(), encoder, tokenizer, true);
+            return new SentenceEncoder(MINILM, imported.config(), encoder, MiniLm.tokenizer(), true);
         }
         Path dir = Path.of(model);
         if (!Files.isDirectory(dir)) {

@@ -2,12 +2,14 @@ package dev.distillery.generate;
 
 import dev.distillery.io.Checkpoint;
 import dev.distillery.io.CheckpointFormatException;
-import dev.distillery.io.Llama2cCheckpoint;
 import dev.distillery.io.DecoderCheckpoint;
+import dev.distillery.io.gguf.GgufDecoder;
+import dev.distillery.io.gguf.GgufFile;
 import dev.distillery.model.CausalLanguageModel;
 import dev.distillery.model.WeightSource;
 import dev.distillery.model.ModelFamilies;
 import dev.distillery.quant.QuantizedDecoder;
+import dev.distillery.quant.QuantizedWeightSource;
 import dev.distillery.tokenize.BpeTokenizer;
 import dev.distillery.tokenize.ChatTemplate;
 import dev.distillery.tokenize.Tokenizer;
@@ -28,7 +30,8 @@ import java.util.Set;
  * a Hugging Face decoder folder (FP32, F16 or BF16 weights, one file or sharded), a quantized
  * decoder folder ({@link QuantizedDecoder}, computed on its packed weights), a llama2.c
  * checkpoint (a {@code .bin} file, or a folder holding one beside its {@code tok*.bin}) and a
- * GGUF file.
+ * GGUF file (F32, F16, BF16, Q8_0 and Q4_0 tensors, computed on as stored; the tokenizer and chat
+ * template from its metadata).
  *
  * @param chat     the chat template, or null when the model has none
  * @param stopIds  ids that end generation (end-of-sequence and the chat template's end of turn)
@@ -52,20 +55,40 @@ public record LanguageModel(String name, CausalLanguageModel model, Tokenizer to
             QuantizedDecoder q = QuantizedDecoder.read(path);
             return of(path, q.model(), "quantized " + q.info().scheme().id());
         }
-        if (Files.isDirectory(path) && Files.isRegularFile(path.resolve(Checkpoint.CONFIG))) {
-            DecoderCheckpoint c = DecoderCheckpoint.read(path);
-            return of(path, CausalLanguageModel.fromWeights(c.config(), WeightSource.fp32(c.weights())), "hf-folder");
+        Path gguf = ggufFile(path);
+        if (gguf != null) {
+            GgufDecoder g = GgufDecoder.read(gguf);
+            CausalLanguageModel model = CausalLanguageModel.fromWeights(g.config(),
+                    new QuantizedWeightSource(g.dense(), g.quantized()));
+            if (g.tokenizer() == null) {
+                throw new CheckpointFormatException(gguf + " carries no tokenizer (no tokenizer.ggml.model metadata)");
+            }
+            ChatTemplate chat = ChatTemplate.detect(g.chatTemplate(), g.tokenizer());
+            String format = g.quantized().isEmpty() ? "gguf" : "gguf " + g.quantized().values().iterator().next()
+                    .scheme().id();
+            return new LanguageModel(gguf.getFileName().toString(), model, g.tokenizer(), chat,
+                    stopIds(model, g.tokenizer(), chat), format);
         }
-        Path llama2c = Files.isDirectory(path) ? Llama2cCheckpoint.fileIn(path)
-                : Llama2cCheckpoint.looksLike(path) ? path : null;
-        if (llama2c != null) {
-            Llama2cCheckpoint c = Llama2cCheckpoint.read(llama2c);
-            return of(llama2c.getParent(), CausalLanguageModel.fromWeights(c.config(), WeightSource.fp32(c.weights())),
-                    "llama2.c");
+        DecoderCheckpoint c = DecoderCheckpoint.load(path);
+        return of(c.directory(), CausalLanguageModel.fromWeights(c.config(), WeightSource.fp32(c.weights())), c.format());
+    }
+
+    /** The GGUF file {@code path} is, or the one a folder holds; null otherwise. */
+    private static Path ggufFile(Path path) throws IOException {
+        if (Files.isRegularFile(path)) {
+            return GgufFile.isGguf(path) ? path : null;
         }
-        throw new CheckpointFormatException(path + " is not a decoder Distillery reads: expected a Hugging Face folder "
-                + "(config.json with model.safetensors or a sharded index), a quantized decoder folder, or a llama2.c "
-                + "checkpoint (.bin, with its tok*.bin beside it)");
+        if (Files.isRegularFile(path.resolve(Checkpoint.CONFIG))) {
+            return null;
+        }
+        List<Path> found = new java.util.ArrayList<>();
+        try (var files = Files.newDirectoryStream(path, "*.gguf")) {
+            files.forEach(found::add);
+        }
+        if (found.size() > 1) {
+            throw new CheckpointFormatException(path + " holds several .gguf files; name the one to use");
+        }
+        return found.isEmpty() ? null : found.getFirst();
     }
 
     /** The model of {@code dir} (or of the file in it) with the folder's tokenizer and chat template. */

@@ -2,6 +2,7 @@ package dev.distillery.io;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.distillery.io.llama2c.Llama2cCheckpoint;
 import dev.distillery.model.ModelConfig;
 import dev.distillery.model.ModelFamilies;
 import dev.distillery.model.ModelFamily;
@@ -29,14 +30,81 @@ import java.util.Map;
  * transformers' {@code AutoModelForCausalLM} loads.
  *
  * @param tokenizerDir the folder, when it holds a tokenizer file (tokenizer.json), else null
+ * @param format       where the weights came from: {@code "hf-folder"} or {@code "llama2.c"}
  */
 public record DecoderCheckpoint(Path directory, ModelConfig config, Map<String, Tensor> weights, Path tokenizerDir,
-                                List<String> ignoredTensors) {
+                                List<String> ignoredTensors, String format) {
     public static final String INDEX = "model.safetensors.index.json";
 
     public DecoderCheckpoint {
         weights = Collections.unmodifiableMap(new LinkedHashMap<>(weights));
         ignoredTensors = List.copyOf(ignoredTensors);
+    }
+
+    /**
+     * The FP32 decoder at {@code path}: a Hugging Face folder ({@link #read}), or a llama2.c
+     * checkpoint file or a folder holding one ({@link Llama2cCheckpoint}, its header read as the
+     * Llama config it describes), whose folder then is its tokenizer's too.
+     *
+     * @throws CheckpointFormatException when {@code path} is neither
+     */
+    public static DecoderCheckpoint load(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            throw new NoSuchFileException(path.toString(), null, "no such model folder or file");
+        }
+        if (Files.isDirectory(path) && Files.isRegularFile(path.resolve(Checkpoint.CONFIG))) {
+            return read(path);
+        }
+        Path llama2c = llama2cFile(path);
+        if (llama2c == null) {
+            throw new CheckpointFormatException(path + " is not a decoder Distillery reads: expected a Hugging Face folder "
+                    + "(config.json with model.safetensors or a sharded index) or a llama2.c checkpoint (.bin, with its "
+                    + "tok*.bin beside it)");
+        }
+        Llama2cCheckpoint c = Llama2cCheckpoint.read(llama2c);
+        ModelConfig config = HfConfig.fromJsonAny(HfConfig.JSON.valueToTree(c.config().toHfConfig()), llama2c.toString());
+        Map<String, Tensor> ordered = new LinkedHashMap<>();
+        for (String name : ModelFamilies.of(config).tensorShapes(config).keySet()) {
+            ordered.put(name, c.weights().get(name));
+        }
+        Path dir = llama2c.toAbsolutePath().getParent();
+        return new DecoderCheckpoint(dir, config, ordered, dir, List.of(), "llama2.c");
+    }
+
+    /** The llama2.c checkpoint {@code path} is, or holds as a folder; null when it is neither. */
+    public static Path llama2cFile(Path path) throws IOException {
+        return Files.isDirectory(path) ? Llama2cCheckpoint.checkpointIn(path)
+                : Llama2cCheckpoint.isCheckpoint(path) ? path : null;
+    }
+
+    /** True when {@code path} holds an FP32 decoder {@link #load} reads. */
+    public static boolean isDecoder(Path path) {
+        try {
+            return isDecoderFolder(path) || llama2cFile(path) != null;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Copies the tokenizer files of a model folder ({@code tokenizer.json}, its config and special
+     * tokens, a llama2.c {@code tok*.bin}) to {@code to}, each atomically.
+     */
+    public static void copyTokenizer(Path from, Path to) throws IOException {
+        if (from == null || from.toAbsolutePath().equals(to.toAbsolutePath())) {
+            return;
+        }
+        Files.createDirectories(to);
+        try (var files = Files.newDirectoryStream(from, f -> {
+            String n = f.getFileName().toString();
+            return n.equals(Checkpoint.TOKENIZER_JSON) || n.equals(Checkpoint.TOKENIZER_CONFIG)
+                    || n.equals(Checkpoint.SPECIAL_TOKENS) || n.equals("tokenizer.bin")
+                    || (n.startsWith("tok") && n.endsWith(".bin"));
+        })) {
+            for (Path f : files) {
+                AtomicFiles.copy(f, to.resolve(f.getFileName().toString()));
+            }
+        }
     }
 
     /** True when {@code dir} looks like a decoder folder: a config.json whose family has an output layer. */
@@ -112,7 +180,12 @@ public record DecoderCheckpoint(Path directory, ModelConfig config, Map<String, 
             ordered.put(name, canonical.get(name));
         }
         Path tokenizerDir = Files.isRegularFile(dir.resolve(Checkpoint.TOKENIZER_JSON)) ? dir : null;
-        return new DecoderCheckpoint(dir, config, ordered, tokenizerDir, check.unexpected());
+        return new DecoderCheckpoint(dir, config, ordered, tokenizerDir, check.unexpected(), "hf-folder");
+    }
+
+    /** The safetensors files of a decoder folder: its shards in index order, or the one {@code model.safetensors}. */
+    public static List<Path> weightFiles(Path dir) throws IOException {
+        return new ArrayList<>(new java.util.LinkedHashSet<>(shards(dir).values()));
     }
 
     /**
@@ -167,7 +240,7 @@ public record DecoderCheckpoint(Path directory, ModelConfig config, Map<String, 
     /**
      * Writes {@code config.json} and {@code model.safetensors} ({@code storage}: F32, F16 or BF16),
      * each atomically, config last; the weights must be exactly the family's table. A tokenizer
-     * folder's tokenizer.json and tokenizer_config.json are copied when given.
+     * folder's files are copied when given ({@link #copyTokenizer}).
      */
     public static void write(Path dir, ModelConfig config, Map<String, Tensor> weights, Path tokenizerDir,
                              DType storage) throws IOException {
@@ -186,13 +259,7 @@ public record DecoderCheckpoint(Path directory, ModelConfig config, Map<String, 
         }
         Checkpoint.WriteOptions options = new Checkpoint.WriteOptions(storage, false);
         Files.createDirectories(dir);
-        if (tokenizerDir != null) {
-            for (String file : List.of(Checkpoint.TOKENIZER_JSON, Checkpoint.TOKENIZER_CONFIG, Checkpoint.SPECIAL_TOKENS)) {
-                if (Files.isRegularFile(tokenizerDir.resolve(file)) && !tokenizerDir.equals(dir)) {
-                    AtomicFiles.copy(tokenizerDir.resolve(file), dir.resolve(file));
-                }
-            }
-        }
+        copyTokenizer(tokenizerDir, dir);
         Map<String, RawTensor> stored = new LinkedHashMap<>();
         for (String name : family.tensorShapes(config).keySet()) {
             stored.put(name, TensorCodec.encode(canonical.get(name), storage));

@@ -1,5 +1,6 @@
 package dev.distillery.onnx;
 
+import dev.distillery.tokenize.WordPieceTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -21,6 +22,13 @@ public final class MiniLm {
     public static ImportedEncoder load() throws IOException {
         try (InputStream in = open(MODEL_RESOURCE)) {
             return BertOnnxImporter.read(in, "classpath:" + MODEL_RESOURCE);
+        }
+    }
+
+    /** The bundled model's WordPiece tokenizer. */
+    public static WordPieceTokenizer tokenizer() throws IOException {
+        try (InputStream in = open(TOKENIZER_RESOURCE)) {
+            return WordPieceTokenizer.fromTokenizerJson(in, "classpath:" + TOKENIZER_RESOURCE);
         }
     }
 

@@ -145,13 +145,7 @@ public record QuantizedDecoder(Path directory, ModelConfig config, Map<String, T
     public void write(Path dir, Path tokenizerDir) throws IOException {
         Files.createDirectories(dir);
         Files.deleteIfExists(dir.resolve(FILE));
-        if (tokenizerDir != null && !tokenizerDir.equals(dir)) {
-            for (String file : List.of(Checkpoint.TOKENIZER_JSON, Checkpoint.TOKENIZER_CONFIG, Checkpoint.SPECIAL_TOKENS)) {
-                if (Files.isRegularFile(tokenizerDir.resolve(file))) {
-                    AtomicFiles.copy(tokenizerDir.resolve(file), dir.resolve(file));
-                }
-            }
-        }
+        DecoderCheckpoint.copyTokenizer(tokenizerDir, dir);
         Map<String, RawTensor> stored = new LinkedHashMap<>();
         for (String name : ModelFamilies.of(config).tensorShapes(config).keySet()) {
             Tensor d = dense.get(name);

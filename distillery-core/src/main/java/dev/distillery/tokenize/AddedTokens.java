@@ -73,15 +73,6 @@ final class AddedTokens {
         return all;
     }
 
-    boolean isEmpty() {
-        return all.isEmpty();
-    }
-
-    /** The added token with this id, or null. */
-    Token byId(int id) {
-        return byId.get(id);
-    }
-
     boolean isSpecial(int id) {
         Token t = byId.get(id);
         return t != null && t.special();

@@ -248,15 +248,7 @@ final class BpeTokenizerJson {
                     f.text(node, "content"));
             case "Strip" -> new TextNormalizer.Strip(f.bool(node, "strip_left", true), f.bool(node, "strip_right", true));
             case "ByteLevel" -> new TextNormalizer.ByteLevelAlphabet();
-            default -> {
-                JsonNode strip = node.get("strip_accents");
-                if (strip != null && !strip.isNull() && !strip.isBoolean()) {
-                    throw f.bad(field + ".strip_accents", "must be true, false or null, was " + strip);
-                }
-                yield new TextNormalizer.Bert(BertNormalizer.of(f.bool(node, "clean_text", true),
-                        f.bool(node, "handle_chinese_chars", true),
-                        strip == null || strip.isNull() ? null : strip.booleanValue(), f.bool(node, "lowercase", true)));
-            }
+            default -> new TextNormalizer.Bert(TokenizerJson.bertNormalizer(f, node, field));
         };
     }
 

@@ -81,7 +81,7 @@ final class Llama2cTokenizer {
             s[i] = scores.get(i);
         }
         SpecialIds specials = new SpecialIds(1, 2, 0, -1);
-        int[] types = SentencePieceParts.inferTypes(pieces, specials);
+        int[] types = SentencePieceVocab.inferTypes(pieces, 1, 2, 0);
         SentencePieceVocab gguf = new SentencePieceVocab(ggufPieces(pieces), s, types, 1, 2, 0, -1, true, false, true);
         return new BpeTokenizer(SentencePieceParts.build(pieces, s, types, specials, true, false, true, " ", false, gguf));
     }

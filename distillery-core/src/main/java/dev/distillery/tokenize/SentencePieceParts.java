@@ -4,7 +4,6 @@ import dev.distillery.tokenize.BpeTokenizer.Kind;
 import dev.distillery.tokenize.BpeTokenizer.Parts;
 import dev.distillery.tokenize.BpeTokenizer.SpecialIds;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -87,25 +86,5 @@ final class SentencePieceParts {
         }
         return build(v.pieces(), v.scores(), types, new SpecialIds(v.bosId(), v.eosId(), v.unkId(), v.padId()),
                 v.addBos(), v.addEos(), v.addSpacePrefix(), "▁", true, v);
-    }
-
-    /** A vocabulary's types when a file gives none: control for the special ids, byte for {@code <0xNN>}, else normal. */
-    static int[] inferTypes(List<String> pieces, SpecialIds specials) {
-        int[] types = new int[pieces.size()];
-        Arrays.fill(types, TokenType.NORMAL);
-        for (int i = 0; i < types.length; i++) {
-            if (TokenDecoder.ByteFallback.byteOf(pieces.get(i)) >= 0) {
-                types[i] = TokenType.BYTE;
-            }
-        }
-        if (specials.unk() >= 0) {
-            types[specials.unk()] = TokenType.UNKNOWN;
-        }
-        for (int id : new int[] {specials.bos(), specials.eos()}) {
-            if (id >= 0) {
-                types[id] = TokenType.CONTROL;
-            }
-        }
-        return types;
     }
 }

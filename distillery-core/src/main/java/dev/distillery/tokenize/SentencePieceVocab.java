@@ -27,6 +27,29 @@ public record SentencePieceVocab(List<String> pieces, float[] scores, int[] type
         types = types.clone();
     }
 
+    /**
+     * A vocabulary's token types when its file gives none: unknown for {@code unkId}, control for
+     * {@code bosId} and {@code eosId}, byte for pieces spelt {@code <0xNN>}, normal for the rest.
+     */
+    public static int[] inferTypes(List<String> pieces, int bosId, int eosId, int unkId) {
+        int[] types = new int[pieces.size()];
+        java.util.Arrays.fill(types, TokenType.NORMAL);
+        for (int i = 0; i < types.length; i++) {
+            if (TokenDecoder.ByteFallback.byteOf(pieces.get(i)) >= 0) {
+                types[i] = TokenType.BYTE;
+            }
+        }
+        if (unkId >= 0) {
+            types[unkId] = TokenType.UNKNOWN;
+        }
+        for (int id : new int[] {bosId, eosId}) {
+            if (id >= 0) {
+                types[id] = TokenType.CONTROL;
+            }
+        }
+        return types;
+    }
+
     @Override
     public float[] scores() {
         return scores.clone();

@@ -32,10 +32,11 @@ final class TokenizerJson {
 
     /** Reads an already parsed tokenizer.json whose {@code model.type} is WordPiece. */
     static WordPieceTokenizer read(JsonNode root, String source) throws IOException {
-        Reader r = new Reader(source);
-        JsonNode model = r.f().object(root, "model");
-        r.f().requireType(model, "model", "WordPiece");
-        Vocab vocab = r.vocab(r.f().object(model, "vocab"));
+        JsonFields f = new JsonFields(source);
+        Reader r = new Reader(f);
+        JsonNode model = f.object(root, "model");
+        f.requireType(model, "model", "WordPiece");
+        Vocab vocab = r.vocab(f.object(model, "vocab"));
         List<AddedToken> added = r.addedTokens(root.path("added_tokens"));
         List<String> missing = new ArrayList<>();
         for (AddedToken t : added) {
@@ -49,9 +50,9 @@ final class TokenizerJson {
         }
         Config config = new Config(
                 r.normalizer(root.path("normalizer")),
-                r.f().text(model, "unk_token"),
-                model.hasNonNull("continuing_subword_prefix") ? r.f().text(model, "continuing_subword_prefix") : "##",
-                model.hasNonNull("max_input_chars_per_word") ? r.f().positiveInt(model, "max_input_chars_per_word") : 100,
+                f.text(model, "unk_token"),
+                model.hasNonNull("continuing_subword_prefix") ? f.text(model, "continuing_subword_prefix") : "##",
+                model.hasNonNull("max_input_chars_per_word") ? f.positiveInt(model, "max_input_chars_per_word") : 100,
                 added,
                 r.template(root.path("post_processor")),
                 r.truncation(root.path("truncation")),
@@ -64,11 +65,18 @@ final class TokenizerJson {
         }
     }
 
+    /** The fields of a {@code BertNormalizer} entry at {@code field}, with Hugging Face's defaults. */
+    static BertNormalizer bertNormalizer(JsonFields f, JsonNode node, String field) throws InvalidTokenizerException {
+        JsonNode strip = node.get("strip_accents");
+        if (strip != null && !strip.isNull() && !strip.isBoolean()) {
+            throw f.bad(field + ".strip_accents", "must be true, false or null, was " + strip);
+        }
+        return BertNormalizer.of(f.bool(node, "clean_text", true), f.bool(node, "handle_chinese_chars", true),
+                strip == null || strip.isNull() ? null : strip.booleanValue(), f.bool(node, "lowercase", true));
+    }
+
     /** The WordPiece parts of the file, read with field-naming complaints. */
     private record Reader(JsonFields f) {
-        Reader(String source) {
-            this(new JsonFields(source));
-        }
 
         Vocab vocab(JsonNode vocabNode) throws InvalidTokenizerException {
             String[] byId = new String[vocabNode.size()];
@@ -117,12 +125,7 @@ final class TokenizerJson {
                 return new BertNormalizer(false, false, false, false);
             }
             f.requireType(node, "normalizer", "BertNormalizer");
-            JsonNode strip = node.get("strip_accents");
-            if (strip != null && !strip.isNull() && !strip.isBoolean()) {
-                throw f.bad("normalizer.strip_accents", "must be true, false or null, was " + strip);
-            }
-            return BertNormalizer.of(f.bool(node, "clean_text", true), f.bool(node, "handle_chinese_chars", true),
-                    strip == null || strip.isNull() ? null : strip.booleanValue(), f.bool(node, "lowercase", true));
+            return bertNormalizer(f, node, "normalizer");
         }
 
         void preTokenizer(JsonNode node) throws InvalidTokenizerException {

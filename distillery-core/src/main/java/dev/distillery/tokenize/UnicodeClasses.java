@@ -24,11 +24,6 @@ final class UnicodeClasses {
                 || type == Character.OTHER_NUMBER;
     }
 
-    /** Rust's {@code char::is_alphabetic} or {@code is_numeric}: Alphabetic property or Nd, Nl, No. */
-    static boolean isAlphanumeric(int cp) {
-        return Character.isAlphabetic(cp) || isNumeric(cp);
-    }
-
     /** Hugging Face's Punctuation pre-tokenizer: ASCII punctuation or a P* category. */
     static boolean isPunctuation(int cp) {
         return BertPreTokenizer.isPunctuation(cp);

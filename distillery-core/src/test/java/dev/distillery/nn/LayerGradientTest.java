@@ -209,4 +209,45 @@ class LayerGradientTest {
         assertArrayEquals(block.forward(x, maskAdd, batch, seq, null, true, null).y(), inPlace,
                 "the evaluation-mode trace equals the in-place inference pass bit for bit");
     }
+
+    @Test
+    void rmsNorm() {
+        int rows = 3;
+        RmsNorm norm = new RmsNorm("n", 6, 1e-5f);
+        randomise(norm.parameters(), 0.5, 1);
+        float[] x = randomArray(rows * 6, 2.0, 2);
+        double[] c = projection(rows * 6, 3);
+        java.util.function.Supplier<Double> loss = () -> {
+            float[] y = new float[x.length];
+            norm.forward(x, y, 0, rows, null);
+            return project(y, c);
+        };
+        float[] rstd = new float[rows];
+        norm.forward(x, new float[x.length], 0, rows, rstd);
+        float[] dx = norm.backward(x, rstd, toFloat(c), rows);
+        check("rms norm weight", norm.weight().data(), norm.weight().grad().data(), loss);
+        check("rms norm dx", x, dx, loss);
+    }
+
+    @Test
+    void rotaryInverseIsTheTransposeAndPositionZeroIsTheIdentity() {
+        Rope rope = new Rope(8, 10000, new Rope.Llama3Scaling(4, 1, 4, 16), 32);
+        float[] x = randomArray(2 * 3 * 16, 1.0, 4); // batch 2, seq 3, two heads of 8
+        float[] y = x.clone();
+        rope.rotate(y, 0, 16, 2, 3, 5, 2, false);
+        double[] c = projection(y.length, 5);
+        // the backward pass is the inverse rotation of the output gradient
+        float[] dx = toFloat(c);
+        rope.rotate(dx, 0, 16, 2, 3, 5, 2, true);
+        check("rotary dx", x, dx, () -> {
+            float[] r = x.clone();
+            rope.rotate(r, 0, 16, 2, 3, 5, 2, false);
+            return project(r, c);
+        });
+        rope.rotate(y, 0, 16, 2, 3, 5, 2, true);
+        dev.distillery.testing.Numerics.assertClose(x, y, 1e-6, 1e-6, "rotation then its inverse");
+        float[] first = x.clone();
+        rope.rotate(first, 0, 16, 1, 1, 0, 2, false);
+        assertArrayEquals(x, first, "position 0 rotates by no angle");
+    }
 }

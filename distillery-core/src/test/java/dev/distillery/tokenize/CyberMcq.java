@@ -12,14 +12,14 @@ import java.util.List;
 import java.util.Map;
 
 /** Every question and every option of every file of the shared cyber-mcq dataset (CyberMetric 80, 500, 2000). */
-final class CyberMcq {
-    static final List<String> FILES = List.of("cybermetric-80.jsonl", "cybermetric-500.jsonl", "cybermetric-2000.jsonl");
+public final class CyberMcq {
+    public static final List<String> FILES = List.of("cybermetric-80.jsonl", "cybermetric-500.jsonl", "cybermetric-2000.jsonl");
 
     private CyberMcq() {
     }
 
     /** The texts of one file, in file order: each question followed by its options A to D. */
-    static List<String> texts(String file) throws IOException {
+    public static List<String> texts(String file) throws IOException {
         Path path = SharedDatasets.root().resolve("cyber-mcq").resolve(file);
         ObjectMapper json = new ObjectMapper();
         List<String> texts = new ArrayList<>();
@@ -36,7 +36,7 @@ final class CyberMcq {
         return texts;
     }
 
-    static Map<String, List<String>> all() throws IOException {
+    public static Map<String, List<String>> all() throws IOException {
         Map<String, List<String>> out = new java.util.LinkedHashMap<>();
         for (String file : FILES) {
             out.put(file, texts(file));

@@ -79,6 +79,44 @@ public record LlamaNames(String prefix, String embed, String layers, String quer
         }
     }
 
+    /**
+     * Every canonical tensor of {@code c} and its name in a GGUF file, as llama.cpp's converter
+     * writes it ({@code token_embd}, {@code blk.N.attn_q}, ..., {@code output_norm}, {@code output}).
+     */
+    public Map<String, String> ggufNames(LlamaConfig c) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String name : shapes(c).keySet()) {
+            m.put(name, gguf(name));
+        }
+        return m;
+    }
+
+    private String gguf(String canonical) {
+        int dot = canonical.lastIndexOf('.');
+        String stem = canonical.substring(0, dot);
+        String suffix = canonical.substring(dot);
+        if (stem.equals(embedding())) {
+            return "token_embd" + suffix;
+        }
+        if (stem.equals(finalNorm())) {
+            return "output_norm" + suffix;
+        }
+        if (stem.equals(lmHead)) {
+            return "output" + suffix;
+        }
+        String rest = stem.substring((prefix + layers).length());
+        int layer = Integer.parseInt(rest.substring(0, rest.indexOf('.')));
+        String part = rest.substring(rest.indexOf('.') + 1);
+        String g = part.equals(query) ? "attn_q" : part.equals(key) ? "attn_k" : part.equals(value) ? "attn_v"
+                : part.equals(output) ? "attn_output" : part.equals(gate) ? "ffn_gate" : part.equals(up) ? "ffn_up"
+                : part.equals(down) ? "ffn_down" : part.equals(inputNorm) ? "attn_norm"
+                : part.equals(postAttentionNorm) ? "ffn_norm" : null;
+        if (g == null) {
+            throw new IllegalArgumentException("no GGUF name for " + canonical);
+        }
+        return "blk." + layer + "." + g + suffix;
+    }
+
     /** A bare decoder name ({@code embed_tokens.weight}, {@code layers.0...}, {@code norm.weight}) gets the prefix. */
     public String canonical(String name) {
         if (name.startsWith(prefix) || name.startsWith(lmHead + ".")) {
