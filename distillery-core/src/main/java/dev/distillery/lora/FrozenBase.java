@@ -4,7 +4,6 @@ import dev.distillery.io.Checkpoint;
 import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.io.DecoderCheckpoint;
 import dev.distillery.io.HfConfig;
-import dev.distillery.io.Llama2cCheckpoint;
 import dev.distillery.io.SafetensorsFile;
 import dev.distillery.io.TensorInfo;
 import dev.distillery.kernel.LinearWeight;
@@ -86,12 +85,10 @@ public record FrozenBase(ModelConfig config, WeightSource weights, String format
             }
             return new FrozenBase(config, new Streaming(path, config, scheme), format(scheme), path);
         }
-        Path bin = Files.isDirectory(path) ? Llama2cCheckpoint.fileIn(path)
-                : Llama2cCheckpoint.looksLike(path) ? path : null;
-        if (bin != null) {
-            Llama2cCheckpoint c = Llama2cCheckpoint.read(bin);
+        if (DecoderCheckpoint.llama2cFile(path) != null) {
+            DecoderCheckpoint c = DecoderCheckpoint.load(path);
             WeightSource w = scheme == null ? WeightSource.fp32(c.weights()) : quantized(c.config(), c.weights(), scheme);
-            return new FrozenBase(c.config(), w, format(scheme), bin.getParent());
+            return new FrozenBase(c.config(), w, format(scheme), c.tokenizerDir());
         }
         throw new CheckpointFormatException(path + " is not a decoder Distillery reads: expected a Hugging Face folder, "
                 + "a quantized decoder folder or a llama2.c checkpoint");
