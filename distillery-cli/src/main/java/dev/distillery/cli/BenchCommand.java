@@ -6,9 +6,14 @@ import dev.distillery.bench.BenchQuantizer;
 import dev.distillery.bench.BenchResult;
 import dev.distillery.bench.BenchTexts;
 import dev.distillery.bench.Contestant;
+import dev.distillery.bench.GemmBench;
 import dev.distillery.bench.MultiBench;
+import dev.distillery.bench.OrtMatMul;
 import dev.distillery.bench.OrtPeer;
 import dev.distillery.embed.SentenceEncoder;
+import dev.distillery.kernel.Epilogue;
+import dev.distillery.kernel.Isa;
+import dev.distillery.kernel.KernelProvider;
 import dev.distillery.kernel.LinearWeight;
 import dev.distillery.kernel.Parallel;
 import dev.distillery.kernel.RowTable;
@@ -26,7 +31,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -35,7 +42,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code distillery bench}: sequences per second on full batches and median single-sequence
  * latency of Distillery's encoder, with ONNX Runtime running the same ONNX model in this process,
- * interleaved round by round on the same thread count, as the yardstick.
+ * interleaved round by round on the same thread count, as the yardstick; or, with {@code --gemm},
+ * one matrix product against ONNX Runtime's MatMul. Every report names the instruction set and the
+ * micro-kernel that ran.
  */
 @Command(name = "bench",
         mixinStandardHelpOptions = true,
@@ -43,7 +52,10 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:",
                 "  distillery bench --model minilm --seconds 30",
                 "  distillery bench --model minilm --schemes fp32,int8,q8_0,q4_0,nf4 \\",
-                "      --seconds 120"})
+                "      --seconds 120",
+                "  distillery bench --gemm 2048x384x1536 --json",
+                "  distillery bench --gemm 1x2048x8192 --schemes fp32,q8_0,q4_0,nf4,nf4-dq,int8",
+                "  distillery bench --kernels avx2 --model minilm"})
 public final class BenchCommand implements Callable<Integer> {
     /** Distinct batch-1 inputs cycled through in the latency phase. */
     private static final int LATENCY_TEXTS = 64;
@@ -88,6 +100,26 @@ public final class BenchCommand implements Callable<Integer> {
                     + "prints one row per engine with quartile ranges and ratios.")
     List<String> schemes;
 
+    @Option(names = "--gemm", split = ",", paramLabel = "MxKxN[,MxKxN...]",
+            description = "Time the product [M×K]·[K×N] instead of a model, against ONNX Runtime's MatMul on the "
+                    + "same shape (its right operand a constant, as a Linear weight is); with --schemes, once per "
+                    + "weight format. Example: 2048x384x1536.")
+    List<String> gemm;
+
+    @Option(names = "--kernels", defaultValue = "auto", paramLabel = "auto|scalar|avx2|avx512",
+            converter = IsaConverter.class,
+            description = "Instruction set of the kernels: auto picks the widest the JVM compiles to. Same as "
+                    + "-D" + Isa.PROPERTY + ". Default: ${DEFAULT-VALUE}.")
+    Isa kernels;
+
+    /** {@code auto} or a set this JVM can run; anything else is a usage error naming the choices. */
+    static final class IsaConverter implements CommandLine.ITypeConverter<Isa> {
+        @Override
+        public Isa convert(String value) {
+            return Isa.parse(value, Isa.detected());
+        }
+    }
+
     @Spec
     CommandSpec spec;
 
@@ -100,6 +132,13 @@ public final class BenchCommand implements Callable<Integer> {
                     + "--length above 2");
         }
         useThreads(n);
+        useKernels(kernels);
+        if (gemm != null) {
+            for (String shape : gemm) {
+                runGemm(shape, n);
+            }
+            return 0;
+        }
         SentenceEncoder encoder = SentenceEncoder.load(model);
         if (length > encoder.config().maxPositions()) {
             throw new IllegalArgumentException("--length " + length + " exceeds the model's "
@@ -157,6 +196,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> all = new LinkedHashMap<>();
             all.put("model", encoder.name());
+            all.put("isa", Isa.chosen().id());
+            all.put("kernel", KernelProvider.get().gemm().tile());
             all.put("threads", n);
             all.put("batch", batchSize);
             all.put("seqLen", length);
@@ -167,8 +208,9 @@ public final class BenchCommand implements Callable<Integer> {
             out.flush();
             return;
         }
-        out.printf(Locale.ROOT, "%s on %d threads; batch %d × %d tokens for throughput, 1 × %d for latency; "
-                + "all engines interleaved%n", encoder.name(), n, batchSize, length, length);
+        out.printf(Locale.ROOT, "%s on %d threads, %s kernels; batch %d × %d tokens for throughput, 1 × %d for "
+                + "latency; all engines interleaved%n", encoder.name(), n, KernelProvider.describe(), batchSize, length,
+                length);
         out.printf(Locale.ROOT, "%-6s %9s %19s %7s %7s %9s %17s %7s %7s%n", "", "weights", "seq/s (q1–q3)",
                 "/fp32", "/ORT", "latency", "ms (q1–q3)", "/fp32", "/ORT");
         figures.forEach((name, f) -> out.printf(Locale.ROOT, "%-6s %9s %7.1f (%4.0f–%4.0f) %7s %7s %9.2f %17s %7s %7s%n",
@@ -226,6 +268,130 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
+     * Chooses the instruction set, which {@link Isa#chosen()} reads once when the kernels are first
+     * used; a command line sets it before anything runs.
+     */
+    private static void useKernels(Isa wanted) {
+        System.setProperty(Isa.PROPERTY, wanted.id());
+        if (Isa.chosen() != wanted) {
+            throw new IllegalStateException("the kernels already run " + Isa.chosen().id() + "; start the JVM with -D"
+                    + Isa.PROPERTY + "=" + wanted.id());
+        }
+    }
+
+    /**
+     * {@code --gemm}: the product [m×k]·[k×n] by Distillery in each scheme and by ONNX Runtime's
+     * MatMul, interleaved. The weight is W [n×k] as a Linear layer holds it (Gaussian, σ = 0.05),
+     * the input uniform in [−1, 1], both seeded. Distillery's FP32 result is checked against ONNX
+     * Runtime's before anything is timed.
+     */
+    private void runGemm(String shape, int n) throws Exception {
+        String[] dims = shape.strip().toLowerCase(Locale.ROOT).split("x");
+        if (dims.length != 3) {
+            throw new IllegalArgumentException("--gemm " + shape + " is not MxKxN, e.g. 2048x384x1536");
+        }
+        int m = Integer.parseInt(dims[0]);
+        int k = Integer.parseInt(dims[1]);
+        int cols = Integer.parseInt(dims[2]);
+        if (m <= 0 || k <= 0 || cols <= 0 || (long) m * k > Integer.MAX_VALUE / 2 || (long) k * cols > Integer.MAX_VALUE / 2
+                || (long) m * cols > Integer.MAX_VALUE / 2) {
+            throw new IllegalArgumentException("--gemm " + shape + " needs positive sizes whose products fit in an array");
+        }
+        Random random = new Random(42);
+        float[] a = new float[m * k]; // [m, k]
+        for (int i = 0; i < a.length; i++) {
+            a[i] = random.nextFloat() * 2 - 1;
+        }
+        float[] w = new float[cols * k]; // [n, k], a Linear weight
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) random.nextGaussian() * 0.05f;
+        }
+        float[] wt = new float[k * cols]; // [k, n] = Wᵀ, ONNX Runtime's constant right operand
+        for (int o = 0; o < cols; o++) {
+            for (int i = 0; i < k; i++) {
+                wt[i * cols + o] = w[o * k + i];
+            }
+        }
+        List<String> names = schemes == null ? List.of("fp32") : schemes;
+        Map<String, GemmBench.Product> engines = new LinkedHashMap<>();
+        Map<String, Long> bytes = new LinkedHashMap<>();
+        float[] c = new float[m * cols];
+        LinearWeight fp32 = null;
+        for (String name : names) {
+            BenchQuantizer scheme = BenchQuantizer.parse(name);
+            LinearWeight weight = scheme.quantize(w, cols, k);
+            engines.put(scheme.label(), () -> weight.multiply(a, 0, k, c, 0, cols, m, false, Epilogue.NONE));
+            bytes.put(scheme.label(), weight.bytes());
+            if (scheme == BenchQuantizer.FP32) {
+                fp32 = weight;
+            }
+        }
+        Map<String, GemmBench.Figures> figures;
+        try (OrtMatMul ort = new OrtMatMul(a, wt, m, k, cols, n, ortSpin)) {
+            if (fp32 != null) {
+                checkAgainst(ort.run(), fp32, a, m, k, cols);
+            }
+            engines.put(ORT, ort::runDiscarding);
+            bytes.put(ORT, 4L * wt.length);
+            figures = new GemmBench(engines, 2.0 * m * k * cols, seconds).run();
+        }
+        GemmBench.Figures first = figures.get(BenchQuantizer.parse(names.get(0)).label());
+        GemmBench.Figures fp32Figures = figures.get(BenchQuantizer.FP32.label());
+        GemmBench.Figures ort = figures.get(ORT);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> all = new LinkedHashMap<>();
+            all.put("gemm", m + "x" + k + "x" + cols);
+            all.put("m", m);
+            all.put("k", k);
+            all.put("n", cols);
+            all.put("threads", n);
+            all.put("isa", Isa.chosen().id());
+            all.put("kernel", KernelProvider.get().gemm().tile());
+            all.put("distilleryGflops", first.gflops());
+            all.put("ortGflops", ort.gflops());
+            all.put("gemmRatio", first.gflops() / ort.gflops());
+            Map<String, Object> each = new LinkedHashMap<>();
+            figures.forEach((name, f) -> {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("gflops", f.gflops());
+                e.put("gflopsQ1", f.gflopsQ1());
+                e.put("gflopsQ3", f.gflopsQ3());
+                e.put("weightBytes", bytes.get(name));
+                e.put("calls", f.calls());
+                each.put(name, e);
+            });
+            all.put("engines", each);
+            out.println(new ObjectMapper().writeValueAsString(all));
+            out.flush();
+            return;
+        }
+        out.printf(Locale.ROOT, "GEMM [%d×%d]·[%d×%d] on %d threads, %s kernels; all engines interleaved%n",
+                m, k, k, cols, n, KernelProvider.describe());
+        out.printf(Locale.ROOT, "%-6s %10s %22s %7s %7s%n", "", "weights", "GFLOP/s (q1–q3)", "/fp32", "/ORT");
+        figures.forEach((name, f) -> out.printf(Locale.ROOT, "%-6s %10s %8.1f %13s %7s %7s%n", name,
+                String.format(Locale.ROOT, "%.1f MB", bytes.get(name) / 1e6), f.gflops(),
+                String.format(Locale.ROOT, "(%.1f–%.1f)", f.gflopsQ1(), f.gflopsQ3()),
+                ratio(f.gflops(), fp32Figures == null ? null : fp32Figures.gflops()), ratio(f.gflops(), ort.gflops())));
+        out.printf(Locale.ROOT, "(%d timed calls per engine; GFLOP/s = 2·M·K·N over the median call)%n",
+                figures.values().iterator().next().calls());
+        out.flush();
+    }
+
+    /** Refuses to time a product that disagrees with ONNX Runtime's beyond FP32 summation order. */
+    private static void checkAgainst(float[] expected, LinearWeight weight, float[] a, int m, int k, int n) {
+        float[] c = new float[m * n];
+        weight.multiply(a, 0, k, c, 0, n, m, false, Epilogue.NONE);
+        for (int i = 0; i < c.length; i++) {
+            // |a| ≤ 1 and |w| ≲ 0.25: sums of k terms differ by summation order only, far below 1e-6·k.
+            if (!(Math.abs(c[i] - expected[i]) <= 1e-6 * k + 1e-4 * Math.abs(expected[i]))) {
+                throw new IllegalStateException("Distillery's product differs from ONNX Runtime's at element " + i
+                        + ": " + c[i] + " against " + expected[i]);
+            }
+        }
+    }
+
+    /**
      * Sizes the shared pool, which reads {@code distillery.threads} once when first used; a
      * command line sets it before anything runs, so only an embedding program can trip this.
      */
@@ -242,6 +408,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("model", modelName);
+            fields.put("isa", Isa.chosen().id());
+            fields.put("kernel", KernelProvider.get().gemm().tile());
             fields.put("threads", r.threads());
             fields.put("batch", r.throughputBatch());
             fields.put("seqLen", r.seqLen());
@@ -255,8 +423,8 @@ public final class BenchCommand implements Callable<Integer> {
             fields.put("latencyCalls", r.latencyCalls());
             out.println(new ObjectMapper().writeValueAsString(fields));
         } else {
-            out.printf(Locale.ROOT, "%s on %d threads; every sequence %d tokens (real texts, cut or padded)%n",
-                    modelName, r.threads(), r.seqLen());
+            out.printf(Locale.ROOT, "%s on %d threads, %s kernels; every sequence %d tokens (real texts, cut or "
+                    + "padded)%n", modelName, r.threads(), KernelProvider.describe(), r.seqLen());
             out.printf(Locale.ROOT, "%-34s %12s %14s %16s%n", "", "Distillery", "ONNX Runtime", "Distillery/ORT");
             out.printf(Locale.ROOT, "%-34s %12.1f %14s %16s%n",
                     "throughput, batch " + r.throughputBatch() + " (seq/s)", r.distillerySeqPerSec(),

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.distillery.classify.TinyTeacher;
+import dev.distillery.kernel.Isa;
+import dev.distillery.kernel.KernelProvider;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -36,6 +38,44 @@ class BenchCommandTest {
                 report.get("latencyRatio").asDouble(), 1e-9);
         assertEquals(8, report.get("seqLen").asInt());
         assertEquals(2, report.get("batch").asInt());
+        assertEquals(Isa.chosen().id(), report.get("isa").asText(), "what ran: " + report);
+        assertEquals(KernelProvider.get().gemm().tile(), report.get("kernel").asText());
+    }
+
+    @Test
+    void gemmReportTimesEveryFormatAgainstOnnxRuntimesMatMul() throws Exception {
+        CommandLine cli = new CommandLine(new Main());
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        int code = cli.execute("bench", "--gemm", "3x64x50", "--schemes", "fp32,q4_0,nf4-dq", "--seconds", "0", "--json");
+        assertEquals(0, code);
+        JsonNode report = new ObjectMapper().readTree(out.toString());
+        assertEquals("3x64x50", report.get("gemm").asText());
+        assertEquals(Isa.chosen().id(), report.get("isa").asText());
+        assertEquals(KernelProvider.get().gemm().tile(), report.get("kernel").asText());
+        for (String key : List.of("distilleryGflops", "ortGflops", "gemmRatio")) {
+            assertTrue(report.get(key).isNumber() && report.get(key).asDouble() > 0, key + " in " + report);
+        }
+        assertEquals(report.get("distilleryGflops").asDouble() / report.get("ortGflops").asDouble(),
+                report.get("gemmRatio").asDouble(), 1e-9);
+        for (String engine : List.of("fp32", "q4_0", "nf4-dq", "ORT")) {
+            assertTrue(report.get("engines").get(engine).get("gflops").asDouble() > 0, engine + " in " + report);
+        }
+        // The first scheme is Distillery's figure in the ratio.
+        assertEquals(report.get("engines").get("fp32").get("gflops").asDouble(), report.get("distilleryGflops").asDouble(), 0);
+    }
+
+    @Test
+    void kernelsThatCannotBeChosenNowAreRefusedWithTheFlagThatWould() {
+        CommandLine cli = new CommandLine(new Main());
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        // This JVM chose its kernels when they were first used; another set needs another JVM.
+        String other = Isa.chosen() == Isa.SCALAR ? "avx2" : "scalar";
+        int code = cli.execute("bench", "--kernels", other, "--gemm", "2x8x8", "--seconds", "0");
+        assertEquals(1, code, err.toString());
+        assertTrue(err.toString().contains("-D" + Isa.PROPERTY + "=" + other), err.toString());
+        assertEquals(2, cli.execute("bench", "--kernels", "gpu", "--gemm", "2x8x8"), "an unknown set is a usage error");
     }
 
     @Test

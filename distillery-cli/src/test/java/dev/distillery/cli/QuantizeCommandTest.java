@@ -175,30 +175,58 @@ class QuantizeCommandTest {
     @Test
     void theQuantizedModelGetsItsOwnTemperatureOrSaysWhoseItCarries() throws Exception {
         Manifest.Calibration fp32 = Manifest.read(teacher.resolve(Manifest.FILE)).calibration();
+        // The FP32 teacher's temperature marked with a value no fit produces: a refit cannot land on
+        // it, a copy would show it. (Comparing against the FP32 model's own fit instead would hinge on
+        // one CPU's rounding: the tiny teacher separates the validation rows, so both fits can end on
+        // the search range's lower bound, whatever logits they were given.)
+        Path marked = markedTemperature(teacher, tmp.resolve("marked"), MARK);
         Path refit = tmp.resolve("refit");
-        Result r = TeacherCommandsTest.run("quantize", "--model", teacher.toString(), "--scheme", "nf4",
+        Result r = TeacherCommandsTest.run("quantize", "--model", marked.toString(), "--scheme", "nf4",
                 "--validation", validation.toString(), "--out", refit.toString());
         assertEquals(0, r.exitCode(), r.err());
         Manifest.Calibration c = Manifest.read(refit.resolve(Manifest.FILE)).calibration();
         assertTrue(c.model().startsWith("this model (nf4)"), c.model());
         assertTrue(c.fittedOn().contains(validation.getFileName().toString()), c.fittedOn());
         assertEquals("nll", c.objective());
+        assertNotEquals(MARK, c.fittedTemperature(), "not the FP32 model's temperature");
+        assertNotEquals(MARK, c.temperature(), "nor applied as the FP32 model's");
         // the fit redone here on the saved quantized model's own logits: the same rows and code, so the same bits
         Classifier q = Classifier.load(refit);
         Dataset v = LabelledFile.read(validation, q, null, "label");
         Manifest.Calibration again = q.calibrated(v, "again", CalibrationObjective.NLL, null).manifest().calibration();
         assertEquals(again.fittedTemperature(), c.fittedTemperature(), 0, "fitted on the quantized logits");
         assertEquals(again.temperature(), c.temperature(), 0, "and the same guard verdict: " + c.guard());
-        // 4-bit weights move the logits, so a temperature merely copied from FP32 would differ in its low bits
-        assertNotEquals(fp32.fittedTemperature(), c.fittedTemperature(), "not the FP32 temperature");
 
         Path carried = tmp.resolve("carried");
-        assertEquals(0, TeacherCommandsTest.run("quantize", "--model", teacher.toString(), "--scheme", "int8",
+        assertEquals(0, TeacherCommandsTest.run("quantize", "--model", marked.toString(), "--scheme", "int8",
                 "--out", carried.toString()).exitCode());
         Manifest.Calibration k = Manifest.read(carried.resolve(Manifest.FILE)).calibration();
-        assertEquals(fp32.temperature(), k.temperature(), 0, "without validation data the FP32 temperature carries over");
-        assertTrue(k.model().startsWith("carried over from the FP32 model " + teacher.toAbsolutePath().normalize()),
+        assertEquals(MARK, k.temperature(), 0, "without validation data the FP32 temperature carries over");
+        assertTrue(k.model().startsWith("carried over from the FP32 model " + marked.toAbsolutePath().normalize()),
                 k.model());
+        assertTrue(fp32.temperature() > 0, "the teacher was calibrated when trained");
+    }
+
+    /** A temperature the golden-section fit cannot return: its results are exp of interval midpoints. */
+    private static final double MARK = 1.2345;
+
+    /** A copy of the model folder whose manifest records {@code temperature} as applied and as fitted. */
+    private static Path markedTemperature(Path model, Path copy, double temperature) throws Exception {
+        Files.createDirectories(copy);
+        try (var files = Files.list(model)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        Path manifest = copy.resolve(Manifest.FILE);
+        com.fasterxml.jackson.databind.node.ObjectNode root =
+                (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(manifest.toFile());
+        com.fasterxml.jackson.databind.node.ObjectNode calibration =
+                (com.fasterxml.jackson.databind.node.ObjectNode) root.get("calibration");
+        calibration.put("temperature", temperature);
+        calibration.put("fitted_temperature", temperature);
+        JSON.writeValue(manifest.toFile(), root);
+        return copy;
     }
 
     @Test

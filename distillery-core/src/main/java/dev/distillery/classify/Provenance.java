@@ -58,6 +58,6 @@ public record Provenance(String command, String createdUtc, List<DataFile> data,
             }
         }
         return model + ", " + Runtime.getRuntime().availableProcessors() + " logical processors, features "
-                + features + ", kernels " + KernelProvider.get().getClass().getSimpleName();
+                + features + ", kernels " + KernelProvider.describe();
     }
 }

@@ -1,13 +1,14 @@
 package dev.distillery.kernel;
 
 /**
- * Chooses the {@link Kernels} implementation once per process: {@link VectorKernels} by default,
- * {@link ScalarKernels} with {@code -Ddistillery.kernels=scalar}, or when the JVM was started
- * without {@code --add-modules jdk.incubator.vector} (with a one-line warning on stderr).
+ * Chooses the {@link Kernels} implementation once per process, from the instruction set
+ * {@link Isa#chosen()} names: {@link VectorKernels} over the AVX-512 or AVX2 micro-kernel, or
+ * {@link ScalarKernels} (forced with {@code -Ddistillery.kernels=scalar}, or when the JVM was
+ * started without {@code --add-modules jdk.incubator.vector}).
  */
 public final class KernelProvider {
-    private static final Kernels INSTANCE = choose(System.getProperty("distillery.kernels", "vector"),
-            ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
+    private static final Kernels INSTANCE = Isa.chosen() == Isa.SCALAR ? new ScalarKernels()
+            : new VectorKernels(Isa.chosen());
 
     private KernelProvider() {
     }
@@ -16,19 +17,12 @@ public final class KernelProvider {
         return INSTANCE;
     }
 
-    static Kernels choose(String forced, boolean vectorModuleLoaded) {
-        if (forced.equals("scalar")) {
-            return new ScalarKernels();
-        }
-        if (!forced.equals("vector")) {
-            throw new IllegalArgumentException("-Ddistillery.kernels=" + forced
-                    + " is not a kernel implementation; use 'vector' or 'scalar'");
-        }
-        if (!vectorModuleLoaded) {
-            System.err.println("distillery: jdk.incubator.vector is not loaded (start the JVM with "
-                    + "--add-modules jdk.incubator.vector); using the slower scalar kernels");
-            return new ScalarKernels();
-        }
-        return new VectorKernels();
+    /**
+     * What runs, for reports and provenance: the instruction set and the micro-kernel's tile, for
+     * example {@code avx512 (fp32 tile 8x48)}.
+     */
+    public static String describe() {
+        Gemm g = INSTANCE.gemm();
+        return g.isa().id() + " (fp32 tile " + g.tile() + ")";
     }
 }

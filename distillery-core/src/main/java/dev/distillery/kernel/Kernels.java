@@ -5,7 +5,10 @@ package dev.distillery.kernel;
  *
  * <p>Two implementations exist: {@link ScalarKernels}, the readable reference the tests trust,
  * and {@link VectorKernels}, the Vector API path used at run time. {@link KernelProvider#get()}
- * chooses one at start-up; {@code -Ddistillery.kernels=scalar} forces the reference.
+ * chooses one at start-up from the instruction set ({@link Isa}); {@code -Ddistillery.kernels=scalar}
+ * forces the reference. Products with a packed operand ({@link #matmulPacked}, and every
+ * {@link LinearWeight}) run through the blocked driver {@link #gemm()}, whose micro-kernel is the
+ * instruction set's (the scalar twin for {@link ScalarKernels}).
  *
  * <p>All matrices are row-major; {@code ld*} is the distance between consecutive rows. Matrix
  * products may split work across the shared {@link Parallel} pool; every other method runs on the
@@ -15,6 +18,14 @@ package dev.distillery.kernel;
  * {@code matmul(a, 0, 2, b, 0, 1, c, 0, 1, 1, 1, 2, false)} leaves {@code c[0] == 11}.
  */
 public interface Kernels {
+
+    /** The blocked GEMM driver, bound to this implementation's micro-kernel. */
+    Gemm gemm();
+
+    /** The instruction set of {@link #gemm()}'s micro-kernel. */
+    default Isa isa() {
+        return gemm().isa();
+    }
 
     /** C[m×n] (+)= A[m×k] · B[k×n]. */
     void matmul(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -66,21 +77,23 @@ public interface Kernels {
 
     /**
      * Rearranges a constant right-hand operand B[k×n] once for {@link #matmulPacked}; when
-     * {@code transposed} the array holds Bᵀ[n×k], as a PyTorch Linear weight [out×in] does. Pack
-     * with the same implementation that multiplies: the panel shape is chosen for its kernel.
+     * {@code transposed} the array holds Bᵀ[n×k], as a PyTorch Linear weight [out×in] does. The
+     * layout serves every instruction set ({@link PackedMatrix}).
      */
     default PackedMatrix pack(float[] b, int bOff, int ldb, int k, int n, boolean transposed) {
-        return PackedMatrix.of(b, bOff, ldb, k, n, transposed, 16, 256);
+        return PackedMatrix.of(b, bOff, ldb, k, n, transposed);
     }
 
     /**
      * C[m×n] (+)= A[m×k] · B for a B made by {@link #pack}: the same product as {@link #matmul}
-     * or {@link #matmulTransB}, without re-packing B on every call. Example, a Linear layer:
-     * {@code PackedMatrix wt = kernels.pack(w, 0, in, in, out, true);} once, then per batch
-     * {@code kernels.matmulPacked(x, 0, in, wt, y, 0, out, tokens, false)} gives y = x · Wᵀ.
+     * or {@link #matmulTransB}, without re-packing B on every call, through {@link #gemm()}. Example,
+     * a Linear layer: {@code PackedMatrix wt = kernels.pack(w, 0, in, in, out, true);} once, then
+     * per batch {@code kernels.matmulPacked(x, 0, in, wt, y, 0, out, tokens, false)} gives y = x · Wᵀ.
      */
-    void matmulPacked(float[] a, int aOff, int lda, PackedMatrix b, float[] c, int cOff, int ldc,
-                      int m, boolean accumulate);
+    default void matmulPacked(float[] a, int aOff, int lda, PackedMatrix b, float[] c, int cOff, int ldc,
+                              int m, boolean accumulate) {
+        gemm().multiply(a, aOff, lda, b, c, cOff, ldc, m, accumulate, Epilogue.NONE);
+    }
 
     /** Σ a[i]·b[i] over n elements. */
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
@@ -103,6 +116,28 @@ public interface Kernels {
      */
     void layerNormRows(float[] x, int xOff, float[] gamma, float[] beta, float[] y, int yOff,
                        float[] mean, float[] rstd, int rows, int cols, float eps);
+
+    /**
+     * y = LayerNorm(x + residual) per row, the residual connection and the norm of a post-LN block in
+     * one call: the sum is formed in the norm's first pass over each row, so it is never a pass of
+     * its own over the whole matrix. The sum is rounded to float before the norm, as PyTorch's
+     * {@code LayerNorm(h + input)} does; y may be x or residual.
+     */
+    void addLayerNormRows(float[] x, int xOff, float[] residual, int residualOff, float[] gamma, float[] beta,
+                          float[] y, int yOff, int rows, int cols, float eps);
+
+    /**
+     * One head of scaled dot-product attention over one sequence, the softmax inside the loop:
+     * {@code out[i] = Σ_j softmax_j(q_i·k_j / √d + mask[j]) · v_j} for i, j < seq, where q_i, k_j and
+     * v_j are the d-long rows at {@code qOff + i·ld}, {@code kOff + j·ld} and {@code vOff + j·ld}
+     * (so one fused Q/K/V product serves every head in place) and {@code mask[maskOff + j]} is added
+     * per key (0 or a large negative number). Queries are taken a block at a time, so the scores
+     * held at once are a block × seq, in L1 for a 64-token sequence; scratch is per thread and
+     * reused, so a call allocates nothing once warm. Division by √d, then the mask, as Hugging Face
+     * rounds.
+     */
+    void attention(float[] qkv, int qOff, int kOff, int vOff, int ld, int seq, int d, float[] mask, int maskOff,
+                   float[] out, int outOff, int ldo);
 
     /** Gradients of {@link #layerNormRows}: writes dx and accumulates into dGamma and dBeta. */
     void layerNormRowsBackward(float[] x, int xOff, float[] gamma, float[] mean, float[] rstd,

@@ -21,10 +21,23 @@ public interface LinearWeight {
     long bytes();
 
     /**
-     * c[rows, out] += x[rows, in] · Wᵀ, with row r of x at {@code xOff + r·ldx} and row r of c at
+     * c[rows, out] = epilogue(C₀ + x[rows, in] · Wᵀ) on {@code gemm}'s micro-kernel, with C₀ the old
+     * c when {@code accumulate}, else zero; row r of x at {@code xOff + r·ldx}, of c at
      * {@code cOff + r·ldc}. Large products split across the shared {@link Parallel} pool.
      */
-    void multiplyAdd(float[] x, int xOff, int ldx, float[] c, int cOff, int ldc, int rows);
+    void multiply(Gemm gemm, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc, int rows, boolean accumulate,
+                  Epilogue epilogue);
+
+    /** {@link #multiply(Gemm, float[], int, int, float[], int, int, int, boolean, Epilogue)} on the process's kernels. */
+    default void multiply(float[] x, int xOff, int ldx, float[] c, int cOff, int ldc, int rows, boolean accumulate,
+                          Epilogue epilogue) {
+        multiply(KernelProvider.get().gemm(), x, xOff, ldx, c, cOff, ldc, rows, accumulate, epilogue);
+    }
+
+    /** c[rows, out] += x[rows, in] · Wᵀ on the process's kernels. */
+    default void multiplyAdd(float[] x, int xOff, int ldx, float[] c, int cOff, int ldc, int rows) {
+        multiply(x, xOff, ldx, c, cOff, ldc, rows, true, Epilogue.NONE);
+    }
 
     /**
      * dx[rows, in] += dy[rows, out] · W, the input gradient of {@link #multiplyAdd} (backward
@@ -41,7 +54,7 @@ public interface LinearWeight {
             throw new IllegalArgumentException("an FP32 weight [" + out + "×" + in + "] needs " + (long) out * in
                     + " floats, got " + w.length);
         }
-        return new Fp32Weight(KernelProvider.get().pack(w, 0, in, in, out, true), out, in);
+        return new Fp32Weight(PackedMatrix.of(w, 0, in, in, out, true), out, in);
     }
 
     /**

@@ -2,9 +2,15 @@ package dev.distillery.kernel;
 
 /**
  * The reference implementation of {@link Kernels}: plain loops, single-threaded, accumulating in
- * float in the natural index order. Tests compare every faster path against this class.
+ * float in the natural index order. Tests compare every faster path against this class. Products
+ * with a packed operand go through the blocked driver with the scalar twin micro-kernel
+ * ({@code Gemm.of(Isa.SCALAR)}), the bits every vector micro-kernel reproduces.
  */
 public class ScalarKernels implements Kernels {
+    @Override
+    public Gemm gemm() {
+        return Gemm.of(Isa.SCALAR);
+    }
 
     @Override
     public void matmul(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -56,36 +62,6 @@ public class ScalarKernels implements Kernels {
         }
     }
 
-    /** Same sums, in the same order over p, as {@link #matmul}; only B is read through its panels. */
-    @Override
-    public void matmulPacked(float[] a, int aOff, int lda, PackedMatrix b, float[] c, int cOff, int ldc,
-                             int m, boolean accumulate) {
-        int n = b.n();
-        int width = b.panelWidth();
-        float[] data = b.data();
-        if (!accumulate) {
-            for (int i = 0; i < m; i++) {
-                java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
-            }
-        }
-        for (int p0 = 0; p0 < b.k(); p0 += b.depthBlock()) {
-            int kq = Math.min(b.depthBlock(), b.k() - p0);
-            for (int j0 = 0; j0 < n; j0 += width) {
-                int panel = p0 * b.paddedColumns() + j0 * kq; // [kq, width] row-major
-                int cols = Math.min(width, n - j0);
-                for (int i = 0; i < m; i++) {
-                    int cRow = cOff + i * ldc + j0;
-                    for (int p = 0; p < kq; p++) {
-                        float aip = a[aOff + i * lda + p0 + p];
-                        for (int j = 0; j < cols; j++) {
-                            c[cRow + j] += aip * data[panel + p * width + j];
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         float sum = 0f;
@@ -115,20 +91,44 @@ public class ScalarKernels implements Kernels {
     @Override
     public void softmaxRows(float[] x, int xOff, int rows, int cols) {
         for (int r = 0; r < rows; r++) {
-            int row = xOff + r * cols;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < cols; j++) {
-                max = Math.max(max, x[row + j]);
+            softmax(x, xOff + r * cols, cols);
+        }
+    }
+
+    /** Softmax of x[off .. off + n) in place. */
+    private static void softmax(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            max = Math.max(max, x[off + j]);
+        }
+        float sum = 0f;
+        for (int j = 0; j < n; j++) {
+            float e = (float) StrictMath.exp(x[off + j] - max);
+            x[off + j] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int j = 0; j < n; j++) {
+            x[off + j] *= inv;
+        }
+    }
+
+    @Override
+    public void attention(float[] qkv, int qOff, int kOff, int vOff, int ld, int seq, int d, float[] mask, int maskOff,
+                          float[] out, int outOff, int ldo) {
+        float sqrtD = (float) Math.sqrt(d);
+        float[] p = new float[seq]; // the reference allocates; the vector kernels reuse scratch
+        for (int i = 0; i < seq; i++) {
+            for (int j = 0; j < seq; j++) {
+                p[j] = dot(qkv, qOff + i * ld, qkv, kOff + j * ld, d) / sqrtD + mask[maskOff + j];
             }
-            float sum = 0f;
-            for (int j = 0; j < cols; j++) {
-                float e = (float) StrictMath.exp(x[row + j] - max);
-                x[row + j] = e;
-                sum += e;
-            }
-            float inv = 1f / sum;
-            for (int j = 0; j < cols; j++) {
-                x[row + j] *= inv;
+            softmax(p, 0, seq);
+            for (int t = 0; t < d; t++) {
+                float sum = 0f;
+                for (int j = 0; j < seq; j++) {
+                    sum += p[j] * qkv[vOff + j * ld + t];
+                }
+                out[outOff + i * ldo + t] = sum;
             }
         }
     }
@@ -146,23 +146,41 @@ public class ScalarKernels implements Kernels {
     @Override
     public void layerNormRows(float[] x, int xOff, float[] gamma, float[] beta, float[] y, int yOff,
                               float[] mean, float[] rstd, int rows, int cols, float eps) {
+        layerNorm(x, xOff, null, 0, gamma, beta, y, yOff, mean, rstd, rows, cols, eps);
+    }
+
+    @Override
+    public void addLayerNormRows(float[] x, int xOff, float[] residual, int residualOff, float[] gamma, float[] beta,
+                                 float[] y, int yOff, int rows, int cols, float eps) {
+        layerNorm(x, xOff, residual, residualOff, gamma, beta, y, yOff, null, null, rows, cols, eps);
+    }
+
+    /** LayerNorm of x (+ residual when not null, rounded to float first) per row into y. */
+    private static void layerNorm(float[] x, int xOff, float[] residual, int residualOff, float[] gamma, float[] beta,
+                                  float[] y, int yOff, float[] mean, float[] rstd, int rows, int cols, float eps) {
+        float[] h = residual == null ? x : new float[cols];
         for (int r = 0; r < rows; r++) {
-            int in = xOff + r * cols;
+            int in = residual == null ? xOff + r * cols : 0;
+            if (residual != null) {
+                for (int j = 0; j < cols; j++) {
+                    h[j] = x[xOff + r * cols + j] + residual[residualOff + r * cols + j];
+                }
+            }
             float mu = 0f;
             for (int j = 0; j < cols; j++) {
-                mu += x[in + j];
+                mu += h[in + j];
             }
             mu /= cols;
             float var = 0f;
             for (int j = 0; j < cols; j++) {
-                float d = x[in + j] - mu;
+                float d = h[in + j] - mu;
                 var += d * d;
             }
             var /= cols;
             float rs = (float) (1.0 / Math.sqrt(var + eps));
             int out = yOff + r * cols;
             for (int j = 0; j < cols; j++) {
-                y[out + j] = (x[in + j] - mu) * rs * gamma[j] + beta[j];
+                y[out + j] = (h[in + j] - mu) * rs * gamma[j] + beta[j];
             }
             if (mean != null) {
                 mean[r] = mu;
@@ -207,8 +225,27 @@ public class ScalarKernels implements Kernels {
     @Override
     public void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) {
-            double v = x[xOff + i];
-            y[yOff + i] = (float) (0.5 * v * (1.0 + Erf.erf(v * Erf.INV_SQRT2)));
+            y[yOff + i] = gelu(x[xOff + i]);
+        }
+    }
+
+    /** 0.5 · x · (1 + erf(x / √2)), evaluated in double. */
+    static float gelu(float x) {
+        double v = x;
+        return (float) (0.5 * v * (1.0 + Erf.erf(v * Erf.INV_SQRT2)));
+    }
+
+    /** The scalar twin of {@link VectorKernels#finish}: the same additions, GELU in double. */
+    static void finish(float[] c, int cIdx, int ldc, int rows, int cols, int width, Epilogue epilogue, int j0) {
+        float[] bias = epilogue.bias();
+        int bo = epilogue.biasOffset() + j0;
+        boolean gelu = epilogue.activation() == Epilogue.Activation.GELU;
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < width; j++) {
+                int idx = cIdx + r * ldc + j;
+                float v = bias != null && j < cols ? c[idx] + bias[bo + j] : c[idx];
+                c[idx] = gelu ? gelu(v) : v;
+            }
         }
     }
 

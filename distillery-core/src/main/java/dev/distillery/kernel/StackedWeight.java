@@ -45,10 +45,11 @@ final class StackedWeight implements LinearWeight {
     }
 
     @Override
-    public void multiplyAdd(float[] x, int xOff, int ldx, float[] c, int cOff, int ldc, int rows) {
+    public void multiply(Gemm gemm, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc, int rows,
+                         boolean accumulate, Epilogue epilogue) {
         int col = 0;
         for (LinearWeight p : parts) {
-            p.multiplyAdd(x, xOff, ldx, c, cOff + col, ldc, rows);
+            p.multiply(gemm, x, xOff, ldx, c, cOff + col, ldc, rows, accumulate, epilogue.from(col));
             col += p.out();
         }
     }

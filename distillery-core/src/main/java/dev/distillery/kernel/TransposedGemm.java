@@ -6,9 +6,10 @@ package dev.distillery.kernel;
  * W as it is stored, never from an FP32 copy of it. QLoRA (Dettmers et al., "QLoRA: Efficient
  * Finetuning of Quantized LLMs", 2023) back-propagates through a 4-bit base this way.
  *
- * <p>The weight hands out tiles of Wᵀ in its own blocking ({@link Tiles}): a coded weight decodes
- * one {@code tileDepth × tileOuts} slice of codes into FP32 (24–48 KiB per thread), packed FP32
- * copies one of its panels. The driver transposes the tile to [outs][depth] and a register-blocked
+ * <p>The weight is its transposed operand Wᵀ [in × out] as the forward GEMM holds it
+ * ({@link Panels}), and hands out tiles of {@value #TILE_DEPTH} inputs × {@value #TILE_OUTS}
+ * outputs through {@link Panels#decode}: a coded weight decodes that slice of codes into FP32
+ * (24 KiB per thread), packed FP32 copies its strips. The driver transposes the tile to [outs][depth] and a register-blocked
  * micro-kernel runs every row of dy over it, broadcasting dy[r, o] and streaming the depth of the
  * tile in vectors.
  *
@@ -24,30 +25,10 @@ public final class TransposedGemm {
     /** Below this many multiply-adds (rows·out·in) a product stays on the calling thread. */
     static final long PARALLEL_WORK = 1L << 21;
 
-    /**
-     * A weight W [out, in] that hands out tiles of Wᵀ: tile (t, q) covers outputs
-     * {@code t·tileOuts() ..} and inputs {@code q·tileDepth() ..}.
-     */
-    public interface Tiles {
-        int out();
-
-        int in();
-
-        /** Outputs per tile. */
-        int tileOuts();
-
-        /** Inputs per tile (the last tile of a row may be shallower). */
-        int tileDepth();
-
-        /**
-         * Writes Wᵀ[i0 + p, o0 + j] = W[o0 + j, i0 + p] into {@code tile[p·tileOuts() + j]} for
-         * p &lt; kq and j &lt; tileOuts(), with o0 = t·tileOuts(), i0 = q·tileDepth(), kq = the tile's
-         * depth; outputs at or past {@link #out()} may hold anything (they are never read).
-         *
-         * @param vector whether the Vector API may be used to decode
-         */
-        void transposedTile(int t, int q, float[] tile, boolean vector);
-    }
+    /** Outputs per tile: three strips, decoded by one {@link Panels#decode} call. */
+    static final int TILE_OUTS = Panels.PANEL;
+    /** Inputs per tile: the depth the forward product decodes a coded weight by. */
+    static final int TILE_DEPTH = Gemm.KC;
 
     private static final class Scratch {
         float[] tile = new float[0];  // Wᵀ slice [depth][outs]
@@ -60,30 +41,30 @@ public final class TransposedGemm {
     }
 
     /**
-     * dx[rows, in] += dy[rows, out] · W, with row r of dy at {@code dyOff + r·lddy} and of dx at
+     * dx[rows, in] += dy[rows, out] · W for {@code w} = Wᵀ [in × out], with row r of dy at {@code dyOff + r·lddy} and of dx at
      * {@code dxOff + r·lddx}; on the process's kernels (vector or scalar), split across the shared
      * {@link Parallel} pool when large.
      */
-    public static void multiplyAdd(Tiles w, float[] dy, int dyOff, int lddy, float[] dx, int dxOff, int lddx,
+    public static void multiplyAdd(Panels w, float[] dy, int dyOff, int lddy, float[] dx, int dxOff, int lddx,
                                    int rows) {
         boolean vector = !(KernelProvider.get() instanceof ScalarKernels);
         run(w, dy, dyOff, lddy, dx, dxOff, lddx, rows, vector);
     }
 
     /** The scalar twin of {@link #multiplyAdd}: the same fused multiply-adds in the same order, same bits. */
-    public static void multiplyAddScalar(Tiles w, float[] dy, int dyOff, int lddy, float[] dx, int dxOff, int lddx,
+    public static void multiplyAddScalar(Panels w, float[] dy, int dyOff, int lddy, float[] dx, int dxOff, int lddx,
                                          int rows) {
         run(w, dy, dyOff, lddy, dx, dxOff, lddx, rows, false);
     }
 
-    private static void run(Tiles w, float[] dy, int dyOff, int lddy, float[] dx, int dxOff, int lddx, int rows,
+    private static void run(Panels w, float[] dy, int dyOff, int lddy, float[] dx, int dxOff, int lddx, int rows,
                             boolean vector) {
-        int out = w.out();
-        int in = w.in();
+        int out = w.n();
+        int in = w.k();
         if (rows <= 0 || out == 0 || in == 0) {
             return;
         }
-        int depth = w.tileDepth();
+        int depth = TILE_DEPTH;
         int depthTiles = (in + depth - 1) / depth;
         int rowBlocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
         int tasks = depthTiles * rowBlocks;
@@ -105,22 +86,22 @@ public final class TransposedGemm {
     }
 
     /** dx columns of depth tile q, rows 0..rows, over every output tile in order. */
-    private static void column(Tiles w, int q, float[] dy, int dyIdx, int lddy, float[] dx, int dxIdx, int lddx,
+    private static void column(Panels w, int q, float[] dy, int dyIdx, int lddy, float[] dx, int dxIdx, int lddx,
                                int rows, boolean vector, Scratch s) {
-        int outs = w.tileOuts();
-        int depth = w.tileDepth();
+        int outs = TILE_OUTS;
+        int depth = TILE_DEPTH;
         int i0 = q * depth;
-        int kq = Math.min(depth, w.in() - i0);
+        int kq = Math.min(depth, w.k() - i0);
         int size = depth * outs;
         if (s.tile.length < size) {
             s.tile = new float[size];
             s.w = new float[size];
         }
-        int tiles = (w.out() + outs - 1) / outs;
+        int tiles = (w.n() + outs - 1) / outs;
         for (int t = 0; t < tiles; t++) {
             int o0 = t * outs;
-            int no = Math.min(outs, w.out() - o0);
-            w.transposedTile(t, q, s.tile, vector);
+            int no = Math.min(outs, w.n() - o0);
+            w.decode(t * (outs / Panels.STRIP), outs / Panels.STRIP, i0, kq, s.tile, outs, vector);
             for (int j = 0; j < no; j++) {  // [kq][outs] to [no][kq]
                 for (int p = 0; p < kq; p++) {
                     s.w[j * kq + p] = s.tile[p * outs + j];

@@ -5,8 +5,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link Kernels} on the JDK Vector API ({@code FloatVector.SPECIES_PREFERRED}: 8 lanes with
- * AVX2). Matrix products are blocked and packed ({@link VectorGemm}); row and element kernels
+ * {@link Kernels} on the JDK Vector API. Matrix products run through the blocked driver
+ * ({@link Gemm}) with one instruction set's micro-kernel; row and element kernels run at the
+ * process's vector width ({@link Isa#chosen()}: 16 lanes with AVX-512, 8 with AVX2) and
  * follow one loop shape: a vector body up to {@code loopBound}, fused multiply-adds into vector
  * accumulators, one lane sum in a fixed order ({@link VectorMath#sum}), then a scalar tail.
  *
@@ -14,25 +15,55 @@ import jdk.incubator.vector.VectorSpecies;
  * softmax, the vector {@code exp}: a few units in the last place, which the tests bound.
  */
 public final class VectorKernels implements Kernels {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorMath.S;
     private static final int L = S.length();
+    /** Products with fewer rows than this (or, for A·Bᵀ, columns) skip packing B: it would cost as much as the arithmetic. */
+    static final int SKINNY = 4;
+
+    private final Gemm gemm;
+
+    /** The kernels of the process's instruction set ({@link Isa#chosen()}), or the widest the JVM offers when that is scalar. */
+    public VectorKernels() {
+        this(Isa.chosen() != Isa.SCALAR ? Isa.chosen() : Isa.detected());
+    }
+
+    /** Matrix products on {@code isa}'s micro-kernel; the row kernels use the process's vector width. */
+    public VectorKernels(Isa isa) {
+        if (isa == Isa.SCALAR) {
+            throw new IllegalArgumentException("VectorKernels needs a vector instruction set; ScalarKernels is the scalar one");
+        }
+        this.gemm = Gemm.of(isa);
+    }
+
+    @Override
+    public Gemm gemm() {
+        return gemm;
+    }
+
+    /**
+     * The vector shape of the row kernels and of the low-bit decoders: the process's instruction
+     * set's ({@link Isa#chosen()}), or the JVM's widest when that is scalar.
+     */
+    public static VectorSpecies<Float> species() {
+        return S;
+    }
 
     @Override
     public void matmul(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                        float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
-        VectorGemm.gemm(false, false, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
+        product(false, false, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
     }
 
     @Override
     public void matmulTransB(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
-        VectorGemm.gemm(false, true, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
+        product(false, true, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
     }
 
     @Override
     public void matmulTransA(float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
-        VectorGemm.gemm(true, false, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
+        product(true, false, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
     }
 
     /** Splits over batch items when the whole job is large; each item then runs single-threaded. */
@@ -46,19 +77,66 @@ public final class VectorKernels implements Kernels {
             throw new UnsupportedOperationException("matmulBatched with both operands transposed");
         }
         if (batch == 1) {
-            VectorGemm.gemm(transA, transB, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
+            product(transA, transB, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, true);
             return;
         }
         Parallel.RangeBody body = (from, to) -> {
             for (int i = from; i < to; i++) {
-                VectorGemm.gemm(transA, transB, a, aOff + i * aStride, lda, b, bOff + i * bStride, ldb,
+                product(transA, transB, a, aOff + i * aStride, lda, b, bOff + i * bStride, ldb,
                         c, cOff + i * cStride, ldc, m, n, k, accumulate, false);
             }
         };
-        if (2L * batch * m * n * k >= VectorGemm.PARALLEL_FLOPS) {
+        if (2L * batch * m * n * k >= Gemm.PARALLEL_FLOPS) {
             Parallel.forRange(batch, body);
         } else {
             body.run(0, batch);
+        }
+    }
+
+    /** The driver, or dot products and axpys for skinny products, which packing would not repay. */
+    private void product(boolean transA, boolean transB, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                         float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate, boolean parallel) {
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        if (k <= 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                }
+            }
+            return;
+        }
+        if (m < SKINNY || transB && n < SKINNY) {
+            skinny(transA, transB, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate);
+            return;
+        }
+        gemm.multiply(transA, transB, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate, parallel);
+    }
+
+    /** Products with very few rows (or, for A·Bᵀ, columns): dot products and axpys, no packing. */
+    private static void skinny(boolean transA, boolean transB, float[] a, int aOff, int lda, float[] b, int bOff,
+                               int ldb, float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
+        if (transB && !transA) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    float sum = dotVector(a, aOff + i * lda, b, bOff + j * ldb, k);
+                    int idx = cOff + i * ldc + j;
+                    c[idx] = accumulate ? c[idx] + sum : sum;
+                }
+            }
+            return;
+        }
+        assert !transB : "both operands transposed";
+        for (int i = 0; i < m; i++) {
+            int cRow = cOff + i * ldc;
+            if (!accumulate) {
+                java.util.Arrays.fill(c, cRow, cRow + n, 0f);
+            }
+            for (int p = 0; p < k; p++) {
+                float aip = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                axpyVector(aip, b, bOff + p * ldb, c, cRow, n);
+            }
         }
     }
 
@@ -68,29 +146,30 @@ public final class VectorKernels implements Kernels {
         VectorSmallGemm.gemm(a, aOff, lda, b, bOff, ldb, c, cOff, ldc, m, n, k, accumulate);
     }
 
-    /** Packs with this implementation's panel shape ({@code VectorGemm.NR} wide, {@code VectorGemm.KB} deep). */
-    @Override
-    public PackedMatrix pack(float[] b, int bOff, int ldb, int k, int n, boolean transposed) {
-        return PackedMatrix.of(b, bOff, ldb, k, n, transposed, VectorGemm.NR, VectorGemm.KB);
-    }
-
-    @Override
-    public void matmulPacked(float[] a, int aOff, int lda, PackedMatrix b, float[] c, int cOff, int ldc,
-                             int m, boolean accumulate) {
-        if (b.panelWidth() == VectorGemm.NR && b.depthBlock() == VectorGemm.KB) {
-            VectorGemm.gemmPacked(a, aOff, lda, b, c, cOff, ldc, m, accumulate, true);
-            return;
-        }
-        // Packed by another implementation: unpack once rather than fail.
-        int k = b.k();
-        int n = b.n();
-        float[] plain = new float[k * n]; // [k, n]
-        for (int p = 0; p < k; p++) {
-            for (int j = 0; j < n; j++) {
-                plain[p * n + j] = b.get(p, j);
+    /**
+     * The epilogue of {@link Gemm} on {@code rows} rows of C in place: add the bias of columns
+     * j0 .. j0 + cols, then apply the activation over {@code width} columns, the tile's width (a
+     * multiple of the lane count, so every column's value comes from the same vector formula).
+     */
+    static void finish(float[] c, int cIdx, int ldc, int rows, int cols, int width, Epilogue epilogue, int j0) {
+        float[] bias = epilogue.bias();
+        int bo = epilogue.biasOffset() + j0;
+        boolean gelu = epilogue.activation() == Epilogue.Activation.GELU;
+        for (int r = 0; r < rows; r++) {
+            int row = cIdx + r * ldc;
+            if (bias != null) {
+                int j = 0;
+                for (int bound = S.loopBound(cols); j < bound; j += L) {
+                    FloatVector.fromArray(S, c, row + j).add(FloatVector.fromArray(S, bias, bo + j)).intoArray(c, row + j);
+                }
+                for (; j < cols; j++) {
+                    c[row + j] += bias[bo + j];
+                }
+            }
+            if (gelu) {
+                VectorMath.gelu(c, row, c, row, width);
             }
         }
-        matmul(a, aOff, lda, plain, 0, n, c, cOff, ldc, m, n, k, accumulate);
     }
 
     @Override
@@ -153,39 +232,92 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void softmaxRows(float[] x, int xOff, int rows, int cols) {
-        int bound = S.loopBound(cols);
         for (int r = 0; r < rows; r++) {
-            int row = xOff + r * cols;
-            FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            int j = 0;
+            softmax(x, xOff + r * cols, cols, 1f, null, 0);
+        }
+    }
+
+    /**
+     * Softmax of x[off .. off + n) / divisor + mask[maskOff ..] in place (no mask when null): the
+     * scaling and the mask ride along in the pass that finds the maximum. Dividing by 1 and adding
+     * nothing are exact, so {@link #softmaxRows} is this with neither.
+     */
+    private static void softmax(float[] x, int off, int n, float divisor, float[] mask, int maskOff) {
+        int bound = S.loopBound(n);
+        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        if (mask != null) {
             for (; j < bound; j += L) {
-                vmax = vmax.max(FloatVector.fromArray(S, x, row + j));
+                FloatVector v = FloatVector.fromArray(S, x, off + j).div(divisor)
+                        .add(FloatVector.fromArray(S, mask, maskOff + j));
+                v.intoArray(x, off + j);
+                vmax = vmax.max(v);
             }
-            float max = vmax.reduceLanes(VectorOperators.MAX);
-            for (; j < cols; j++) {
-                max = Math.max(max, x[row + j]);
+        } else {
+            for (; j < bound; j += L) {
+                vmax = vmax.max(FloatVector.fromArray(S, x, off + j));
             }
-            FloatVector vm = FloatVector.broadcast(S, max);
-            FloatVector vsum = FloatVector.zero(S);
-            for (j = 0; j < bound; j += L) {
-                FloatVector.fromArray(S, x, row + j).sub(vm).intoArray(x, row + j);
-                VectorMath.expInPlace(x, row + j);
-                vsum = vsum.add(FloatVector.fromArray(S, x, row + j));
+        }
+        float max = vmax.reduceLanes(VectorOperators.MAX);
+        for (; j < n; j++) {
+            if (mask != null) {
+                x[off + j] = x[off + j] / divisor + mask[maskOff + j];
             }
-            float sum = VectorMath.sum(vsum);
-            for (; j < cols; j++) {
-                float e = (float) StrictMath.exp(x[row + j] - max);
-                x[row + j] = e;
-                sum += e;
+            max = Math.max(max, x[off + j]);
+        }
+        FloatVector vm = FloatVector.broadcast(S, max);
+        FloatVector vsum = FloatVector.zero(S);
+        for (j = 0; j < bound; j += L) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, off + j).sub(vm));
+            e.intoArray(x, off + j);
+            vsum = vsum.add(e);
+        }
+        float sum = VectorMath.sum(vsum);
+        for (; j < n; j++) {
+            float e = (float) StrictMath.exp(x[off + j] - max);
+            x[off + j] = e;
+            sum += e;
+        }
+        FloatVector vinv = FloatVector.broadcast(S, 1f / sum);
+        for (j = 0; j < bound; j += L) {
+            FloatVector.fromArray(S, x, off + j).mul(vinv).intoArray(x, off + j);
+        }
+        float inv = 1f / sum;
+        for (; j < n; j++) {
+            x[off + j] *= inv;
+        }
+    }
+
+    /** Queries per block of {@link #attention}: their scores [block × seq] stay in L1 at 64 tokens. */
+    private static final int QUERY_BLOCK = 64;
+    /** Per-thread keys transposed [d × seq] and scores [block × seq], grown on demand. */
+    private static final ThreadLocal<float[][]> ATTENTION = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    @Override
+    public void attention(float[] qkv, int qOff, int kOff, int vOff, int ld, int seq, int d, float[] mask, int maskOff,
+                          float[] out, int outOff, int ldo) {
+        float[][] scratch = ATTENTION.get();
+        if (scratch[0].length < d * seq) {
+            scratch[0] = new float[d * seq];
+        }
+        if (scratch[1].length < Math.min(QUERY_BLOCK, seq) * seq) {
+            scratch[1] = new float[Math.min(QUERY_BLOCK, seq) * seq];
+        }
+        float[] kt = scratch[0];     // [d, seq]: keys as columns, so a row of scores is a row of vectors
+        float[] scores = scratch[1]; // [block, seq]
+        for (int t = 0; t < seq; t++) {
+            for (int c = 0; c < d; c++) {
+                kt[c * seq + t] = qkv[kOff + t * ld + c];
             }
-            float inv = 1f / sum;
-            FloatVector vinv = FloatVector.broadcast(S, inv);
-            for (j = 0; j < bound; j += L) {
-                FloatVector.fromArray(S, x, row + j).mul(vinv).intoArray(x, row + j);
+        }
+        float sqrtD = (float) Math.sqrt(d);
+        for (int i0 = 0; i0 < seq; i0 += QUERY_BLOCK) {
+            int rows = Math.min(QUERY_BLOCK, seq - i0);
+            VectorSmallGemm.gemm(qkv, qOff + i0 * ld, ld, kt, 0, seq, scores, 0, seq, rows, seq, d, false);
+            for (int r = 0; r < rows; r++) {
+                softmax(scores, r * seq, seq, sqrtD, mask, maskOff);
             }
-            for (; j < cols; j++) {
-                x[row + j] *= inv;
-            }
+            VectorSmallGemm.gemm(scores, 0, seq, qkv, vOff, ld, out, outOff + i0 * ldo, ldo, rows, d, seq, false);
         }
     }
 
@@ -212,42 +344,77 @@ public final class VectorKernels implements Kernels {
     @Override
     public void layerNormRows(float[] x, int xOff, float[] gamma, float[] beta, float[] y, int yOff,
                               float[] mean, float[] rstd, int rows, int cols, float eps) {
+        layerNorm(x, xOff, null, 0, gamma, beta, y, yOff, mean, rstd, rows, cols, eps);
+    }
+
+    @Override
+    public void addLayerNormRows(float[] x, int xOff, float[] residual, int residualOff, float[] gamma, float[] beta,
+                                 float[] y, int yOff, int rows, int cols, float eps) {
+        layerNorm(x, xOff, residual, residualOff, gamma, beta, y, yOff, null, null, rows, cols, eps);
+    }
+
+    /**
+     * LayerNorm per row of x, or of x + residual: then the first pass forms the sum, writes it to y
+     * and adds it up, and the two passes after it read y, whose row is still in L1.
+     */
+    private static void layerNorm(float[] x, int xOff, float[] residual, int residualOff, float[] gamma,
+                                  float[] beta, float[] y, int yOff, float[] mean, float[] rstd, int rows, int cols,
+                                  float eps) {
         int bound = S.loopBound(cols);
         for (int r = 0; r < rows; r++) {
+            int out = yOff + r * cols;
+            float[] h = x;
             int in = xOff + r * cols;
             FloatVector vsum = FloatVector.zero(S);
             int j = 0;
-            for (; j < bound; j += L) {
-                vsum = vsum.add(FloatVector.fromArray(S, x, in + j));
-            }
-            float mu = VectorMath.sum(vsum);
-            for (; j < cols; j++) {
-                mu += x[in + j];
+            float mu;
+            if (residual != null) {
+                int res = residualOff + r * cols;
+                for (; j < bound; j += L) {
+                    FloatVector v = FloatVector.fromArray(S, x, in + j).add(FloatVector.fromArray(S, residual, res + j));
+                    v.intoArray(y, out + j);
+                    vsum = vsum.add(v);
+                }
+                mu = VectorMath.sum(vsum);
+                for (; j < cols; j++) {
+                    float v = x[in + j] + residual[res + j];
+                    y[out + j] = v;
+                    mu += v;
+                }
+                h = y;
+                in = out;
+            } else {
+                for (; j < bound; j += L) {
+                    vsum = vsum.add(FloatVector.fromArray(S, x, in + j));
+                }
+                mu = VectorMath.sum(vsum);
+                for (; j < cols; j++) {
+                    mu += x[in + j];
+                }
             }
             mu /= cols;
             // Two passes, as the reference: one-pass E[x²] − E[x]² cancels badly in float.
             FloatVector vmu = FloatVector.broadcast(S, mu);
             FloatVector vvar = FloatVector.zero(S);
             for (j = 0; j < bound; j += L) {
-                FloatVector d = FloatVector.fromArray(S, x, in + j).sub(vmu);
+                FloatVector d = FloatVector.fromArray(S, h, in + j).sub(vmu);
                 vvar = d.fma(d, vvar);
             }
             float var = VectorMath.sum(vvar);
             for (; j < cols; j++) {
-                float d = x[in + j] - mu;
+                float d = h[in + j] - mu;
                 var += d * d;
             }
             var /= cols;
             float rs = (float) (1.0 / Math.sqrt(var + eps));
             FloatVector vrs = FloatVector.broadcast(S, rs);
-            int out = yOff + r * cols;
             for (j = 0; j < bound; j += L) {
-                FloatVector.fromArray(S, x, in + j).sub(vmu).mul(vrs)
+                FloatVector.fromArray(S, h, in + j).sub(vmu).mul(vrs)
                         .fma(FloatVector.fromArray(S, gamma, j), FloatVector.fromArray(S, beta, j))
                         .intoArray(y, out + j);
             }
             for (; j < cols; j++) {
-                y[out + j] = (x[in + j] - mu) * rs * gamma[j] + beta[j];
+                y[out + j] = (h[in + j] - mu) * rs * gamma[j] + beta[j];
             }
             if (mean != null) {
                 mean[r] = mu;

@@ -17,7 +17,12 @@ import jdk.incubator.vector.VectorSpecies;
  * comparisons, integer shifts), which round identically in both modes.
  */
 final class VectorMath {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /**
+     * The row kernels' vector shape: the process's instruction set ({@link Isa#chosen()}), or the
+     * JVM's widest when that is scalar (only tests then reach vector code).
+     */
+    static final VectorSpecies<Float> S = Isa.chosen() == Isa.AVX2 ? FloatVector.SPECIES_256
+            : FloatVector.SPECIES_PREFERRED;
     private static final float LOG2E = 1.44269504088896341f;
     // ln 2 split in two so n·ln2 is exact in the high part (Cody and Waite's range reduction).
     private static final float LN2_HI = 0.693359375f;

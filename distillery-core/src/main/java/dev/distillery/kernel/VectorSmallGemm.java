@@ -6,14 +6,14 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * C[m×n] (+)= A[m×k] · B[k×n] straight from row-major operands, without packing: for products
  * whose operands already sit in L1, such as one attention head (64×32 by 32×64), where
- * {@link VectorGemm} spent as long packing, clearing and padding edge tiles as multiplying.
+ * the blocked driver ({@link Gemm}) spent as long packing and padding edge tiles as multiplying.
  *
  * <p>A strip of four vectors of C is held for two rows at a time (8 accumulators, two
- * broadcasts of A and one load of B per step); columns past the last full strip go one vector,
- * then one element, at a time.
+ * broadcasts of A and one load of B per step); columns past the last full strip go two vectors
+ * for two rows, then one vector, then one element, at a time.
  */
 final class VectorSmallGemm {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorMath.S;
     private static final int L = S.length();
     private static final int STRIP = 4 * L;
 
@@ -30,6 +30,35 @@ final class VectorSmallGemm {
             }
             if (i < m) {
                 strip1(a, aOff + i * lda, b, bOff + j, ldb, c, cOff + i * ldc + j, k, accumulate);
+            }
+        }
+        // Two vectors wide (a 32-wide attention head with 16 lanes): four chains of FMAs per two rows.
+        for (; j + 2 * L <= n; j += 2 * L) {
+            for (int i = 0; i < m; i += 2) {
+                int a1 = i + 1 < m ? aOff + (i + 1) * lda : aOff + i * lda;
+                FloatVector c00 = FloatVector.zero(S);
+                FloatVector c01 = c00;
+                FloatVector c10 = c00;
+                FloatVector c11 = c00;
+                int a0 = aOff + i * lda;
+                for (int p = 0, bp = bOff + j; p < k; p++, bp += ldb) {
+                    FloatVector x0 = FloatVector.broadcast(S, a[a0 + p]);
+                    FloatVector x1 = FloatVector.broadcast(S, a[a1 + p]);
+                    FloatVector v0 = FloatVector.fromArray(S, b, bp);
+                    FloatVector v1 = FloatVector.fromArray(S, b, bp + L);
+                    c00 = v0.fma(x0, c00);
+                    c01 = v1.fma(x0, c01);
+                    c10 = v0.fma(x1, c10);
+                    c11 = v1.fma(x1, c11);
+                }
+                int c0 = cOff + i * ldc + j;
+                (accumulate ? c00.add(FloatVector.fromArray(S, c, c0)) : c00).intoArray(c, c0);
+                (accumulate ? c01.add(FloatVector.fromArray(S, c, c0 + L)) : c01).intoArray(c, c0 + L);
+                if (i + 1 < m) {
+                    int c1 = c0 + ldc;
+                    (accumulate ? c10.add(FloatVector.fromArray(S, c, c1)) : c10).intoArray(c, c1);
+                    (accumulate ? c11.add(FloatVector.fromArray(S, c, c1 + L)) : c11).intoArray(c, c1 + L);
+                }
             }
         }
         for (; j + L <= n; j += L) {

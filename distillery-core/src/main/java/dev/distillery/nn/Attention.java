@@ -136,6 +136,32 @@ public final class Attention {
     }
 
     /**
+     * Inference of a bidirectional block over one fused Q/K/V product {@code qkv} [batch·seq, ld]
+     * (queries at column 0, keys at {@code kOff}, values at {@code vOff}): one
+     * {@link Kernels#attention} call per (sequence, head), scale, mask and softmax inside its loop
+     * and nothing allocated per call. Same result as {@link #forward} up to summation order.
+     *
+     * @param maskAdd [batch, seq] additive key mask ({@link #additiveMask})
+     * @param context [batch·seq, ldc] receiving each head's context in its columns
+     */
+    public void forwardFused(float[] qkv, int ld, int kOff, int vOff, int batch, int seq, float[] maskAdd,
+                             float[] context, int ldc) {
+        if (causal || kvHeads != heads) {
+            throw new IllegalStateException("the fused attention kernel serves bidirectional multi-head attention");
+        }
+        Parallel.forRange(batch * heads, (from, to) -> {
+            Kernels kn = KernelProvider.get();
+            for (int pair = from; pair < to; pair++) {
+                int b = pair / heads;
+                int h = pair % heads;
+                int q0 = b * seq * ld + h * headSize;
+                kn.attention(qkv, q0, q0 + kOff, q0 + vOff, ld, seq, headSize, maskAdd, b * seq, context,
+                        b * seq * ldc + h * headSize, ldc);
+            }
+        });
+    }
+
+    /**
      * Gradients of {@link #forward} kept with {@code probs}: writes dQ and adds into dK and dV,
      * which the caller zeroes first (heads of a group add into the same key/value gradient).
      *

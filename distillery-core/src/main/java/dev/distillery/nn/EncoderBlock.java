@@ -1,5 +1,6 @@
 package dev.distillery.nn;
 
+import dev.distillery.kernel.Epilogue;
 import dev.distillery.kernel.KernelProvider;
 import dev.distillery.kernel.Kernels;
 import dev.distillery.kernel.Parallel;
@@ -171,6 +172,11 @@ public final class EncoderBlock {
         DropoutSeed seed = drawsDropout() ? DropoutSeed.draw(rng) : null;
         if (!keep) {
             ws.ensure(tokens, hidden, inner, ffn);
+            if (qkv.frozenOnly() && attentionOut.frozenOnly() && intermediate.frozenOnly() && output.frozenOnly()
+                    && probsDropMask == null && attentionDropMask == null && outputDropMask == null) {
+                forwardFrozen(x, maskAdd, batch, seq, ws);
+                return null;
+            }
         }
         Kernels k = KernelProvider.get();
         float[] qkvOut = keep ? new float[tokens * 3 * inner] : ws.qkv;
@@ -218,6 +224,26 @@ public final class EncoderBlock {
 
     private static DropoutSeed at(DropoutSeed seed, int site) {
         return seed == null ? null : seed.at(site);
+    }
+
+    /**
+     * Inference of a frozen block, written over x: biases and the GELU in the products' epilogues,
+     * each residual sum formed inside its layer norm, attention one fused kernel per head. Equal to
+     * the general path up to summation order (the bias is added after the product, not before).
+     */
+    private void forwardFrozen(float[] x, float[] maskAdd, int batch, int seq, Workspace ws) {
+        int tokens = batch * seq;
+        int ld = 3 * inner;
+        qkv.forwardFrozen(x, 0, hidden, ws.qkv, tokens, Epilogue.Activation.NONE);
+        attention.forwardFused(ws.qkv, ld, inner, 2 * inner, batch, seq, maskAdd, ws.context, inner);
+        float[] branch = ws.residual;
+        attentionOut.forwardFrozen(ws.context, 0, inner, branch, tokens, Epilogue.Activation.NONE);
+        rows(tokens, hidden, false, (from, to) -> attentionNorm.forwardResidual(branch, from * hidden, x,
+                from * hidden, x, from * hidden, to - from));
+        intermediate.forwardFrozen(x, 0, hidden, ws.inter, tokens, Epilogue.Activation.GELU);
+        output.forwardFrozen(ws.inter, 0, ffn, branch, tokens, Epilogue.Activation.NONE);
+        rows(tokens, hidden, false, (from, to) -> outputNorm.forwardResidual(branch, from * hidden, x,
+                from * hidden, x, from * hidden, to - from));
     }
 
     /**

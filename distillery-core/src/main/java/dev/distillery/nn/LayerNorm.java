@@ -1,6 +1,7 @@
 package dev.distillery.nn;
 
 import dev.distillery.kernel.KernelProvider;
+import dev.distillery.kernel.Kernels;
 import dev.distillery.tensor.Tensor;
 
 import java.util.List;
@@ -75,6 +76,16 @@ public final class LayerNorm {
      */
     public void forward(float[] x, int xOff, float[] y, int yOff, int rows, float[] mean, float[] rstd) {
         KernelProvider.get().layerNormRows(x, xOff, weight.data(), bias.data(), y, yOff, mean, rstd, rows, dim, eps);
+    }
+
+    /**
+     * y = LayerNorm(x + residual) for {@code rows} rows, the sum formed inside the norm's first
+     * pass ({@link Kernels#addLayerNormRows}); y may be x or residual. Inference only: no
+     * statistics are kept. Runs on the calling thread.
+     */
+    public void forwardResidual(float[] x, int xOff, float[] residual, int residualOff, float[] y, int yOff, int rows) {
+        KernelProvider.get().addLayerNormRows(x, xOff, residual, residualOff, weight.data(), bias.data(), y, yOff, rows,
+                dim, eps);
     }
 
     /** {@code F.layer_norm(x, (dim,), weight, bias, eps)} for x [rows, dim] into a new array. */

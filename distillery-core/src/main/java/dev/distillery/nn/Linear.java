@@ -1,5 +1,6 @@
 package dev.distillery.nn;
 
+import dev.distillery.kernel.Epilogue;
 import dev.distillery.kernel.KernelProvider;
 import dev.distillery.kernel.Kernels;
 import dev.distillery.kernel.LinearWeight;
@@ -47,6 +48,7 @@ public final class Linear {
     private final Parameter[] biases;    // [outs[i]] each; null when the projection has no bias
     private final LoraAdapter[] adapters; // per part, null entries for parts without; null for none
     private final boolean[] biasTrainable; // per part, for a frozen projection whose biases train; null for none
+    private final float[] stackedBias;   // the parts' biases end to end, for the product's epilogue; frozen only
 
     private Linear(String[] names, int[] outs, int in, LinearWeight frozen, Parameter[] weights, Parameter[] biases) {
         this(names, outs, in, frozen, weights, biases, null, null);
@@ -69,6 +71,7 @@ public final class Linear {
         this.biases = biases;
         this.adapters = adapters;
         this.biasTrainable = biases == null ? null : biasTrainable;
+        this.stackedBias = frozen != null && biases != null ? stack(biases, total) : null;
         if (frozen != null && (frozen.in() != in || frozen.out() != out)) {
             throw new IllegalArgumentException(String.join(" + ", names) + " must be [" + out + "×" + in + "], got ["
                     + frozen.out() + "×" + frozen.in() + "]");
@@ -159,6 +162,16 @@ public final class Linear {
         return new Linear(names, outs, in, frozen, null, biases, any ? a : null, train);
     }
 
+    private static float[] stack(Parameter[] biases, int total) {
+        float[] all = new float[total];
+        int at = 0;
+        for (Parameter b : biases) {
+            System.arraycopy(b.data(), 0, all, at, b.data().length);
+            at += b.data().length;
+        }
+        return all;
+    }
+
     private static void check(List<String> names, int[] outs) {
         if (names.isEmpty() || names.size() != outs.length) {
             throw new IllegalArgumentException(names.size() + " names for " + outs.length + " parts of a projection");
@@ -203,6 +216,14 @@ public final class Linear {
             }
         }
         return false;
+    }
+
+    /**
+     * True when the product is a frozen weight alone (no master, no adapter, no trained bias beside
+     * it): what {@link #forwardFrozen} computes in full.
+     */
+    public boolean frozenOnly() {
+        return frozen != null && adapters == null && biasTrainable == null;
     }
 
     public boolean hasBias() {
@@ -282,6 +303,19 @@ public final class Linear {
             Parallel.forRange(rows, (from, to) -> prefill(y, residual, from, to));
         }
         multiplyAdd(x, xOff, ldx, y, rows, seed);
+    }
+
+    /**
+     * y[rows, out] = activation(x · Wᵀ + b) for a frozen projection: the bias and the activation
+     * are the product's epilogue, applied to each tile while it is in cache, so no pass over y
+     * precedes or follows the product (inference only: nothing is kept for backward).
+     */
+    public void forwardFrozen(float[] x, int xOff, int ldx, float[] y, int rows, Epilogue.Activation activation) {
+        if (!frozenOnly()) {
+            throw new IllegalStateException(String.join(" + ", names) + " has trainable parts or adapters; its forward "
+                    + "is forward()");
+        }
+        frozen.multiply(x, xOff, ldx, y, 0, out, rows, false, Epilogue.of(stackedBias, activation));
     }
 
     /** Rows from..to of y [rows, out] = residual (when non-null) + bias (when present, else 0). */

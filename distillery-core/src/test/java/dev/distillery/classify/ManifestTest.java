@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.distillery.data.TextTransform;
+import dev.distillery.kernel.Isa;
+import dev.distillery.kernel.KernelProvider;
 import dev.distillery.io.CheckpointFormatException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +46,9 @@ class ManifestTest {
         assertEquals(Files.size(data), f.sizeBytes());
         // SHA-256 of "url,label\na.com,0\n", from sha256sum
         assertEquals("4bec9fe3728be5b7ca367a5dbc0f10106aa643af1601635d7d4b7b4eee2a77c3", f.sha256());
+        // The instruction set and micro-kernel that trained it: they move the low bits of the weights.
+        assertTrue(back.provenance().cpu().endsWith("kernels " + KernelProvider.describe()), back.provenance().cpu());
+        assertTrue(back.provenance().cpu().contains(Isa.chosen().id() + " (fp32 tile "), back.provenance().cpu());
     }
 
     @Test

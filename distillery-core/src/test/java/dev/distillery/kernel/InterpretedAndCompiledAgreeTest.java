@@ -3,6 +3,8 @@ package dev.distillery.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,8 +25,16 @@ class InterpretedAndCompiledAgreeTest {
             compiled = KernelDigest.digest(kernels);
         }
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process child = new ProcessBuilder(List.of(java, "--add-modules", "jdk.incubator.vector", "-Xint",
-                "-cp", System.getProperty("java.class.path"), KernelDigest.class.getName()))
+        // The child runs the same instruction set: the vector width follows this JVM's flags and properties.
+        List<String> command = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-Xint"));
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-XX:UseAVX") || arg.equals("-XX:+IgnoreUnrecognizedVMOptions")
+                    || arg.startsWith("-D" + Isa.PROPERTY + "=")) {
+                command.add(arg);
+            }
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), KernelDigest.class.getName()));
+        Process child = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

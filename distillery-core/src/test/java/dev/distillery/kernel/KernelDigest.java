@@ -41,8 +41,12 @@ final class KernelDigest {
         float[] product = new float[rows * rows];
         k.matmulTransB(x, 0, cols, norm, 0, cols, product, 0, rows, rows, rows, cols, false);
         float dot = k.dot(x, 0, gelu, 0, x.length);
+        // The blocked driver with its micro-kernel and a bias-and-GELU epilogue: [3×77]·[77×50].
+        float[] linear = new float[rows * 50];
+        LinearWeight w = LinearWeight.fp32(Arrays.copyOf(x, 50 * cols), 50, cols);
+        w.multiply(k.gemm(), x, 0, cols, linear, 0, 50, rows, false, Epilogue.of(gamma, Epilogue.Activation.GELU));
         return Arrays.deepHashCode(new Object[] {soft, dSoft, norm, mean, rstd, dNorm, dGamma, dBeta, gelu, dGelu,
-                product, new float[] {dot}});
+                product, new float[] {dot}, linear});
     }
 
     public static void main(String[] args) {

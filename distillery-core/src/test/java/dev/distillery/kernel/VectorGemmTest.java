@@ -14,6 +14,8 @@ class VectorGemmTest {
     private static final Kernels VECTOR = new VectorKernels();
     private static final Kernels SCALAR = new ScalarKernels();
     private static final int LANES = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+    /** The widest tile (AVX-512's 48 columns). */
+    private static final int NR = 48;
     /** Only the summation order differs (blocked over k, FMA, lanes), so a tight relative bound. */
     private static final double RTOL = 1e-5;
     /** Padding around every operand and the gap between rows, to catch stride and offset slips. */
@@ -35,7 +37,7 @@ class VectorGemmTest {
 
     @Test
     void awkwardShapesMatchScalar() {
-        int[] sizes = {0, 1, 2, 3, LANES - 1, LANES, LANES + 1, VectorGemm.NR - 1, VectorGemm.NR + 1, 37};
+        int[] sizes = {0, 1, 2, 3, LANES - 1, LANES, LANES + 1, NR - 1, NR + 1, 37};
         Random random = new Random(1);
         for (Form form : Form.values()) {
             for (int m : sizes) {
@@ -51,9 +53,9 @@ class VectorGemmTest {
     void shapesCrossingEveryBlockBoundaryMatchScalar() {
         Random random = new Random(2);
         int[][] shapes = {
-                {VectorGemm.MC + 1, VectorGemm.NR * 2 + 5, VectorGemm.KC + 1},
-                {VectorGemm.MC * 2 + 3, 61, 2 * VectorGemm.KC + 7},
-                {VectorGemm.MC + 5, VectorGemm.NR + 3, VectorGemm.KB + VectorGemm.KC + 9}, // two packed depth blocks
+                {Gemm.MC + 1, NR * 2 + 5, Gemm.KC + 1},
+                {Gemm.MC * 2 + 3, 61, 2 * Gemm.KC + 7},
+                {Gemm.MC + 5, NR + 3, 3 * Gemm.KC + Gemm.KC + 9}, // two packed depth blocks
                 {7, 301, 129},
                 {64, 64, 32}, // one attention head: scores [64×32]·[32×64]
                 {64, 32, 64}, // and values
@@ -61,7 +63,7 @@ class VectorGemmTest {
                 {5, 1000, 260}, // few rows: the columns are split instead
                 // Three row blocks, the last one short and odd, over three depth blocks, the last
                 // one partial: column tasks share an A packed once, at every block's offset.
-                {2 * VectorGemm.MC + 37, 3 * VectorGemm.NR + 11, 2 * VectorGemm.KB + 50},
+                {2 * Gemm.MC + 37, 3 * NR + 11, 2 * 3 * Gemm.KC + 50},
         };
         for (Form form : Form.values()) {
             for (int[] s : shapes) {
@@ -74,7 +76,7 @@ class VectorGemmTest {
     @Test
     void packedWeightMatchesScalarLinear() {
         Random random = new Random(3);
-        int[][] shapes = {{1, 1, 1}, {9, 50, 7}, {64, 130, 300}, {3, VectorGemm.NR + 1, VectorGemm.KC + 2}};
+        int[][] shapes = {{1, 1, 1}, {9, 50, 7}, {64, 130, 300}, {3, NR + 1, Gemm.KC + 2}};
         for (int[] s : shapes) {
             int m = s[0];
             int out = s[1];
@@ -111,8 +113,8 @@ class VectorGemmTest {
     @Test
     void packedMatrixReadsBackItsSource() {
         Random random = new Random(4);
-        int k = VectorGemm.KB + 3;
-        int n = VectorGemm.NR + 2;
+        int k = 3 * Gemm.KC + 3;
+        int n = NR + 2;
         int ldb = n + ROW_GAP;
         float[] b = random(random, OFFSET + k * ldb); // [k, n] rows ldb apart
         PackedMatrix packed = VECTOR.pack(b, OFFSET, ldb, k, n, false);

@@ -225,16 +225,6 @@ class VectorRowKernelsTest {
         return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
     }
 
-    @Test
-    void providerPicksVectorUnlessToldOrUnable() {
-        assertInstanceOf(VectorKernels.class, KernelProvider.choose("vector", true));
-        assertInstanceOf(ScalarKernels.class, KernelProvider.choose("scalar", true));
-        assertInstanceOf(ScalarKernels.class, KernelProvider.choose("vector", false));
-        assertThrows(IllegalArgumentException.class, () -> KernelProvider.choose("gpu", true));
-        // Surefire starts the JVM with the Vector API module, so the default is the vector path.
-        assertInstanceOf(VectorKernels.class, KernelProvider.get());
-    }
-
     private static float[] scaled(float[] x, float factor) {
         for (int i = 0; i < x.length; i++) {
             x[i] *= factor;

@@ -1,35 +1,49 @@
 package dev.distillery.kernel.lowbit;
 
-import dev.distillery.kernel.KernelProvider;
+import dev.distillery.kernel.Epilogue;
+import dev.distillery.kernel.Gemm;
 import dev.distillery.kernel.LinearWeight;
+import dev.distillery.kernel.Panels;
 import dev.distillery.kernel.RowTable;
-import dev.distillery.kernel.ScalarKernels;
 import dev.distillery.kernel.TransposedGemm;
+import dev.distillery.kernel.VectorKernels;
+
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A quantized W [out, in] whose codes are re-laid once, at construction, into panels of
- * {@link TileGemm#NR} outputs: code (o, i) of panel t = o / NR sits at
- * {@code (t·in + i)·NR + o % NR} (8-bit formats) or, two rows to a byte, in the low nibble
- * (even i) or high nibble (odd i) of byte {@code (t·⌈in/2⌉ + i/2)·NR + o % NR} (4-bit formats).
- * Outputs past {@code out} in the last panel hold code 0 and are never written to c.
+ * A quantized W [out, in] whose codes are re-laid once, at construction, into strips of
+ * {@link Panels#STRIP} outputs, the layout every GEMM micro-kernel reads: code (o, i) of strip
+ * s = o / 16 sits at {@code (s·in + i)·16 + o % 16} (8-bit formats) or, two inputs to a byte, in
+ * the low nibble (even i) or high nibble (odd i) of byte {@code (s·⌈in/2⌉ + i/2)·16 + o % 16}
+ * (4-bit formats). Outputs past {@code out} in the last strip hold code 0 and are never written to c.
  *
- * <p>Each format supplies a vector {@link #decodeTile} for the GEMM and a scalar {@link #weight}
- * read straight from the packed codes for the reference path and for row gathers (quantized
- * embeddings). With {@code -Ddistillery.kernels=scalar} the products take the scalar path.
+ * <p>As the right-hand operand Wᵀ [in × out] of the GEMM driver ({@link Gemm}), each format
+ * {@link #decode decodes} a {@link Gemm#KC}-deep slice of a few strips into FP32 when the driver
+ * asks, and the instruction set's FP32 micro-kernel multiplies from that slice; no other FP32
+ * form of W exists. A single row is multiplied without the slice ({@link #multiplyRow}): the
+ * format decodes three strips and multiplies them in one pass. The vector decoders run at the
+ * process's vector width; the scalar twin decodes through {@link #weight}, the same products, so
+ * all give the same bits.
  */
-public abstract sealed class BlockedWeight implements LinearWeight, RowTable, TransposedGemm.Tiles
+public abstract sealed class BlockedWeight extends Panels implements LinearWeight, RowTable
         permits Int8ChannelWeight, Int8AffineWeight, Q8_0Weight, Q4_0Weight, Nf4Weight {
+    static final VectorSpecies<Float> S = VectorKernels.species();
+    static final int L = S.length();
+    /** L bytes, widened lane for lane to the L ints or floats of {@link #I} and {@link #S}. */
+    static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+    static final int STRIP = Panels.STRIP;
+    /** Columns one {@link #multiplyRow} call covers: three strips, as L-lane groups. */
+    static final int ROW = Panels.PANEL;
+
     final int out;
     final int in;
-    final int panels;
 
     BlockedWeight(int out, int in) {
-        if (out < 0 || in < 0) {
-            throw new IllegalArgumentException("a weight cannot have shape [" + out + "×" + in + "]");
-        }
+        super(in, out);
         this.out = out;
         this.in = in;
-        this.panels = TileGemm.panels(out);
     }
 
     @Override
@@ -56,66 +70,52 @@ public abstract sealed class BlockedWeight implements LinearWeight, RowTable, Tr
     public abstract float weight(int o, int i);
 
     /**
-     * Decodes rows p0..p0+kq of panel t of Wᵀ into {@code tile[p·NR + j]}; {@code scales} is scratch
-     * of KC / 32 · NR floats, one row of NR per block of 32 rows. p0 is a multiple of {@link TileGemm#KC}.
+     * Rows p0 .. p0 + kq of strip s of Wᵀ into {@code dst[d + p·ldd + j]} with the Vector API; p0
+     * is a multiple of {@link Gemm#KC}, so a slice never splits a block of 32 or 64 inputs.
      */
-    abstract void decodeTile(int t, int p0, int kq, float[] tile, float[] scales);
+    abstract void decodeStrip(int s, int p0, int kq, float[] dst, int d, int ldd);
 
-    /** {@link #decodeTile} one {@link #weight} at a time, for layouts the vector decoders do not cover. */
-    final void decodeTileScalar(int t, int p0, int kq, float[] tile) {
-        int nr = TileGemm.NR;
+    @Override
+    protected final void decode(int s0, int count, int p0, int kq, float[] dst, int ldd, boolean vector) {
+        for (int s = s0; s < s0 + count; s++) {
+            int d = (s - s0) * STRIP;
+            if (s >= strips()) {
+                for (int p = 0; p < kq; p++) {
+                    java.util.Arrays.fill(dst, d + p * ldd, d + p * ldd + STRIP, 0f);
+                }
+            } else if (vector) {
+                decodeStrip(s, p0, kq, dst, d, ldd);
+            } else {
+                decodeStripScalar(s, p0, kq, dst, d, ldd);
+            }
+        }
+    }
+
+    /** {@link #decodeStrip} one {@link #weight} at a time: the scalar twin, and layouts the vector decoders do not cover. */
+    final void decodeStripScalar(int s, int p0, int kq, float[] dst, int d, int ldd) {
         for (int p = 0; p < kq; p++) {
-            for (int j = 0; j < nr; j++) {
-                int o = t * nr + j;
-                tile[p * nr + j] = o < out ? weight(o, p0 + p) : 0f;
+            for (int j = 0; j < STRIP; j++) {
+                int o = s * STRIP + j;
+                dst[d + p * ldd + j] = o < out ? weight(o, p0 + p) : 0f;
             }
         }
     }
 
     @Override
-    public final void multiplyAdd(float[] x, int xOff, int ldx, float[] c, int cOff, int ldc, int rows) {
-        if (KernelProvider.get() instanceof ScalarKernels) {
-            TileGemm.multiplyAddScalar(this, x, xOff, ldx, c, cOff, ldc, rows);
-        } else {
-            TileGemm.multiplyAdd(this, x, xOff, ldx, c, cOff, ldc, rows);
-        }
+    protected boolean fusesRows() {
+        return true;
     }
 
-    /** The scalar reference of {@link #multiplyAdd}, bit-identical to the vector path. */
-    public final void multiplyAddScalar(float[] x, int xOff, int ldx, float[] c, int cOff, int ldc, int rows) {
-        TileGemm.multiplyAddScalar(this, x, xOff, ldx, c, cOff, ldc, rows);
+    @Override
+    public final void multiply(Gemm gemm, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc, int rows,
+                               boolean accumulate, Epilogue epilogue) {
+        gemm.multiply(x, xOff, ldx, this, c, cOff, ldc, rows, accumulate, epilogue);
     }
 
     @Override
     public final void multiplyTransposedAdd(float[] dy, int dyOff, int lddy, float[] dx, int dxOff, int lddx,
                                             int rows) {
         TransposedGemm.multiplyAdd(this, dy, dyOff, lddy, dx, dxOff, lddx, rows);
-    }
-
-    /** A panel of {@link TileGemm#NR} outputs. */
-    @Override
-    public final int tileOuts() {
-        return TileGemm.NR;
-    }
-
-    /** {@link TileGemm#KC} inputs, a multiple of every block size, as the forward product decodes. */
-    @Override
-    public final int tileDepth() {
-        return TileGemm.KC;
-    }
-
-    private static final ThreadLocal<float[]> TILE_SCALES = ThreadLocal.withInitial(
-            () -> new float[TileGemm.KC / 32 * TileGemm.NR]);
-
-    @Override
-    public final void transposedTile(int t, int q, float[] tile, boolean vector) {
-        int p0 = q * TileGemm.KC;
-        int kq = Math.min(TileGemm.KC, in - p0);
-        if (vector) {
-            decodeTile(t, p0, kq, tile, TILE_SCALES.get());
-        } else {
-            decodeTileScalar(t, p0, kq, tile);
-        }
     }
 
     @Override
@@ -125,36 +125,33 @@ public abstract sealed class BlockedWeight implements LinearWeight, RowTable, Tr
         }
     }
 
-    /** Re-lays row-major codes [out, in] into 8-bit panels (see the class comment). */
-    static byte[] panelBytes(byte[] codes, int out, int in) {
-        int panels = TileGemm.panels(out);
-        int nr = TileGemm.NR;
-        byte[] packed = new byte[Math.multiplyExact(panels * nr, in)];
+    /** Re-lays row-major codes [out, in] into 8-bit strips (see the class comment). */
+    static byte[] stripBytes(byte[] codes, int out, int in) {
+        int strips = (out + STRIP - 1) / STRIP;
+        byte[] packed = new byte[Math.multiplyExact(strips * STRIP, in)];
         for (int o = 0; o < out; o++) {
-            int dst = o / nr * in * nr + o % nr;
+            int dst = o / STRIP * in * STRIP + o % STRIP;
             int src = o * in;
             for (int i = 0; i < in; i++) {
-                packed[dst + i * nr] = codes[src + i];
+                packed[dst + i * STRIP] = codes[src + i];
             }
         }
         return packed;
     }
 
-    /** Offset of code (o, i) in 8-bit panels. */
+    /** Offset of code (o, i) in 8-bit strips. */
     final int byteIndex(int o, int i) {
-        int nr = TileGemm.NR;
-        return (o / nr * in + i) * nr + o % nr;
+        return (o / STRIP * in + i) * STRIP + o % STRIP;
     }
 
-    /** Offset of the byte holding the nibble of code (o, i) in 4-bit panels; i odd is the high nibble. */
+    /** Offset of the byte holding the nibble of code (o, i) in 4-bit strips; i odd is the high nibble. */
     final int nibbleIndex(int o, int i) {
-        int nr = TileGemm.NR;
-        return (o / nr * ((in + 1) / 2) + i / 2) * nr + o % nr;
+        return (o / STRIP * ((in + 1) / 2) + i / 2) * STRIP + o % STRIP;
     }
 
-    /** Space for 4-bit panels of this shape. */
-    final byte[] newNibblePanels() {
-        return new byte[Math.multiplyExact(panels * TileGemm.NR, (in + 1) / 2)];
+    /** Space for 4-bit strips of this shape. */
+    final byte[] newNibbleStrips() {
+        return new byte[Math.multiplyExact(strips() * STRIP, (in + 1) / 2)];
     }
 
     final void putNibble(byte[] packed, int o, int i, int code) {
@@ -164,6 +161,33 @@ public abstract sealed class BlockedWeight implements LinearWeight, RowTable, Tr
 
     final int nibble(byte[] packed, int o, int i) {
         return packed[nibbleIndex(o, i)] >> (i % 2 == 0 ? 0 : 4) & 15;
+    }
+
+    /** Per-thread scales of one slice of up to three strips, converted from fp16 once per slice. */
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[3 * Gemm.KC / 32 * STRIP]);
+
+    /**
+     * The fp16 scales of blocks of 32 inputs, stored [strips][in / 32][16], for rows p0 .. p0 + kq
+     * of strips s0 .. s0 + count, as floats in a per-thread buffer laid out [count][kq / 32][16].
+     * Converted here rather than in the vector loops, which C2 would otherwise find too large to
+     * inline their helpers into (and a vector returned by a call that is not inlined is boxed).
+     */
+    final float[] halfScales(short[] scales, int s0, int count, int p0, int kq) {
+        float[] f = SCALES.get();
+        int blocks = kq / 32;
+        for (int i = 0; i < count; i++) {
+            int src = ((s0 + i) * (in / 32) + p0 / 32) * STRIP;
+            int dst = i * blocks * STRIP;
+            for (int j = 0; j < blocks * STRIP; j++) {
+                f[dst + j] = Float.float16ToFloat(scales[src + j]);
+            }
+        }
+        return f;
+    }
+
+    /** Lane group j (0, L, 2L, ... < 48) of the three strips from s0: its strip. */
+    static int strip(int s0, int j) {
+        return s0 + j / STRIP;
     }
 
     static void checkLength(String what, long actual, long expected, int out, int in) {

@@ -1,11 +1,5 @@
 package dev.distillery.kernel.lowbit;
 
-import static dev.distillery.kernel.lowbit.TileGemm.B;
-import static dev.distillery.kernel.lowbit.TileGemm.I;
-import static dev.distillery.kernel.lowbit.TileGemm.L;
-import static dev.distillery.kernel.lowbit.TileGemm.NR;
-import static dev.distillery.kernel.lowbit.TileGemm.S;
-
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -16,7 +10,7 @@ import jdk.incubator.vector.VectorOperators;
  * (stored as Java bytes). One byte per weight.
  */
 public final class Int8AffineWeight extends BlockedWeight {
-    private final byte[] codes; // 8-bit panels, unsigned
+    private final byte[] codes; // 8-bit strips, unsigned
     private final float scale;
     private final int zeroPoint;
 
@@ -26,7 +20,7 @@ public final class Int8AffineWeight extends BlockedWeight {
         if (zeroPoint < 0 || zeroPoint > 255) {
             throw new IllegalArgumentException("int8 affine zero point must be in [0, 255], got " + zeroPoint);
         }
-        this.codes = panelBytes(rowMajorCodes, out, in);
+        this.codes = stripBytes(rowMajorCodes, out, in);
         this.scale = scale;
         this.zeroPoint = zeroPoint;
     }
@@ -42,17 +36,47 @@ public final class Int8AffineWeight extends BlockedWeight {
     }
 
     @Override
-    void decodeTile(int t, int p0, int kq, float[] tile, float[] scratch) {
-        int base = (t * in + p0) * NR;
+    void decodeStrip(int s, int p0, int kq, float[] dst, int d, int ldd) {
+        int base = (s * in + p0) * STRIP;
         for (int p = 0; p < kq; p++) {
-            int src = base + p * NR;
-            int dst = p * NR;
-            for (int v = 0; v < NR; v += L) {
-                IntVector code = (IntVector) ByteVector.fromArray(B, codes, src + v)
+            for (int v = 0; v < STRIP; v += L) {
+                IntVector code = (IntVector) ByteVector.fromArray(B, codes, base + p * STRIP + v)
                         .convertShape(VectorOperators.B2I, I, 0);
-                FloatVector w = (FloatVector) code.and(0xFF).sub(zeroPoint).convert(VectorOperators.I2F, 0);
-                w.mul(scale).intoArray(tile, dst + v);
+                // code − zeroPoint is exact in int, so one rounding when scaled, as in weight().
+                ((FloatVector) code.and(0xFF).sub(zeroPoint).convert(VectorOperators.I2F, 0)).mul(scale)
+                        .intoArray(dst, d + p * ldd + v);
             }
+        }
+    }
+
+    @Override
+    protected void multiplyRow(float[] x, int xIdx, int s0, int p0, int kq, float[] c, int cIdx, boolean add) {
+        for (int g = 0; g < ROW; g += 3 * L) {
+            int j1 = g + L;
+            int j2 = g + 2 * L;
+            int c0 = (strip(s0, g) * in + p0) * STRIP + g % STRIP;
+            int c1 = (strip(s0, j1) * in + p0) * STRIP + j1 % STRIP;
+            int c2 = (strip(s0, j2) * in + p0) * STRIP + j2 % STRIP;
+            FloatVector a0 = FloatVector.zero(S);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            for (int p = 0; p < kq; p++) {
+                FloatVector xp = FloatVector.broadcast(S, x[xIdx + p]);
+                IntVector k0 = (IntVector) ByteVector.fromArray(B, codes, c0 + p * STRIP).convertShape(VectorOperators.B2I, I, 0);
+                a0 = ((FloatVector) k0.and(0xFF).sub(zeroPoint).convert(VectorOperators.I2F, 0)).mul(scale).fma(xp, a0);
+                IntVector k1 = (IntVector) ByteVector.fromArray(B, codes, c1 + p * STRIP).convertShape(VectorOperators.B2I, I, 0);
+                a1 = ((FloatVector) k1.and(0xFF).sub(zeroPoint).convert(VectorOperators.I2F, 0)).mul(scale).fma(xp, a1);
+                IntVector k2 = (IntVector) ByteVector.fromArray(B, codes, c2 + p * STRIP).convertShape(VectorOperators.B2I, I, 0);
+                a2 = ((FloatVector) k2.and(0xFF).sub(zeroPoint).convert(VectorOperators.I2F, 0)).mul(scale).fma(xp, a2);
+            }
+            if (add) {
+                a0 = a0.add(FloatVector.fromArray(S, c, cIdx + g));
+                a1 = a1.add(FloatVector.fromArray(S, c, cIdx + j1));
+                a2 = a2.add(FloatVector.fromArray(S, c, cIdx + j2));
+            }
+            a0.intoArray(c, cIdx + g);
+            a1.intoArray(c, cIdx + j1);
+            a2.intoArray(c, cIdx + j2);
         }
     }
 }

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.distillery.kernel.Epilogue;
+import dev.distillery.kernel.Gemm;
+import dev.distillery.kernel.Isa;
 import dev.distillery.kernel.LinearWeight;
+import dev.distillery.kernel.Panels;
 
 import java.util.Random;
 
@@ -15,13 +19,19 @@ import dev.distillery.kernel.lowbit.LowBitFixtures.Format;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every low-bit weight three ways: the vector GEMM, its scalar twin, and a product over weights
- * dequantized here straight from the canonical arrays by each format's spec (independent of the
- * panel layout), on shapes that cross every panel, tile and block edge.
+ * Every low-bit weight three ways: through the GEMM driver on every instruction set's
+ * micro-kernel with the vector decoders, through the scalar twin (decoding one weight at a time),
+ * and as a product over weights dequantized here straight from the canonical arrays by each
+ * format's spec (independent of the strip layout), on shapes that cross every strip, panel, slice
+ * and block edge. Instruction sets wider than the JVM compiles to run emulated (see
+ * {@code GemmParityTest}).
  */
 class LowBitWeightTest {
-    private static final int NR = TileGemm.NR;
-    private static final int KC = TileGemm.KC;
+    /** The widest tile. */
+    private static final int NR = Panels.PANEL;
+    private static final int KC = Gemm.KC;
+    /** More rows than one band of the driver holds. */
+    private static final int TALL = 200;
     /** Leading-dimension gap and array offset, so a stride or offset slip reads or writes the wrong cells. */
     private static final int GAP = 3;
     private static final int OFFSET = 5;
@@ -62,13 +72,27 @@ class LowBitWeightTest {
     void largeProductsSplitAcrossThreadsAgree() {
         Random random = new Random(12);
         for (Format f : Format.values()) {
-            // 2·64·103·384 flops is past TileGemm.PARALLEL_FLOPS: tasks split rows and panels.
+            // 2·64·103·384 flops is past the driver's threshold: tasks split rows and panels.
             check(LowBitFixtures.random(f, 2 * NR + 7, 3 * KC, random), 64, random);
         }
         // More rows than one row block holds.
-        check(LowBitFixtures.random(Format.INT8_CHANNEL, NR + 1, 37, random), TileGemm.MC + 5, random);
+        check(LowBitFixtures.random(Format.INT8_CHANNEL, NR + 1, 37, random), TALL, random);
         // Three row blocks, fewer than two per thread: the panels alone are split, every block walks them all.
-        check(LowBitFixtures.random(Format.Q4_0, 2 * NR + 7, KC + 32, random), 2 * TileGemm.MC + 37, random);
+        check(LowBitFixtures.random(Format.Q4_0, 2 * NR + 7, KC + 32, random), 2 * TALL + 37, random);
+    }
+
+    @Test
+    void oneRowDecodesAndMultipliesInOnePassWithTheSameBits() {
+        Random random = new Random(16);
+        for (Format f : Format.values()) {
+            int[] ins = f == Format.NF4 ? new int[] {64, 2 * KC + 64, 37} : widths(f);
+            for (int in : ins) {
+                // Whole groups of three strips, a group and a half, and fewer strips than a group.
+                for (int out : new int[] {NR, 2 * NR + 24, 2 * NR + 5, 20}) {
+                    check(LowBitFixtures.random(f, out, in, random), 1, random);
+                }
+            }
+        }
     }
 
     @Test
@@ -142,17 +166,22 @@ class LowBitWeightTest {
         int ldc = out + GAP;
         float[] x = uniform(random, OFFSET + rows * ldx);
         float[] c0 = uniform(random, OFFSET + rows * ldc);
-        float[] vector = c0.clone();
         float[] scalar = c0.clone();
         float[] expected = c0.clone();
-        w.multiplyAdd(x, OFFSET, ldx, vector, OFFSET, ldc, rows);
-        w.multiplyAddScalar(x, OFFSET, ldx, scalar, OFFSET, ldc, rows);
+        w.multiply(Gemm.of(Isa.SCALAR), x, OFFSET, ldx, scalar, OFFSET, ldc, rows, true, Epilogue.NONE);
         naive(c.dequantized(), out, in, x, OFFSET, ldx, expected, OFFSET, ldc, rows);
         String what = c.format() + " [" + rows + "×" + in + "]·[" + out + "×" + in + "]ᵀ";
-        // Same FMA runs in the same order on the same decoded weights: bit for bit.
-        assertClose(scalar, vector, 0, 0, what + " vector against scalar");
         // Against double sums: rounding of k terms of size ≤ 1 (|x|, |w| ≤ 1), plus c's own value.
-        assertClose(expected, vector, 1e-5, 3e-7 * Math.max(1, in), what + " against the spec");
+        assertClose(expected, scalar, 1e-5, 3e-7 * Math.max(1, in), what + " scalar twin against the spec");
+        for (Isa isa : Isa.values()) {
+            if (isa.bits() > Isa.detected().bits() && rows > 8) {
+                continue; // emulated: the small products of the awkward shapes cover it
+            }
+            float[] vector = c0.clone();
+            w.multiply(Gemm.of(isa), x, OFFSET, ldx, vector, OFFSET, ldc, rows, true, Epilogue.NONE);
+            // The same decoded weights, summed the same way: bit for bit.
+            assertClose(scalar, vector, 0, 0, what + " " + isa.id() + " against the scalar twin");
+        }
     }
 
     /** c[rows, out] += x · Wᵀ in double, leaving the gaps between rows untouched. */

@@ -3,7 +3,10 @@ package dev.distillery.kernel.lowbit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.distillery.kernel.Gemm;
 import dev.distillery.kernel.LinearWeight;
+import dev.distillery.kernel.PackedMatrix;
+import dev.distillery.kernel.Panels;
 import dev.distillery.kernel.TransposedGemm;
 import dev.distillery.kernel.lowbit.LowBitFixtures.Case;
 import dev.distillery.kernel.lowbit.LowBitFixtures.Format;
@@ -20,8 +23,9 @@ import org.junit.jupiter.api.Test;
  * panel, tile, vector and row-block edge; strides and offsets are gapped so a slip shows.
  */
 class TransposedProductTest {
-    private static final int NR = TileGemm.NR;
-    private static final int KC = TileGemm.KC;
+    /** The transposed product's tile width (three strips) and depth. */
+    private static final int NR = Panels.PANEL;
+    private static final int KC = Gemm.KC;
     private static final int GAP = 3;
     private static final int OFFSET = 5;
     /** None, one, odd, a 64-token sequence, and past one row block of the driver (256). */
@@ -62,7 +66,7 @@ class TransposedProductTest {
                 w[i] = (float) random.nextGaussian();
             }
             LinearWeight fp32 = LinearWeight.fp32(w, out, in);
-            check("fp32 [" + out + "×" + in + "]", fp32, (TransposedGemm.Tiles) fp32, w, out, in, 301, random);
+            check("fp32 [" + out + "×" + in + "]", fp32, PackedMatrix.of(w, 0, in, in, out, true), w, out, in, 301, random);
         }
         // Parts in order: Q (NF4) on top of K (Q8_0) keeps every dx element's outputs increasing.
         Case q = LowBitFixtures.random(Format.NF4, 40, 64, random);
@@ -74,7 +78,7 @@ class TransposedProductTest {
     }
 
     /** Vector path (with offsets and strides), scalar twin when available, and the loop over {@code w} [out, in]. */
-    private static void check(String what, LinearWeight weight, TransposedGemm.Tiles tiles, float[] w, int out, int in,
+    private static void check(String what, LinearWeight weight, Panels tiles, float[] w, int out, int in,
                               int rows, Random random) {
         int lddy = out + GAP;
         int lddx = in + GAP;
