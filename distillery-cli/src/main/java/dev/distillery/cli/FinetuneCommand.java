@@ -5,6 +5,9 @@ import dev.distillery.lora.LoraConfig;
 import dev.distillery.pipeline.LoraFinetuneOptions;
 import dev.distillery.pipeline.LoraFinetuneResult;
 import dev.distillery.pipeline.LoraFinetuning;
+import dev.distillery.pipeline.TeacherOptions;
+import dev.distillery.pipeline.TeacherResult;
+import dev.distillery.pipeline.TeacherTraining;
 import dev.distillery.report.Table;
 import dev.distillery.train.ConsoleProgress;
 import dev.distillery.train.EpochSummary;
@@ -12,6 +15,7 @@ import dev.distillery.train.TrainOptions;
 import dev.distillery.train.TrainingListener;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,17 +46,21 @@ import java.util.concurrent.Callable;
                 "After an interruption, the same command with --resume continues from OUT/.checkpoints."})
 public final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
-            description = "The base decoder: a Hugging Face folder, a quantized folder or a llama2.c checkpoint.")
+            description = "The base: a decoder (Hugging Face folder, quantized folder or llama2.c checkpoint), or an "
+                    + "encoder to fine-tune as a classifier ('minilm' or a BERT/DistilBERT folder).")
     Path model;
 
     @Option(names = "--data", paramLabel = "FILE",
-            description = "Training text: one example per line; in a .jsonl/.json file each line is an object whose "
-                    + "\"text\" field is the example.")
+            description = "Decoder: training text, one example per line (in a .jsonl/.json file, each line's \"text\" "
+                    + "field). Encoder: a labelled CSV, TSV or JSONL file as train-teacher reads.")
     Path data;
 
     @Option(names = "--validation", paramLabel = "FILE",
-            description = "Text in the same form, scored after each epoch; the epoch of lowest loss is kept.")
+            description = "Data in the same form, scored after each epoch; the best epoch is kept.")
     Path validation;
+
+    @Mixin
+    ColumnOptions columns;
 
     @Option(names = "--lora-rank", defaultValue = "8", paramLabel = "R", description = "Adapter rank. Default: ${DEFAULT-VALUE}.")
     int rank;
@@ -65,9 +73,10 @@ public final class FinetuneCommand implements Callable<Integer> {
             description = "Dropout on the adapters' input while training. Default: ${DEFAULT-VALUE}.")
     float dropout;
 
-    @Option(names = "--lora-targets", defaultValue = "q,v", split = ",", paramLabel = "q,k,v,o,gate,up,down",
-            description = "Projections to adapt: roles (q, k, v, o, gate, up, down), PEFT module names (q_proj) or "
-                    + "all. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--lora-targets", split = ",", paramLabel = "q,k,v,o,gate,up,down",
+            description = "Projections to adapt: roles (decoders q, k, v, o, gate, up, down; encoders query, key, value, "
+                    + "attention_output, intermediate, output), PEFT module names (q_proj) or all. Default: q,v for "
+                    + "decoders, query,value for encoders (PEFT's defaults).")
     List<String> targets;
 
     @Option(names = "--base-format", paramLabel = "fp32|nf4-dq|nf4|q4_0|q8_0",
@@ -76,7 +85,8 @@ public final class FinetuneCommand implements Callable<Integer> {
     String baseFormat;
 
     @Option(names = "--max-length", defaultValue = "0", paramLabel = "TOKENS",
-            description = "Tokens per example at most; longer examples are cut. Default: 256 or the model's limit.")
+            description = "Tokens per example at most; longer examples are cut. Default: 256 or the model's limit for "
+                    + "decoders, 64 for encoders.")
     int maxLength;
 
     @Option(names = "--gradient-checkpointing",
@@ -159,8 +169,12 @@ public final class FinetuneCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         String command = "distillery " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        if (LoraFinetuning.isEncoder(model)) {
+            return classifier(a, training, command);
+        }
         LoraFinetuneOptions options = new LoraFinetuneOptions(model, baseFormat, data, validation, rank, a, dropout,
-                targets, LoraConfig.Bias.NONE, maxLength, gradientCheckpointing, training, out, resume, merge, command);
+                targets == null ? List.of("q", "v") : targets, LoraConfig.Bias.NONE, maxLength, gradientCheckpointing,
+                training, out, resume, merge, command);
         LoraFinetuneResult r = LoraFinetuning.run(options, progress, System.err);
 
         EpochSummary last = r.training().epochs().getLast();
@@ -172,6 +186,32 @@ public final class FinetuneCommand implements Callable<Integer> {
         stdout.print(t.render());
         stdout.printf("saved the adapter to %s%s%n", r.adapter(), r.merged() == null ? ""
                 : " and the merged model to " + r.merged());
+        stdout.flush();
+        return 0;
+    }
+
+    /** LoRA on an encoder classifier: train-teacher's run with adapters on the frozen encoder. */
+    private int classifier(float a, TrainOptions training, String command) throws IOException {
+        if (baseFormat != null && !baseFormat.equals("fp32")) {
+            throw usage("--base-format " + baseFormat + " is for decoders; an encoder classifier trains on its FP32 base");
+        }
+        if (merge || gradientCheckpointing) {
+            throw usage((merge ? "--merge" : "--gradient-checkpointing") + " is for decoders; an encoder fine-tune "
+                    + "always writes the merged classifier beside its adapter");
+        }
+        LoraConfig lora = new LoraConfig(rank, a, dropout, targets == null ? List.of("query", "value") : targets,
+                LoraConfig.Bias.NONE);
+        TeacherOptions options = new TeacherOptions(model.toString(), null, data, validation, null, columns.textColumn,
+                columns.labelColumn, false, maxLength > 0 ? maxLength : 64, 0, false, training, out, resume, command,
+                lora);
+        TeacherResult r = TeacherTraining.run(options, progress, System.err);
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (r.validation() != null) {
+            stdout.println(r.validation().tables());
+        }
+        stdout.printf(Locale.ROOT, "saved %s (adapter merged) to %s and the adapter to %s: %d training rows, %d optimizer "
+                        + "steps in %.1f s (%.3f s/step)%n", r.classifier(), out, out.resolve(TeacherTraining.ADAPTER),
+                r.trainExamples(), r.stepsRun(), r.trainSeconds(), r.secondsPerStep());
         stdout.flush();
         return 0;
     }

@@ -7,7 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.distillery.cli.TeacherCommandsTest.Result;
+import dev.distillery.classify.Classifier;
+import dev.distillery.classify.TinyTeacher;
 import dev.distillery.generate.LanguageModel;
+import dev.distillery.io.Checkpoint;
+import dev.distillery.lora.LoraModels;
+import dev.distillery.lora.PeftAdapter;
+import dev.distillery.model.SequenceClassifier;
+import dev.distillery.model.WeightSource;
+import dev.distillery.tokenize.Batch;
 import dev.distillery.io.SafetensorsFile;
 import dev.distillery.model.EncoderInput;
 
@@ -15,6 +23,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code finetune} on stories260K: QLoRA on an NF4-dq base writes a PEFT adapter and a merged
  * model whose logits are those of the FP32 base plus the adapter; {@code generate --adapter} uses
- * it; merging a saved adapter alone writes the same folder; bad input is refused in one line.
+ * it; merging a saved adapter alone writes the same folder; on a BERT classifier it saves the
+ * merged classifier, whose logits are the base's plus the adapter's; bad input is refused in one line.
  */
 class FinetuneCommandTest {
     @TempDir
@@ -97,6 +107,41 @@ class FinetuneCommandTest {
     }
 
     @Test
+    void loraOnAnEncoderClassifierSavesTheMergedClassifierAndItsAdapter() throws Exception {
+        Path base = TinyTeacher.baseModel(tmp.resolve("bert"));
+        Path train = TinyTeacher.urls(tmp.resolve("urls/train.csv"), 64, 1);
+        Path validation = TinyTeacher.urls(tmp.resolve("urls/validation.csv"), 16, 2);
+        Path out = tmp.resolve("bert-lora");
+        Result r = TeacherCommandsTest.run("finetune", "--model", base.toString(), "--data", train.toString(),
+                "--validation", validation.toString(), "--lora-rank", "4", "--lora-targets", "query,value,intermediate",
+                "--epochs", "2", "--batch-size", "8", "--lr", "5e-3", "--max-length", "24", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("(adapter merged) to " + out + " and the adapter to " + out.resolve("adapter")),
+                r.out());
+        Path adapterDir = out.resolve("adapter");
+        PeftAdapter adapter = PeftAdapter.read(adapterDir);
+        assertEquals(PeftAdapter.SEQ_CLS, adapter.taskType());
+        assertEquals(List.of("classifier"), adapter.headStems(), "the head trains in full and is saved whole");
+        assertEquals(2 * 3 * 2 + 2, adapter.tensors().size(), "A and B of three roles in two layers, the head");
+
+        // the saved classifier (adapter merged) against the base encoder with the adapter as separate products
+        Classifier merged = Classifier.load(out);
+        SequenceClassifier applied = LoraModels.classifierWithAdapter(merged.model().config(),
+                WeightSource.fp32(Checkpoint.read(base).weights()), adapter, adapterDir);
+        Batch b = merged.tokenizer().encodeBatch(List.of("paypal-login.bank.com/docs", "wiki.org", "shop-verify.mail.net"),
+                24);
+        EncoderInput in = new EncoderInput(b.batch(), b.seqLen(), b.ids(), b.typeIds(), b.mask());
+        // two float32 forms of the same sums through two layers of width 16 to 32: differences near 1e-6
+        assertClose(applied.logits(in), merged.model().logits(in), 1e-4, 1e-4, "merged vs base + adapter");
+        assertTrue(adapter.tensors().entrySet().stream().anyMatch(e -> e.getKey().endsWith("lora_B.weight")
+                && Arrays.stream(toDoubles(e.getValue().data())).anyMatch(v -> v != 0)), "B trained away from zero");
+
+        Result decoderOnly = TeacherCommandsTest.run("finetune", "--model", base.toString(), "--data", train.toString(),
+                "--base-format", "nf4-dq", "--out", tmp.resolve("never").toString());
+        usage(decoderOnly, "--base-format nf4-dq is for decoders");
+    }
+
+    @Test
     void badInputIsRefusedInOneLine() throws Exception {
         String model = stories.toString();
         String out = tmp.resolve("never").toString();
@@ -121,6 +166,14 @@ class FinetuneCommandTest {
         failure(TeacherCommandsTest.run("finetune", "--model", tmp.resolve("nothing").toString(), "--data",
                 text.toString(), "--out", out), "no such model folder or file");
         assertFalse(Files.exists(Path.of(out).resolve("adapter_config.json")));
+    }
+
+    private static double[] toDoubles(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
     }
 
     private static void usage(Result r, String message) {

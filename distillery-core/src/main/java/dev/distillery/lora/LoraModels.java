@@ -5,6 +5,7 @@ import dev.distillery.model.ModelConfig;
 import dev.distillery.model.ModelFamilies;
 import dev.distillery.model.ModelFamily;
 import dev.distillery.model.ModuleSource;
+import dev.distillery.model.SequenceClassifier;
 import dev.distillery.model.WeightSource;
 import dev.distillery.nn.LoraAdapter;
 import dev.distillery.tensor.Tensor;
@@ -16,7 +17,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Decoder models with LoRA adapters: fresh trainable adapters on a frozen base (the fine-tune),
+ * Models with LoRA adapters: fresh trainable adapters on a frozen base (the fine-tune of a decoder
+ * or of a classifier),
  * a saved adapter applied to a base (generation and scoring, the base never changed), and an
  * adapter merged into the base's FP32 weights (PEFT's {@code merge_and_unload}: W + (α/r)·B·A).
  * <pre>{@code
@@ -34,6 +36,19 @@ public final class LoraModels {
         ModelConfig config = base.config();
         LoraModules modules = LoraModules.training(config, ModuleSource.frozen(base.weights()), lora, seed, null);
         return ModelFamilies.of(config).causalLm(config, modules);
+    }
+
+    /**
+     * A sequence classifier of {@code config} over the frozen FP32 {@code weights} (encoder and
+     * head, by canonical names) with fresh adapters drawn from {@code seed} on the roles of
+     * {@code lora}; the head modules ({@link ModelFamily#headModules}) train in full from the
+     * values {@code weights} holds for them, as PEFT's {@code modules_to_save}.
+     */
+    public static SequenceClassifier trainingClassifier(ModelConfig config, Map<String, Tensor> weights,
+                                                        LoraConfig lora, long seed) {
+        LoraModules modules = LoraModules.training(config, ModuleSource.frozen(WeightSource.fp32(weights)), lora, seed,
+                weights);
+        return ModelFamilies.of(config).classifier(config, modules);
     }
 
     /**
@@ -59,7 +74,28 @@ public final class LoraModels {
     }
 
     /**
-     * {@code weights} (a full FP32 decoder of {@code config}, by its canonical names) with
+     * The classifier of {@code config} (its labels those the adapter's head was trained on) on the
+     * frozen {@code base} encoder with {@code adapter} applied: adapters as separate products, the
+     * saved head ({@code modules_to_save}) as the head.
+     *
+     * @throws IllegalArgumentException in one sentence naming {@code adapterDir} when the adapter does not fit the base
+     */
+    public static SequenceClassifier classifierWithAdapter(ModelConfig config, WeightSource base, PeftAdapter adapter,
+                                                           Path adapterDir) {
+        check(config, adapter, adapterDir);
+        try {
+            LoraModules modules = LoraModules.loading(config, ModuleSource.frozen(base), adapter);
+            SequenceClassifier model = ModelFamilies.of(config).classifier(config, modules);
+            modules.checkAllUsed();
+            return model;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(adapterDir + " does not fit this " + config.family() + " base: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code weights} (a full FP32 model of {@code config}, decoder or classifier, by its canonical names) with
      * {@code adapter} merged in: each adapted projection's weight W + (α/r)·B·A, saved biases in
      * place of the base's. Returns new tensors for what changes and the given ones otherwise.
      *
@@ -103,13 +139,14 @@ public final class LoraModels {
         return merged;
     }
 
-    /** An adapter for a causal LM names only projections of this family and shape. */
+    /** The adapter's task is the model's, and it names only projections of this family and shape. */
     private static void check(ModelConfig config, PeftAdapter adapter, Path adapterDir) {
-        if (!PeftAdapter.CAUSAL_LM.equals(adapter.taskType())) {
-            throw new IllegalArgumentException(adapterDir + " is a " + adapter.taskType() + " adapter; a decoder takes "
-                    + "a " + PeftAdapter.CAUSAL_LM + " adapter");
-        }
         ModelFamily family = ModelFamilies.of(config);
+        String task = family.outputLayer(config) != null ? PeftAdapter.CAUSAL_LM : PeftAdapter.SEQ_CLS;
+        if (!task.equals(adapter.taskType())) {
+            throw new IllegalArgumentException(adapterDir + " is a " + adapter.taskType() + " adapter; a "
+                    + config.family() + " model takes a " + task + " adapter");
+        }
         List<String> projections = family.adapterTargets(config).values().stream().flatMap(List::stream).toList();
         for (String stem : adapter.adaptedStems()) {
             if (!projections.contains(stem)) {

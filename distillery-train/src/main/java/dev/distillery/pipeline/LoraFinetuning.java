@@ -1,6 +1,8 @@
 package dev.distillery.pipeline;
 
+import dev.distillery.classify.Classifier;
 import dev.distillery.data.TextCorpus;
+import dev.distillery.io.Checkpoint;
 import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.io.DType;
 import dev.distillery.io.DecoderCheckpoint;
@@ -115,6 +117,19 @@ public final class LoraFinetuning {
             return new LoraFinetuneResult(lora, base.format(), train.sequences.size(), train.skipped, trainable,
                     lm.bytes(), training, clock.steps, clock.stepNanos / 1e9, o.out(), merged);
         }
+    }
+
+    /**
+     * True when {@code model} names an encoder to fine-tune as a classifier (the bundled
+     * {@code minilm}, or a folder whose config.json describes a family without an output layer)
+     * rather than a decoder.
+     */
+    public static boolean isEncoder(Path model) {
+        if (model.toString().equals(Classifier.MINILM)) {
+            return true;
+        }
+        return Files.isRegularFile(model.resolve(Checkpoint.CONFIG)) && !DecoderCheckpoint.isDecoderFolder(model)
+                && !QuantizedDecoder.isQuantizedDecoder(model);
     }
 
     /**
