@@ -40,10 +40,13 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:",
                 "  distillery finetune --model ../shared/models/stories260K --data stories.txt \\",
                 "      --lora-rank 8 --lora-targets q,k,v,o --base-format nf4-dq --out my-adapter",
-                "  distillery generate --model ../shared/models/stories260K --adapter my-adapter --prompt \"Once\"",
-                "  distillery finetune --model base-folder --adapter my-adapter --merge --out merged-model",
+                "  distillery generate --model ../shared/models/stories260K \\",
+                "      --adapter my-adapter --prompt \"Once upon a time\"",
+                "  distillery finetune --model base-folder --adapter my-adapter --merge \\",
+                "      --out merged-model",
                 "",
-                "After an interruption, the same command with --resume continues from OUT/.checkpoints."})
+                "After an interruption, the same command with --resume continues from",
+                "OUT/.checkpoints."})
 public final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR|FILE",
             description = "The base: a decoder (Hugging Face folder, quantized folder or llama2.c checkpoint), or an "
