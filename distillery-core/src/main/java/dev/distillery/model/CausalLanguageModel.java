@@ -28,6 +28,9 @@ import java.util.SplittableRandom;
  * Generation: {@link #newCache}, then {@link #nextLogits} on the prompt and on each new token.
  */
 public final class CausalLanguageModel {
+    /** The label that takes no loss, as {@code -100} in transformers. */
+    public static final int IGNORE = -100;
+
     private final Decoder decoder;
     private final Linear head; // [vocab, hidden]
     private final boolean tied; // the head is the token embedding
@@ -194,9 +197,6 @@ public final class CausalLanguageModel {
         }
         return withLoss(t, labels);
     }
-
-    /** The label that takes no loss, as {@code -100} in transformers. */
-    public static final int IGNORE = -100;
 
     /**
      * The mean next-token cross-entropy against {@code labels} [batch·seq] as

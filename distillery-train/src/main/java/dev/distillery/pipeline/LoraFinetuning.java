@@ -92,7 +92,7 @@ public final class LoraFinetuning {
             long trainable = lm.parameters().stream().mapToLong(p -> p.value().size()).sum();
             log.printf("model: %s %s base (%s, %.1f MB held), LoRA r=%d α=%s on %s: %d trainable parameters "
                             + "(%.2f%% of %d)%n", config.family(), o.model(), base.format(), lm.bytes() / 1e6,
-                    lora.rank(), trim(lora.alpha()), String.join(",", lora.targets()), trainable,
+                    lora.rank(), lora.alpha(), String.join(",", lora.targets()), trainable,
                     100.0 * trainable / lm.parameterCount(), lm.parameterCount());
 
             String description = config + " base " + base.format() + " lora r=" + lora.rank() + " alpha=" + lora.alpha()
@@ -187,9 +187,5 @@ public final class LoraFinetuning {
         }
         // plain text: every position is scored, so the labels are the ids themselves; padding uses id 0 (masked)
         return new Tokenized(TokenSequences.of(corpus.file().toString(), ids, ids, 0), skipped, truncated);
-    }
-
-    private static String trim(float v) {
-        return v == Math.rint(v) ? String.valueOf((int) v) : String.valueOf(v);
     }
 }
