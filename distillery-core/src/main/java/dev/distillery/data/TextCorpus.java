@@ -19,22 +19,34 @@ import java.util.Locale;
 /**
  * Plain text for language-model training, one example per line of a UTF-8 file:
  * <ul>
- *   <li>a {@code .jsonl} or {@code .json} file holds one JSON object per line whose {@code "text"}
- *   field is the example (other fields are ignored; Hugging Face's {@code datasets} writes this);</li>
+ *   <li>a {@code .jsonl} or {@code .json} file holds one JSON object per line: either a
+ *   {@code "text"} field, the example (Hugging Face's {@code datasets} writes this), or a
+ *   {@code "prompt"} and a {@code "completion"} field (TRL's prompt-completion form: the model is
+ *   trained on the completion only, given the prompt); other fields are ignored;</li>
  *   <li>any other file is plain text, each line an example as it stands.</li>
  * </ul>
- * Blank lines are skipped. A line that is not a JSON object with a text field, or bytes that are
+ * Blank lines are skipped. A line that is not a JSON object with those fields, or bytes that are
  * not UTF-8, are a {@link DatasetException} naming the file and line.
  *
- * @param texts the examples in file order
+ * @param examples the examples in file order
  */
-public record TextCorpus(Path file, List<String> texts) {
+public record TextCorpus(Path file, List<Example> examples) {
     /** The JSON field a JSON-lines example is read from. */
     public static final String TEXT_FIELD = "text";
+    /** The fields of a prompt-completion example. */
+    public static final String PROMPT_FIELD = "prompt";
+    public static final String COMPLETION_FIELD = "completion";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * One example: {@code text} trained on in full when {@code prompt} is null, else the
+     * completion {@code text} trained on after the untrained {@code prompt}.
+     */
+    public record Example(String prompt, String text) {
+    }
+
     public TextCorpus {
-        texts = List.copyOf(texts);
+        examples = List.copyOf(examples);
     }
 
     /** True when {@code file} is read as JSON lines (by its extension). */
@@ -52,7 +64,7 @@ public record TextCorpus(Path file, List<String> texts) {
             throw new NoSuchFileException(file.toString(), null, "no such text file");
         }
         boolean json = isJsonLines(file);
-        List<String> texts = new ArrayList<>();
+        List<Example> examples = new ArrayList<>();
         var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         long lineNo = 0;
@@ -66,18 +78,18 @@ public record TextCorpus(Path file, List<String> texts) {
                 if (line.isBlank()) {
                     continue;
                 }
-                texts.add(json ? textOf(file, lineNo, line) : line);
+                examples.add(json ? exampleOf(file, lineNo, line) : new Example(null, line));
             }
         } catch (CharacterCodingException e) {
             throw new DatasetException(file, lineNo + 1, "is not UTF-8 text", e);
         }
-        if (texts.isEmpty()) {
+        if (examples.isEmpty()) {
             throw new DatasetException(file, 0, "holds no example (every line is blank)");
         }
-        return new TextCorpus(file, texts);
+        return new TextCorpus(file, examples);
     }
 
-    private static String textOf(Path file, long lineNo, String line) {
+    private static Example exampleOf(Path file, long lineNo, String line) {
         JsonNode node;
         try {
             node = JSON.readTree(line);
@@ -87,20 +99,27 @@ public record TextCorpus(Path file, List<String> texts) {
         if (node == null || !node.isObject()) {
             throw new DatasetException(file, lineNo, "must be a JSON object with a \"" + TEXT_FIELD + "\" field");
         }
-        JsonNode text = node.get(TEXT_FIELD);
-        if (text == null || !text.isTextual()) {
-            throw new DatasetException(file, lineNo, "has no \"" + TEXT_FIELD + "\" text field"
-                    + (text == null ? "" : " (found " + text.getNodeType().toString().toLowerCase(Locale.ROOT) + ")"));
+        if (node.has(PROMPT_FIELD) || node.has(COMPLETION_FIELD)) {
+            return new Example(field(file, lineNo, node, PROMPT_FIELD), field(file, lineNo, node, COMPLETION_FIELD));
         }
-        return text.textValue();
+        return new Example(null, field(file, lineNo, node, TEXT_FIELD));
+    }
+
+    private static String field(Path file, long lineNo, JsonNode node, String name) {
+        JsonNode v = node.get(name);
+        if (v == null || !v.isTextual()) {
+            throw new DatasetException(file, lineNo, "has no \"" + name + "\" text field"
+                    + (v == null ? "" : " (found " + v.getNodeType().toString().toLowerCase(Locale.ROOT) + ")"));
+        }
+        return v.textValue();
     }
 
     public int size() {
-        return texts.size();
+        return examples.size();
     }
 
     @Override
     public String toString() {
-        return file + " (" + texts.size() + " examples)";
+        return file + " (" + examples.size() + " examples)";
     }
 }

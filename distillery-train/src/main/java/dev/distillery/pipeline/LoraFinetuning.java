@@ -3,7 +3,6 @@ package dev.distillery.pipeline;
 import dev.distillery.classify.Classifier;
 import dev.distillery.data.TextCorpus;
 import dev.distillery.io.Checkpoint;
-import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.io.DType;
 import dev.distillery.io.DecoderCheckpoint;
 import dev.distillery.lora.FrozenBase;
@@ -42,8 +41,11 @@ import java.util.Map;
  * base's FP32 weights with the adapter merged in are written too, to {@code out/merged}.
  *
  * <p>Each text becomes one example: the tokenizer's encoding (a Llama 2 tokenizer puts BOS first)
- * followed by the end-of-sequence token, cut to the maximum length; every position is scored.
- * Texts of fewer than two tokens have nothing to predict and are skipped (and counted).
+ * followed by the end-of-sequence token, cut to the maximum length; every position is scored. A
+ * prompt-completion example is the prompt's encoding, then the completion's tokens and the
+ * end-of-sequence token, and only the completion and end-of-sequence are scored. Examples left
+ * with nothing to predict (a text of fewer than two tokens, a completion cut away) are skipped and
+ * counted.
  * <pre>{@code
  * LoraFinetuneResult r = LoraFinetuning.run(options, new ConsoleProgress(), System.err);
  * }</pre>
@@ -77,11 +79,11 @@ public final class LoraFinetuning {
             int eos = eosId(config, tokenizer);
             Tokenized train = tokenize(corpus, tokenizer, eos, maxLength);
             Tokenized validation = validationCorpus == null ? null : tokenize(validationCorpus, tokenizer, eos, maxLength);
-            log.printf("data: %s: %d examples, %d tokens (%d skipped with under two tokens, %d cut to %d tokens)%n",
+            log.printf("data: %s: %d examples, %d scored tokens (%d skipped with nothing to predict, %d cut to %d tokens)%n",
                     o.data(), train.sequences.size(), train.sequences.scoredTokens(), train.skipped, train.truncated,
                     maxLength);
             if (validation != null) {
-                log.printf("      %s: %d examples, %d tokens%n", o.validation(), validation.sequences.size(),
+                log.printf("      %s: %d examples, %d scored tokens%n", o.validation(), validation.sequences.size(),
                         validation.sequences.scoredTokens());
             }
 
@@ -158,34 +160,48 @@ public final class LoraFinetuning {
         return ids.isEmpty() ? -1 : ids.getFirst();
     }
 
-    private record Tokenized(TokenSequences sequences, int skipped, int truncated) {
+    /** Tokenized examples, and how many were skipped (nothing to predict) or cut to the maximum length. */
+    record Tokenized(TokenSequences sequences, int skipped, int truncated) {
     }
 
-    private static Tokenized tokenize(TextCorpus corpus, Tokenizer tokenizer, int eos, int maxLength)
-            throws CheckpointFormatException {
+    static Tokenized tokenize(TextCorpus corpus, Tokenizer tokenizer, int eos, int maxLength) {
         List<int[]> ids = new ArrayList<>();
+        List<int[]> labels = new ArrayList<>();
         int skipped = 0;
         int truncated = 0;
-        for (String text : corpus.texts()) {
-            int[] t = tokenizer.encode(text).ids();
+        for (TextCorpus.Example e : corpus.examples()) {
+            // a prompt is encoded as a text is (BOS first where the tokenizer adds it), its completion without
+            // special tokens and appended, as TRL's prompt-completion datasets are tokenized
+            int[] prompt = e.prompt() == null ? new int[0] : tokenizer.encode(e.prompt()).ids();
+            int[] trained = e.prompt() == null ? tokenizer.encode(e.text()).ids() : tokenizer.tokenize(e.text());
+            int n = prompt.length + trained.length + (eos >= 0 ? 1 : 0);
+            int[] t = new int[n];
+            int[] l = new int[n];
+            System.arraycopy(prompt, 0, t, 0, prompt.length);
+            Arrays.fill(l, 0, prompt.length, CausalLanguageModel.IGNORE);
+            System.arraycopy(trained, 0, t, prompt.length, trained.length);
+            System.arraycopy(trained, 0, l, prompt.length, trained.length);
             if (eos >= 0) {
-                t = Arrays.copyOf(t, t.length + 1);
-                t[t.length - 1] = eos;
+                t[n - 1] = eos;
+                l[n - 1] = eos;
             }
-            if (t.length > maxLength) {
+            if (n > maxLength) {
                 t = Arrays.copyOf(t, maxLength);
+                l = Arrays.copyOf(l, maxLength);
                 truncated++;
             }
-            if (t.length < 2) {
+            if (TokenSequences.scored(l) == 0) { // under two tokens, or a completion cut away
                 skipped++;
                 continue;
             }
             ids.add(t);
+            labels.add(l);
         }
         if (ids.isEmpty()) {
-            throw new IllegalArgumentException(corpus.file() + ": no example has the two tokens a next-token loss needs");
+            throw new IllegalArgumentException(corpus.file() + ": no example has a token to predict (texts need two "
+                    + "tokens, completions one within the maximum length)");
         }
-        // plain text: every position is scored, so the labels are the ids themselves; padding uses id 0 (masked)
-        return new Tokenized(TokenSequences.of(corpus.file().toString(), ids, ids, 0), skipped, truncated);
+        // padding uses id 0; it is masked and never scored
+        return new Tokenized(TokenSequences.of(corpus.file().toString(), ids, labels, 0), skipped, truncated);
     }
 }

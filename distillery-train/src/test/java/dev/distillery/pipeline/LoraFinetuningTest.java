@@ -8,8 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.distillery.data.DatasetException;
 import dev.distillery.lora.LoraConfig;
+import dev.distillery.data.TextCorpus;
 import dev.distillery.lora.PeftAdapter;
+import dev.distillery.model.CausalLanguageModel;
+import dev.distillery.model.TokenSequences;
 import dev.distillery.tensor.Tensor;
+import dev.distillery.tokenize.Tokenizer;
+import dev.distillery.tokenize.Tokenizers;
 import dev.distillery.train.TrainOptions;
 import dev.distillery.train.TrainingListener;
 
@@ -28,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * LoRA fine-tuning of stories260K end to end: JSON-lines text in, a PEFT adapter out; a run
  * stopped after its first optimizer step and resumed from its checkpoint saves the adapter of the
- * uninterrupted run bit for bit; bad text files are named with their line.
+ * uninterrupted run bit for bit; prompt-completion examples are scored on the completion only;
+ * bad text files are named with their line.
  */
 class LoraFinetuningTest {
     private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
@@ -100,15 +106,47 @@ class LoraFinetuningTest {
     }
 
     @Test
+    void promptCompletionExamplesAreScoredOnTheCompletionOnly() throws Exception {
+        Path file = tmp.resolve("pc.jsonl");
+        Files.writeString(file, """
+                {"prompt": "Once upon a time, Tom", "completion": " saw a big dog."}
+                {"text": "Lily liked to play."}
+                {"prompt": "One day", "completion": " the sun was out and everyone played in the park all day long, and then they all went home to eat."}
+                """);
+        Tokenizer tok = Tokenizers.load(stories);
+        LoraFinetuning.Tokenized t = LoraFinetuning.tokenize(TextCorpus.read(file), tok, 2, 20);
+        TokenSequences s = t.sequences();
+        assertEquals(3, s.size());
+        int[] prompt = tok.encode("Once upon a time, Tom").ids();
+        int[] completion = tok.tokenize(" saw a big dog.");
+        assertEquals(1, prompt[0], "the prompt is encoded with BOS");
+        int[] ids = s.ids()[0];
+        int[] labels = s.labels()[0];
+        assertEquals(prompt.length + completion.length + 1, ids.length);
+        for (int i = 0; i < ids.length; i++) {
+            boolean inPrompt = i < prompt.length;
+            assertEquals(inPrompt ? CausalLanguageModel.IGNORE : ids[i], labels[i], "label " + i);
+        }
+        assertEquals(2, ids[ids.length - 1], "EOS ends the completion");
+        assertEquals(completion.length + 1, TokenSequences.scored(labels), "only the completion and EOS are scored");
+        assertArrayEquals(s.ids()[1], s.labels()[1], "a text is scored in full");
+        assertEquals(20, s.ids()[2].length, "cut to the maximum length");
+        assertEquals(1, t.truncated());
+    }
+
+    @Test
     void badTextIsNamedWithItsLine() throws Exception {
         Path bad = tmp.resolve("bad.jsonl");
-        Files.writeString(bad, "{\"text\": \"fine\"}\n{\"prompt\": \"no text\"}\n");
+        Files.writeString(bad, "{\"text\": \"fine\"}\n{\"title\": \"no text\"}\n{\"prompt\": \"no completion\"}\n");
         LoraFinetuneOptions o = options(tmp.resolve("x"), false);
         LoraFinetuneOptions withBad = new LoraFinetuneOptions(o.model(), o.baseFormat(), bad, null, o.rank(), o.alpha(),
                 o.dropout(), o.targets(), o.bias(), o.maxLength(), false, o.training(), o.out(), false, false, "test");
         DatasetException e = assertThrows(DatasetException.class,
                 () -> LoraFinetuning.run(withBad, TrainingListener.NONE, QUIET));
         assertTrue(e.getMessage().startsWith(bad + ":2: has no \"text\" text field"), e.getMessage());
+        Files.writeString(bad, "{\"prompt\": \"no completion\"}\n");
+        e = assertThrows(DatasetException.class, () -> LoraFinetuning.run(withBad, TrainingListener.NONE, QUIET));
+        assertTrue(e.getMessage().startsWith(bad + ":1: has no \"completion\" text field"), e.getMessage());
 
         Files.writeString(bad, "{\"text\": \"fine\"}\n{\"text\": \"cut\n");
         e = assertThrows(DatasetException.class, () -> LoraFinetuning.run(withBad, TrainingListener.NONE, QUIET));
