@@ -35,6 +35,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -62,9 +63,12 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--model", defaultValue = SentenceEncoder.MINILM, paramLabel = "minilm|DIR",
             description = "'minilm' (the bundled ONNX file) or a Hugging Face checkpoint folder (exported to "
-                    + "ONNX in memory, as export-onnx writes it); ONNX Runtime runs the same weights. "
-                    + "Default: ${DEFAULT-VALUE}.")
+                    + "ONNX in memory, as export-onnx writes it); ONNX Runtime runs the same weights, a quantized "
+                    + "folder's codes and scales included. Default: ${DEFAULT-VALUE}.")
     String model;
+
+    @Mixin
+    OnnxActivationsOption ortActivations;
 
     @Option(names = "--threads", paramLabel = "N",
             description = "Threads for each engine. Default: -Ddistillery.threads, else the number of processors.")
@@ -158,15 +162,20 @@ public final class BenchCommand implements Callable<Integer> {
             singles.add(encoder.tokenizeExactly(List.of(corpus.get(i)), length));
         }
         if (schemes != null) {
+            if (encoder.quantizedAs() != null) {
+                throw new IllegalArgumentException("--schemes quantizes FP32 weights, but " + model + " is already "
+                        + "quantized (" + encoder.quantizedAs().id() + "); bench it without --schemes");
+            }
             runSchemes(encoder, batches, singles, n);
             return 0;
         }
         Contestant distillery = input -> encoder.frozen().meanPooled(input);
         BenchResult result;
-        try (OrtPeer ort = new OrtPeer(encoder.onnxModel(), n, ortSpin)) {
+        try (OrtPeer ort = new OrtPeer(encoder.onnxModel(ortActivations.activations), n, ortSpin)) {
             result = new Bench(distillery, ort::run, batches, singles, seconds, n).run();
         }
-        print(result, encoder.name());
+        print(result, encoder.quantizedAs() == null ? encoder.name() : encoder.name() + " (" + encoder.quantizedAs().id()
+                + "; ONNX Runtime on the same codes and scales, " + ortActivations.activations + " activations)");
         return 0;
     }
 

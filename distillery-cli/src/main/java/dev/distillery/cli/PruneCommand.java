@@ -110,6 +110,14 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to write the pruned classifier to.")
     Path out;
 
+    @Option(names = "--checkpoint-every", defaultValue = "100", paramLabel = "STEPS",
+            description = "During recovery, checkpoint every this many optimizer steps, as well as after each epoch. Default: ${DEFAULT-VALUE}.")
+    int checkpointEvery;
+
+    @Option(names = "--resume",
+            description = "Continue the interrupted recovery in OUT/.checkpoints; give the same model, data and options as before.")
+    boolean resume;
+
     @Spec
     CommandSpec spec;
 
@@ -130,14 +138,15 @@ public final class PruneCommand implements Callable<Integer> {
             default -> throw new CommandLine.ParameterException(spec.commandLine(),
                     "--sparsity-scope must be layer or global, not '" + sparsityScope + "'");
         };
-        TrainOptions training = TrainOptions.defaults().withBatchSize(batchSize).withLearningRate(learningRate).withSeed(seed);
+        TrainOptions training = TrainOptions.defaults().withBatchSize(batchSize).withLearningRate(learningRate).withSeed(seed)
+                .withCheckpointEverySteps(checkpointEvery);
         DistillOptions distill = DistillOptions.defaults().withTrain(training).withTemperature(temperature).withAlpha(alpha);
         String command = "distillery " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         PruningOptions options;
         try {
             options = new PruningOptions(model, teacher, splits.data, splits.train, splits.validation, splits.test, heads, ffn,
                     layers, choice, sparsity, scope, gradual, storeSparse, importanceRows, recoverEpochs, maxTrainRows,
-                    latencyRuns, distill, out, command);
+                    latencyRuns, distill, out, command, resume);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -15,6 +15,7 @@ import dev.distillery.io.HfConfig;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.onnx.MiniLm;
 import dev.distillery.recipe.Field.Kind;
+import dev.distillery.tokenize.Utf8Text;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,10 +48,14 @@ import java.util.Set;
 public final class RecipeReader {
     /** Classpath resource of the bundled demo recipe. */
     public static final String DEMO_RESOURCE = "dev/distillery/recipe/demo.yaml";
+    /** Refused before reading: a recipe is a page of settings. */
+    static final long MAX_FILE_BYTES = 1 << 20;
 
     private static final ObjectMapper YAML = YAMLMapper.builder(YAMLFactory.builder().build())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
     private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+
+    private static EncoderConfig miniLm; // guarded by RecipeReader.class
 
     private final String source;
     private final Path baseDir;
@@ -71,7 +76,15 @@ public final class RecipeReader {
             // a missing input file is a failure (exit 1) for every command; only a recipe's content is a usage error
             throw new NoSuchFileException(file.toString(), null, "no such recipe file");
         }
-        String text = Files.readString(file, StandardCharsets.UTF_8);
+        String text;
+        try {
+            text = Utf8Text.read(file, MAX_FILE_BYTES);
+        } catch (Utf8Text.MalformedException e) {
+            throw new RecipeException(file.toString(), "", e.getMessage() + "; a recipe is UTF-8 text");
+        } catch (Utf8Text.TooLargeException e) {
+            throw new RecipeException(file.toString(), "", "the file is " + Files.size(file) + " bytes; a recipe is a few"
+                    + " hundred, so this is not one (the limit is " + MAX_FILE_BYTES + ")");
+        }
         boolean json = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json");
         Path dir = file.toAbsolutePath().normalize().getParent();
         return parse(text, json, file.toString(), dir);
@@ -434,6 +447,14 @@ public final class RecipeReader {
         }
     }
 
+    /** The bundled MiniLM's shape, imported once per process: the import reads its 90 MB of weights. */
+    private static synchronized EncoderConfig miniLmConfig() throws IOException {
+        if (miniLm == null) {
+            miniLm = MiniLm.load().config();
+        }
+        return miniLm;
+    }
+
     /** The teacher's shape, read from its config.json (or the bundled MiniLM). */
     private EncoderConfig teacherConfig() {
         Path trained = (Path) values.get("teacher.trained");
@@ -442,7 +463,7 @@ public final class RecipeReader {
             if (trained != null) {
                 return HfConfig.read(trained.resolve("config.json"));
             }
-            return base.equals("minilm") ? MiniLm.load().config() : HfConfig.read(Path.of(base).resolve("config.json"));
+            return base.equals("minilm") ? miniLmConfig() : HfConfig.read(Path.of(base).resolve("config.json"));
         } catch (IOException e) {
             throw error(trained != null ? "teacher.trained" : "teacher.base", "cannot read the teacher's config: " + e.getMessage());
         }

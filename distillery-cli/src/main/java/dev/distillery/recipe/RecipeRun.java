@@ -348,8 +348,9 @@ public final class RecipeRun {
     }
 
     private void distil(Path work, boolean resuming) throws IOException {
-        Path logits = teacherLogitsFile();
-        if (Files.isRegularFile(logits)) {
+        // a student trained on the labels alone never asks the teacher for logits
+        Path logits = recipe.flag("distillation.hard_labels_only") ? null : teacherLogitsFile();
+        if (logits != null && Files.isRegularFile(logits)) {
             log.printf("  the teacher's logits over these training rows are in the cache %s%n", logits);
         }
         DistillationResult r = Distillation.run(recipe.distillationOptions(modelDir("teacher"), work,
@@ -396,8 +397,12 @@ public final class RecipeRun {
                     dataKey(k);
                     return k.putAll(recipe.sectionValues("pruning")).hex();
                 }, (work, resuming) -> {
+                    boolean resume = resuming && Files.isRegularFile(work.resolve(TeacherTraining.CHECKPOINTS).resolve(Trainer.LAST));
+                    if (resume) {
+                        log.printf("  resuming the interrupted recovery in %s%n", work);
+                    }
                     PruningResult r = Pruning.run(recipe.pruningOptions(modelDir(source), fromTeacher ? modelDir("teacher") : null,
-                            work, command + " (" + source + "-pruned step)"), progress, log);
+                            work, command + " (" + source + "-pruned step)").withResume(resume), progress, log);
                     log.print(r.comparison());
                 }, true);
     }

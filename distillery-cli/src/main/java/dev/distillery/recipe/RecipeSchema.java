@@ -28,16 +28,18 @@ public final class RecipeSchema {
      * Options without a field, because every command has them or the run decides them itself; keyed by
      * option ({@code --help}) for every command, or by command and option ({@code quantize --model}).
      */
-    public static final Map<String, String> IMPLICIT = Map.of(
-            "--help", "run has its own --help",
-            "--version", "run has its own --version",
-            "--verbose", "run has its own --verbose",
-            "--resume", "automatic: an interrupted step resumes from its checkpoints",
-            "--out", "automatic: each step writes OUT/models/NAME (OUT is outputs.dir or run --out)",
-            "quantize --model", "automatic: the student (models/student)",
-            "quantize --train", "quantize reads no training file",
-            "report --models", "automatic: every model the run made",
-            "report --teacher", "automatic: models/teacher is the reference");
+    public static final Map<String, String> IMPLICIT = Map.ofEntries(
+            Map.entry("--help", "run has its own --help"),
+            Map.entry("--version", "run has its own --version"),
+            Map.entry("--verbose", "run has its own --verbose"),
+            Map.entry("--no-verify", "run has its own --no-verify"),
+            Map.entry("--resume", "automatic: an interrupted step resumes from its checkpoints"),
+            Map.entry("--out", "automatic: each step writes OUT/models/NAME (OUT is outputs.dir or run --out)"),
+            Map.entry("quantize --model", "automatic: the student (models/student)"),
+            Map.entry("quantize --train", "quantize reads no training file"),
+            Map.entry("prune --checkpoint-every", "a recipe's pruning recovery checkpoints at the command's default"),
+            Map.entry("report --models", "automatic: every model the run made"),
+            Map.entry("report --teacher", "automatic: models/teacher is the reference"));
 
     /** Whether {@code option} of {@code command} needs no field; see {@link #IMPLICIT}. */
     public static boolean implicit(String command, String option) {

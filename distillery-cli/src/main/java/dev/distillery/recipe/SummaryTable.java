@@ -19,12 +19,27 @@ final class SummaryTable {
 
     static Table read(Path summaryJson) throws IOException {
         JsonNode root = JSON.readTree(summaryJson.toFile());
-        Table t = new Table("model", "params", "size MB", "accuracy", "F1", "ROC-AUC", "ECE", "p50 ms", "texts/s",
-                "robust acc.");
-        for (JsonNode m : root.path("models")) {
+        JsonNode models = root.path("models");
+        JsonNode reference = null;
+        for (JsonNode m : models) {
+            if (m.path("reference").asBoolean()) {
+                reference = m;
+            }
+        }
+        Table t = new Table("model", "params", "size MB", "× ref size", "accuracy", "F1", "Δ F1", "ROC-AUC", "ECE", "p50 ms",
+                "texts/s", "robust acc.")
+                .format("params", "%,d").format("size MB", "%.1f").format("× ref size", "%.3f").format("Δ F1", "%+.4f")
+                .format("ECE", "%.3f").format("p50 ms", "%.2f").format("texts/s", "%.1f").format("robust acc.", "%.2f");
+        for (JsonNode m : models) {
             JsonNode metrics = m.path("metrics");
-            t.row(m.path("name").asText() + (m.path("reference").asBoolean() ? " (ref)" : ""), m.path("params").asLong(),
-                    m.path("sizeBytes").asLong() / 1e6, number(metrics, "accuracy"), number(metrics, "f1"),
+            boolean isReference = m.path("reference").asBoolean();
+            double f1 = number(metrics, "f1");
+            t.row(m.path("name").asText() + (isReference ? " (ref)" : ""), m.path("params").asLong(),
+                    m.path("sizeBytes").asLong() / 1e6,
+                    reference == null || isReference ? Double.NaN
+                            : m.path("sizeBytes").asDouble() / reference.path("sizeBytes").asDouble(),
+                    number(metrics, "accuracy"), f1,
+                    reference == null || isReference ? Double.NaN : f1 - number(reference.path("metrics"), "f1"),
                     number(metrics, "rocAuc"), number(metrics, "ece"), number(m.path("latencyMs"), "p50"),
                     number(m, "throughputPerSec"), number(m.path("robustness"), "robustAccuracy"));
         }

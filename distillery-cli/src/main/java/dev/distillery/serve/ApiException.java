@@ -1,11 +1,16 @@
 package dev.distillery.serve;
 
-/** A request the server refuses, with the sentence its client gets as {@code {"error": ...}}. */
+import dev.distillery.tokenize.Printable;
+
+/**
+ * A request the server refuses, with the sentence its client gets as {@code {"error": ...}}: one line, with what it
+ * quotes from the request escaped, so it reads the same in a log.
+ */
 public final class ApiException extends Exception {
     private final ErrorKind kind;
 
     public ApiException(ErrorKind kind, String message) {
-        super(message, null, false, false);
+        super(Printable.oneLine(message), null, false, false);
         this.kind = kind;
     }
 

@@ -13,7 +13,6 @@ import org.eclipse.jetty.util.Callback;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -22,11 +21,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Routes {@code POST /v1/classify}, {@code GET /health} and {@code GET /metrics}; every refusal is an
  * {@link ApiException} answered as {@code {"error": "..."}} with its kind's status. Runs on a virtual
  * thread per request (blocking while the batcher works is cheap there).
+ *
+ * <p>With API keys, {@code /v1/classify} and {@code /metrics} answer 401 unless the request carries one, checked
+ * before its body is read; {@code /health} stays open for load balancers and says only that the server is up.
+ * The body must arrive within the request timeout (408 otherwise), and an overloaded model is 503 with
+ * {@code Retry-After}.
  */
 final class ApiHandler extends Handler.Abstract {
     static final String CLASSIFY = "/v1/classify";
@@ -35,6 +42,9 @@ final class ApiHandler extends Handler.Abstract {
     private static final JsonFactory JSON = new JsonFactory();
     private static final System.Logger LOG = System.getLogger(ApiHandler.class.getName());
 
+    /** Seconds a client told 503 should wait: a full queue drains in well under a second at measured rates. */
+    static final String RETRY_AFTER_SECONDS = "1";
+
     private final MicroBatcher student;
     private final MicroBatcher teacher; // null without escalation
     private final double escalateBelow;
@@ -42,9 +52,11 @@ final class ApiHandler extends Handler.Abstract {
     private final Metrics metrics;
     private final String studentName;
     private final String teacherName;
+    private final ApiKeys apiKeys; // null: no authentication
+    private final SlowHeaderGuard guard;
 
     ApiHandler(MicroBatcher student, String studentName, MicroBatcher teacher, String teacherName, double escalateBelow,
-               ServerLimits limits, Metrics metrics) {
+               ServerLimits limits, Metrics metrics, ApiKeys apiKeys, SlowHeaderGuard guard) {
         this.student = student;
         this.studentName = studentName;
         this.teacher = teacher;
@@ -52,11 +64,14 @@ final class ApiHandler extends Handler.Abstract {
         this.escalateBelow = escalateBelow;
         this.limits = limits;
         this.metrics = metrics;
+        this.apiKeys = apiKeys;
+        this.guard = guard;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         long start = System.nanoTime();
+        guard.requestStarted(request);
         String path = Request.getPathInContext(request);
         String endpoint = switch (path) {
             case CLASSIFY, HEALTH, METRICS -> path;
@@ -68,6 +83,7 @@ final class ApiHandler extends Handler.Abstract {
         try {
             body = switch (path) {
                 case CLASSIFY -> {
+                    authenticate(request);
                     requireMethod(request, "POST");
                     byte[] answer = classify(request, start);
                     metrics.classifyLatency((System.nanoTime() - start) / 1e9);
@@ -78,6 +94,7 @@ final class ApiHandler extends Handler.Abstract {
                     yield health();
                 }
                 case METRICS -> {
+                    authenticate(request);
                     requireMethod(request, "GET");
                     contentType = "text/plain; version=0.0.4; charset=utf-8";
                     yield metrics.render().getBytes(StandardCharsets.UTF_8);
@@ -88,8 +105,14 @@ final class ApiHandler extends Handler.Abstract {
         } catch (ApiException e) {
             status = e.kind().status();
             metrics.error(e.kind());
-            if (e.kind() == ErrorKind.METHOD_NOT_ALLOWED) {
-                response.getHeaders().put(HttpHeader.ALLOW, path.equals(CLASSIFY) ? "POST" : "GET");
+            switch (e.kind()) {
+                case METHOD_NOT_ALLOWED -> response.getHeaders().put(HttpHeader.ALLOW, path.equals(CLASSIFY) ? "POST" : "GET");
+                case UNAUTHORIZED -> response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"distillery\"");
+                case OVERLOADED -> response.getHeaders().put(HttpHeader.RETRY_AFTER, RETRY_AFTER_SECONDS);
+                // the rest of the body is still on its way; closing is cheaper than reading it
+                case REQUEST_TIMEOUT, BODY_TOO_LARGE -> response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                default -> {
+                }
             }
             body = error(e.getMessage());
         } catch (RuntimeException | IOException | Error e) {
@@ -100,10 +123,18 @@ final class ApiHandler extends Handler.Abstract {
             body = error("internal error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         }
         metrics.request(endpoint, status);
+        guard.requestAnswered(request);
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.write(true, ByteBuffer.wrap(body), callback);
         return true;
+    }
+
+    private void authenticate(Request request) throws ApiException {
+        if (apiKeys != null && !apiKeys.accepts(request.getHeaders().get(HttpHeader.AUTHORIZATION))) {
+            throw new ApiException(ErrorKind.UNAUTHORIZED, "this server needs an API key: send Authorization: Bearer KEY"
+                    + " with a key from its --api-key-file");
+        }
     }
 
     private static void requireMethod(Request request, String method) throws ApiException {
@@ -115,7 +146,7 @@ final class ApiHandler extends Handler.Abstract {
 
     private byte[] classify(Request request, long start) throws ApiException, IOException {
         checkContentType(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
-        List<String> inputs = ClassifyRequest.parse(readBody(request), limits).inputs();
+        List<String> inputs = ClassifyRequest.parse(readBody(request, start), limits).inputs();
         List<Answer> fromStudent = await(student.submit(inputs), "student");
         Answer[] answers = fromStudent.toArray(Answer[]::new);
         boolean[] escalated = new boolean[inputs.size()];
@@ -201,23 +232,86 @@ final class ApiHandler extends Handler.Abstract {
         }
     }
 
-    private byte[] readBody(Request request) throws ApiException {
-        long declared = request.getLength();
+    /**
+     * The whole body, read without blocking a thread on the network, within the request timeout counted from
+     * {@code start}; a chunked body declares no length, so the limit is checked as it arrives.
+     */
+    private byte[] readBody(Request request, long start) throws ApiException {
         String tooLarge = "the body is larger than " + limits.maxBodyBytes() + " bytes, the limit";
-        if (declared > limits.maxBodyBytes()) {
+        if (request.getLength() > limits.maxBodyBytes()) {
             throw new ApiException(ErrorKind.BODY_TOO_LARGE, tooLarge);
         }
-        // a chunked body declares no length, so read one byte past the limit to know it was passed
-        byte[] body;
-        try (InputStream in = Content.Source.asInputStream(request)) {
-            body = in.readNBytes(limits.maxBodyBytes() + 1);
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading the request body failed", e);
+        BodyReader reader = new BodyReader(request, limits.maxBodyBytes());
+        reader.run();
+        long left = start + limits.requestTimeoutMillis() * 1_000_000 - System.nanoTime();
+        try {
+            byte[] body = reader.body.get(Math.max(0, left), TimeUnit.NANOSECONDS);
+            if (body == null) {
+                throw new ApiException(ErrorKind.BODY_TOO_LARGE, tooLarge);
+            }
+            return body;
+        } catch (TimeoutException e) {
+            throw new ApiException(ErrorKind.REQUEST_TIMEOUT, "the body did not arrive within "
+                    + limits.requestTimeoutMillis() + " ms, the request timeout; received " + reader.received() + " bytes");
+        } catch (ExecutionException e) {
+            throw new UncheckedIOException("reading the request body failed",
+                    e.getCause() instanceof IOException io ? io : new IOException(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(ErrorKind.SHUTTING_DOWN, "the server is shutting down");
         }
-        if (body.length > limits.maxBodyBytes()) {
-            throw new ApiException(ErrorKind.BODY_TOO_LARGE, tooLarge);
+    }
+
+    /**
+     * Jetty's read-and-demand loop over the request content: completes {@link #body} with the bytes, with null once
+     * they pass {@code max}, or exceptionally when the client goes away.
+     */
+    private static final class BodyReader implements Runnable {
+        final CompletableFuture<byte[]> body = new CompletableFuture<>();
+        private final Request request;
+        private final int max;
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private volatile int received;
+
+        BodyReader(Request request, int max) {
+            this.request = request;
+            this.max = max;
         }
-        return body;
+
+        int received() {
+            return received;
+        }
+
+        @Override
+        public void run() {
+            while (!body.isDone()) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    request.demand(this);
+                    return;
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    body.completeExceptionally(chunk.getFailure());
+                    return;
+                }
+                ByteBuffer data = chunk.getByteBuffer();
+                int n = data.remaining();
+                if (received + n > max) {
+                    chunk.release();
+                    body.complete(null);
+                    return;
+                }
+                byte[] part = new byte[n];
+                data.get(part);
+                bytes.write(part, 0, n);
+                received += n;
+                boolean last = chunk.isLast();
+                chunk.release();
+                if (last) {
+                    body.complete(bytes.toByteArray());
+                }
+            }
+        }
     }
 
     private byte[] health() throws IOException {

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.distillery.classify.Classifier;
 import dev.distillery.classify.TinyTeacher;
+import dev.distillery.data.LabelMap;
+import dev.distillery.data.TextTransform;
 import dev.distillery.kernel.Isa;
 import dev.distillery.kernel.KernelProvider;
 import java.io.PrintWriter;
@@ -89,5 +92,29 @@ class BenchCommandTest {
         assertEquals(0, code);
         JsonNode report = new ObjectMapper().readTree(out.toString());
         assertTrue(report.get("ortSeqPerSec").isNumber() && report.get("latencyRatio").isNumber(), report.toString());
+    }
+
+    @Test
+    void aQuantizedFolderIsTimedAgainstOnnxRuntimeOnItsOwnCodes(@TempDir Path tmp) throws Exception {
+        Classifier classifier = Classifier.forFineTuning(TinyTeacher.baseModel(tmp.resolve("base")).toString(),
+                LabelMap.of("benign", "phishing"), TextTransform.URL_NORMALIZE, 16, 1);
+        Path fp32 = tmp.resolve("fp32");
+        classifier.save(fp32, classifier.manifest());
+        Path nf4 = tmp.resolve("nf4");
+        assertEquals(0, TeacherCommandsTest.run("quantize", "--model", fp32.toString(), "--scheme", "nf4", "--out",
+                nf4.toString()).exitCode());
+
+        TeacherCommandsTest.Result r = TeacherCommandsTest.run("bench", "--model", nf4.toString(), "--seconds", "0",
+                "--batch-size", "2", "--length", "8", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode report = new ObjectMapper().readTree(r.out());
+        assertTrue(report.get("model").asText().contains("(nf4; ONNX Runtime on the same codes and scales, fp32 activations)"),
+                report.toString());
+        assertTrue(report.get("ortSeqPerSec").isNumber() && report.get("latencyRatio").isNumber(), report.toString());
+
+        TeacherCommandsTest.Result schemes = TeacherCommandsTest.run("bench", "--model", nf4.toString(), "--seconds", "0",
+                "--length", "8", "--schemes", "q4_0");
+        assertEquals(1, schemes.exitCode());
+        assertTrue(schemes.err().contains("is already quantized (nf4)"), schemes.err());
     }
 }

@@ -19,8 +19,13 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** export-onnx on a tiny trained BERT classifier: the file ONNX Runtime runs gives the classifier's own logits. */
+/**
+ * export-onnx on a tiny trained BERT classifier and its quantized folders: the file ONNX Runtime runs gives the
+ * classifier's own logits.
+ */
 class ExportOnnxCommandTest {
     @TempDir
     static Path shared;
@@ -73,17 +78,55 @@ class ExportOnnxCommandTest {
                 List.copyOf(OnnxRuntimeRun.outputs(Files.readAllBytes(file), input).keySet()));
     }
 
-    @Test
-    void aQuantizedFolderIsRefusedWithTheReason() throws Exception {
-        Path quantized = tmp.resolve("int8");
-        assertEquals(0, TeacherCommandsTest.run("quantize", "--model", teacher.toString(), "--scheme", "int8", "--out",
+    /**
+     * Every scheme of {@code quantize}, then export-onnx: ONNX Runtime on the file gives the quantized folder's own
+     * logits. The weights are the folder's bit for bit (QuantizedOnnxOpsTest), so only summation order differs:
+     * the FP32 export's tolerance.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"int8", "int8-channel", "q8_0", "q4_0", "nf4", "nf4-dq"})
+    void aQuantizedFolderExportsItsOwnCodesAndLogits(String scheme) throws Exception {
+        Path quantized = tmp.resolve(scheme);
+        assertEquals(0, TeacherCommandsTest.run("quantize", "--model", teacher.toString(), "--scheme", scheme, "--out",
                 quantized.toString()).exitCode());
-        Path file = tmp.resolve("q.onnx");
+        Path file = tmp.resolve(scheme + ".onnx");
         Result r = TeacherCommandsTest.run("export-onnx", "--model", quantized.toString(), "--out", file.toString());
-        assertNotEquals(0, r.exitCode());
-        assertTrue(r.err().contains("is quantized (int8)") && r.err().contains("export the folder it was quantized from"),
-                r.err());
-        assertFalse(Files.exists(file));
+        assertEquals(0, r.exitCode(), r.err());
+        String operator = switch (scheme) {
+            case "q4_0" -> "com.microsoft.MatMulNBits (bits 4, block_size 32, accuracy level 0)";
+            case "nf4", "nf4-dq" -> "com.microsoft.MatMulBnb4 (NF4, block_size 64)";
+            case "q8_0" -> "DequantizeLinear with block_size 32 (opset 21) → MatMul";
+            default -> "DequantizeLinear → MatMul";
+        };
+        assertTrue(r.out().contains(" " + scheme + " weights (the folder's codes and scales): " + operator), r.out());
+
+        Classifier classifier = Classifier.load(quantized);
+        List<String> prepared = List.of("paypal.com/login", "news.example.org", "secure-bank.net/verify?id=7");
+        Map<String, float[]> outputs = OnnxRuntimeRun.outputs(Files.readAllBytes(file), input(classifier, prepared));
+        Numerics.assertClose(classifier.logitsOfPrepared(prepared), outputs.get("logits"), 1e-4, 1e-5,
+                scheme + " logits from ONNX Runtime on the exported file");
+    }
+
+    @Test
+    void int8ActivationsAreSaidAndAnUnknownValueIsAUsageError() throws Exception {
+        Path quantized = tmp.resolve("int8-channel");
+        assertEquals(0, TeacherCommandsTest.run("quantize", "--model", teacher.toString(), "--scheme", "int8-channel",
+                "--out", quantized.toString()).exitCode());
+        Path file = tmp.resolve("dynamic.onnx");
+        Result r = TeacherCommandsTest.run("export-onnx", "--model", quantized.toString(), "--activations", "int8",
+                "--out", file.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("DynamicQuantizeLinear → MatMulInteger") && r.out().contains("int8 activations: "),
+                r.out());
+        Result bad = TeacherCommandsTest.run("export-onnx", "--model", quantized.toString(), "--activations", "int4",
+                "--out", tmp.resolve("bad.onnx").toString());
+        assertEquals(2, bad.exitCode());
+        assertTrue(bad.err().contains("unknown activation precision 'int4'; expected one of [fp32, int8]"), bad.err());
+    }
+
+    private static EncoderInput input(Classifier classifier, List<String> prepared) {
+        Batch b = classifier.tokenizer().encodeBatch(prepared, classifier.maxLength());
+        return new EncoderInput(b.batch(), b.seqLen(), b.ids(), b.typeIds(), b.mask());
     }
 
     @Test

@@ -136,6 +136,11 @@ class FinetuneCommandTest {
         assertTrue(adapter.tensors().entrySet().stream().anyMatch(e -> e.getKey().endsWith("lora_B.weight")
                 && Arrays.stream(toDoubles(e.getValue().data())).anyMatch(v -> v != 0)), "B trained away from zero");
 
+        Result again = TeacherCommandsTest.run("finetune", "--model", base.toString(), "--data", train.toString(),
+                "--lora-rank", "2", "--epochs", "1", "--max-length", "24", "--out", out.toString());
+        assertEquals(0, again.exitCode(), "a new fine-tune replaces the folder and its adapter: " + again.err());
+        assertEquals(2, PeftAdapter.read(adapterDir).rank());
+
         Result decoderOnly = TeacherCommandsTest.run("finetune", "--model", base.toString(), "--data", train.toString(),
                 "--base-format", "nf4-dq", "--out", tmp.resolve("never").toString());
         usage(decoderOnly, "--base-format nf4-dq is for decoders");

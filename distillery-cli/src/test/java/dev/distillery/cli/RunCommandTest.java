@@ -63,6 +63,27 @@ class RunCommandTest {
     }
 
     @Test
+    void aHardLabelTwinRunsFromARecipe() throws Exception {
+        // the ablation every distillation study runs: no teacher logits, so no teacher-logits cache
+        TinyTeacher.baseModel(dir.resolve("base"));
+        TinyTeacher.urls(dir.resolve("train.csv"), 32, 1);
+        TinyTeacher.urls(dir.resolve("test.csv"), 16, 3);
+        Path recipe = Files.writeString(dir.resolve("twin.yaml"), """
+                data: {train: train.csv, test: test.csv}
+                teacher: {base: base/tiny-base, epochs: 1, batch_size: 8, max_length: 16}
+                student: {layers: 1}
+                distillation: {hard_labels_only: true, epochs: 1, batch_size: 8}
+                quantization: {schemes: []}
+                verification: {enabled: false}
+                outputs: {dir: out, cache: cache}
+                """);
+        Result r = TeacherCommandsTest.run("run", recipe.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(Files.isDirectory(dir.resolve("out/models/student")), r.out());
+        assertTrue(Files.notExists(dir.resolve("cache/teacher-logits")), "the twin never computes teacher logits");
+    }
+
+    @Test
     void theDemoPrintsTheRecipeItRuns() throws Exception {
         Result r = TeacherCommandsTest.run("demo", "--print-recipe");
         assertEquals(0, r.exitCode(), r.err());

@@ -54,10 +54,9 @@ class TeacherCommandsTest {
     static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = Main.configure(new CommandLine(new Main()));
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
-        cli.setExecutionExceptionHandler(new UserErrors());
         int code = cli.execute(args);
         return new Result(code, out.toString(), err.toString());
     }

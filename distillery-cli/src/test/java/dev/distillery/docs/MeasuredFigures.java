@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  * Records are separated by blank lines; a record with only {@code machine:} sets the page's machine.
  * In a value, {@code {FILE#POINTER|FORMAT}} is the number at that JSON pointer (RFC 6901) of a raw
  * file beside the page, printed with a {@link String#format} pattern; {@code {A / B|FORMAT}} and
- * {@code {A - B|FORMAT}} print the ratio or difference of two such references. A value without
+ * {@code {A - B|FORMAT}} print the ratio or difference of two such references (or of a reference and a
+ * number: {@code {run.json#/seconds / 60|%.1f}} minutes). A value without
  * references is a figure whose raw output was not kept; the table says so.
  */
 public final class MeasuredFigures {
@@ -161,6 +162,9 @@ public final class MeasuredFigures {
     }
 
     private static double number(Path results, Path page, String reference, Set<String> raw) throws IOException {
+        if (reference.strip().matches("-?[0-9]+(\\.[0-9]+)?")) {
+            return Double.parseDouble(reference.strip());
+        }
         JsonNode n = node(results, page, reference, raw);
         if (!n.isNumber()) {
             throw new IllegalStateException(page + ": " + reference + " is not a number but " + n);

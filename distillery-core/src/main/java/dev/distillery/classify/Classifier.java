@@ -151,15 +151,25 @@ public final class Classifier {
     }
 
     /**
-     * Loads a folder written by {@link #save}.
+     * Loads a folder written by {@link #save}, first checking its files against the digests its manifest records
+     * unless {@code -Ddistillery.verify=false} (see {@link ModelFolder}).
      *
+     * @throws ModelIntegrityException   when a file changed, is missing, or was added since the folder was saved
      * @throws CheckpointFormatException when a file is damaged or the manifest disagrees with config.json
      */
     public static Classifier load(Path dir) throws IOException {
+        return load(dir, ModelFolder.defaultVerification());
+    }
+
+    /** As {@link #load(Path)}, checking the files or not as {@code verification} says. */
+    public static Classifier load(Path dir, Verification verification) throws IOException {
         if (!Files.isDirectory(dir)) {
-            throw new NoSuchFileException(dir.toString(), null, "model folder not found");
+            throw ModelFolder.missing(dir);
         }
         Manifest manifest = Manifest.read(dir.resolve(Manifest.FILE));
+        if (verification == Verification.CHECK) {
+            ModelFolder.verify(dir, manifest);
+        }
         if (manifest.isQuantized()) {
             return loadQuantized(dir, manifest);
         }
@@ -268,28 +278,45 @@ public final class Classifier {
     }
 
     /**
-     * Writes the Hugging Face files (FP32 weights) and then {@value Manifest#FILE}, each atomically. An older
-     * manifest is removed first, so a folder holds a manifest only once every file beside it belongs to it;
-     * {@link #load} refuses a folder without one.
+     * Writes the folder whole ({@link ModelFolder#write}): the Hugging Face files (FP32 weights), then
+     * {@value Manifest#FILE} recording each file's SHA-256, in a temporary sibling renamed into place, so a crash
+     * leaves the previous folder or the complete new one.
      *
      * @param manifest this classifier's manifest with provenance and metrics added
+     * @return the manifest as written, with the files it records
      */
-    public void save(Path dir, Manifest manifest) throws IOException {
-        SequenceClassifier model = model();
+    public Manifest save(Path dir, Manifest manifest) throws IOException {
+        return save(dir, manifest, files -> {
+        });
+    }
+
+    /**
+     * As {@link #save(Path, Manifest)}, running {@code andThen} on the written files before the manifest records them
+     * (pruning stores the weights sparsely there).
+     */
+    public Manifest save(Path dir, Manifest manifest, ModelFolder.Contents andThen) throws IOException {
+        Manifest checked = checked(manifest);
+        return ModelFolder.write(dir, files -> {
+            writeFiles(files);
+            andThen.writeTo(files);
+        }, checked);
+    }
+
+    /** {@code manifest} when it describes this classifier (labels, transform, maximum length). */
+    private Manifest checked(Manifest manifest) {
         if (!manifest.labels().equals(this.manifest.labels()) || !manifest.textTransform().equals(this.manifest.textTransform())
                 || manifest.maxLength() != this.manifest.maxLength()) {
             throw new IllegalArgumentException("the manifest to save (labels " + manifest.labels() + ", transform "
                     + manifest.textTransform() + ", max length " + manifest.maxLength() + ") does not describe this classifier "
                     + this.manifest);
         }
-        Files.createDirectories(dir);
-        Files.deleteIfExists(dir.resolve(Manifest.FILE));
-        // a tokenizer of the other kind left by an earlier save would win at load (tokenizer.json before vocab.txt)
-        boolean json = tokenizerFile.getFileName().toString().endsWith(".json");
-        Files.deleteIfExists(dir.resolve(json ? Checkpoint.VOCAB : Checkpoint.TOKENIZER_JSON));
-        Checkpoint.write(dir, config, model.weights(), tokenizerFile,
-                new Checkpoint.WriteOptions(DType.F32, lowerCase));
-        manifest.write(dir.resolve(Manifest.FILE));
+        return manifest;
+    }
+
+    /** Writes the Hugging Face files of this classifier (FP32 weights, tokenizer, configs) into {@code dir}. */
+    private void writeFiles(Path dir) throws IOException {
+        SequenceClassifier model = model();
+        Checkpoint.write(dir, config, model.weights(), tokenizerFile, new Checkpoint.WriteOptions(DType.F32, lowerCase));
     }
 
     /**

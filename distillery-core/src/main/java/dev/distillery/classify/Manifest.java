@@ -1,6 +1,5 @@
 package dev.distillery.classify;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,6 +10,7 @@ import dev.distillery.eval.TemperatureFit;
 import dev.distillery.io.AtomicFiles;
 import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.io.HfConfig;
+import dev.distillery.io.JsonFiles;
 import dev.distillery.quant.QuantizationInfo;
 
 import java.io.IOException;
@@ -23,6 +23,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * {@code distillery.json}: what a saved classifier needs at prediction time beyond the Hugging Face
@@ -36,11 +37,13 @@ import java.util.Map;
  *  "calibration": {"temperature": 1.7, "fitted_on": "validation: /data/validation.csv.gz (975 rows)", "examples": 975,
  *                  "model": "this model (fp32)", "objective": "nll", "fitted_temperature": 1.7,
  *                  "guard": "accepted: ...", "ece_before": 0.08, "ece_after": 0.02, "nll_before": 0.31, "nll_after": 0.24},
- *  "quantization": {...}}
+ *  "quantization": {...},
+ *  "files": {"config.json": {"size_bytes": 612, "sha256": "..."}, "model.safetensors": {...}, ...}}
  * }</pre>
  * {@code calibration} is optional: manifests written before it existed load as uncalibrated (T = 1).
  * {@code quantization} is present only for a quantized classifier (see {@link QuantizationInfo}); manifests
- * without it load as before.
+ * without it load as before. {@code files} records every other file of the folder ({@link ModelFolder}); manifests
+ * written before it existed load unchecked.
  *
  * @param labels        class names in logit order; must equal config.json's id2label
  * @param textTransform id of the {@link TextTransform} applied to every text before tokenizing
@@ -49,9 +52,12 @@ import java.util.Map;
  * @param metrics       scores by split name, then metric name
  * @param calibration   the temperature applied to logits before the softmax, or null for none (T = 1)
  * @param quantization  how the weights are quantized, or null for an FP32 classifier
+ * @param files         size and SHA-256 of every other file in the folder by name, or null when not recorded (a
+ *                      manifest not yet written, or one written before digests were recorded)
  */
 public record Manifest(int formatVersion, List<String> labels, String textTransform, int maxLength, Provenance provenance,
-                       Map<String, Map<String, Double>> metrics, Calibration calibration, QuantizationInfo quantization) {
+                       Map<String, Map<String, Double>> metrics, Calibration calibration, QuantizationInfo quantization,
+                       Map<String, FileDigest> files) {
     public static final String FILE = "distillery.json";
     public static final String FORMAT = "distillery-classifier";
     public static final int FORMAT_VERSION = 1;
@@ -63,12 +69,19 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
         Map<String, Map<String, Double>> copy = new LinkedHashMap<>();
         metrics.forEach((k, v) -> copy.put(k, Collections.unmodifiableMap(new LinkedHashMap<>(v))));
         metrics = Collections.unmodifiableMap(copy);
+        files = files == null ? null : Collections.unmodifiableMap(new TreeMap<>(files));
+    }
+
+    /** A manifest whose files are recorded when it is written ({@link ModelFolder#write}). */
+    public Manifest(int formatVersion, List<String> labels, String textTransform, int maxLength, Provenance provenance,
+                    Map<String, Map<String, Double>> metrics, Calibration calibration, QuantizationInfo quantization) {
+        this(formatVersion, labels, textTransform, maxLength, provenance, metrics, calibration, quantization, null);
     }
 
     /** A manifest of an uncalibrated FP32 classifier, as every manifest was before calibration and quantization. */
     public Manifest(int formatVersion, List<String> labels, String textTransform, int maxLength, Provenance provenance,
                     Map<String, Map<String, Double>> metrics) {
-        this(formatVersion, labels, textTransform, maxLength, provenance, metrics, null, null);
+        this(formatVersion, labels, textTransform, maxLength, provenance, metrics, null, null, null);
     }
 
     /**
@@ -117,7 +130,7 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
     }
 
     public static Manifest of(List<String> labels, TextTransform transform, int maxLength) {
-        return new Manifest(FORMAT_VERSION, labels, transform.id(), maxLength, null, Map.of(), null, null);
+        return new Manifest(FORMAT_VERSION, labels, transform.id(), maxLength, null, Map.of(), null, null, null);
     }
 
     /** The temperature prediction divides logits by: the calibration's, or 1 without one. */
@@ -126,7 +139,7 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
     }
 
     public Manifest withCalibration(Calibration c) {
-        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, metrics, c, quantization);
+        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, metrics, c, quantization, files);
     }
 
     public TextTransform transform() {
@@ -134,18 +147,24 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
     }
 
     public Manifest withProvenance(Provenance p) {
-        return new Manifest(formatVersion, labels, textTransform, maxLength, p, metrics, calibration, quantization);
+        return new Manifest(formatVersion, labels, textTransform, maxLength, p, metrics, calibration, quantization, files);
     }
 
     public Manifest withMetrics(String split, Map<String, Double> scores) {
         Map<String, Map<String, Double>> m = new LinkedHashMap<>(metrics);
         m.put(split, scores);
-        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, m, calibration, quantization);
+        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, m, calibration, quantization, files);
     }
 
     /** This manifest for the classifier quantized as {@code q} (null: FP32). */
     public Manifest withQuantization(QuantizationInfo q) {
-        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, metrics, calibration, q);
+        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, metrics, calibration, q, files);
+    }
+
+    /** This manifest recording {@code digests} as the folder's files. */
+    public Manifest withFiles(Map<String, FileDigest> digests) {
+        return new Manifest(formatVersion, labels, textTransform, maxLength, provenance, metrics, calibration, quantization,
+                digests);
     }
 
     public boolean isQuantized() {
@@ -211,6 +230,14 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
         if (quantization != null) {
             o.set("quantization", quantization.toJson());
         }
+        if (files != null) {
+            ObjectNode f = o.putObject("files");
+            files.forEach((name, d) -> {
+                ObjectNode entry = f.putObject(name);
+                entry.put("size_bytes", d.sizeBytes());
+                entry.put("sha256", d.sha256());
+            });
+        }
         return o;
     }
 
@@ -242,12 +269,7 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
             throw new NoSuchFileException(file.toString(), null,
                     "no " + FILE + " manifest; expected a folder saved by distillery train-teacher");
         }
-        JsonNode root;
-        try {
-            root = Manifest.JSON.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            throw new CheckpointFormatException(file + " is not valid JSON (" + e.getOriginalMessage() + ")", e);
-        }
+        JsonNode root = JsonFiles.read(file);
         if (root == null || !root.isObject() || !FORMAT.equals(root.path("format").asText(null))) {
             throw new CheckpointFormatException(file + " is not a Distillery manifest: expected \"format\": \"" + FORMAT + "\"");
         }
@@ -319,7 +341,37 @@ public record Manifest(int formatVersion, List<String> labels, String textTransf
         }
         JsonNode q = root.get("quantization");
         QuantizationInfo quantization = q == null || q.isNull() ? null : QuantizationInfo.fromJson(q, file);
-        return new Manifest(version, labels, transform, maxLength, provenance, metrics, calibration, quantization);
+        return new Manifest(version, labels, transform, maxLength, provenance, metrics, calibration, quantization,
+                files(root.get("files"), file));
+    }
+
+    /** The {@code files} object: plain file names (never a path out of the folder) to size and lower-case hex SHA-256. */
+    private static Map<String, FileDigest> files(JsonNode node, Path file) throws CheckpointFormatException {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw new CheckpointFormatException(file + ": \"files\" must map file names to {\"size_bytes\", \"sha256\"}, found "
+                    + node.getNodeType());
+        }
+        Map<String, FileDigest> out = new TreeMap<>();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            String name = e.getKey();
+            if (name.isEmpty() || name.equals(".") || name.equals("..") || name.contains("/") || name.contains("\\")
+                    || name.indexOf('\0') >= 0 || name.equals(FILE)) {
+                throw new CheckpointFormatException(file + ": \"files\" names '" + name + "', which is not a file beside"
+                        + " the manifest");
+            }
+            JsonNode size = e.getValue().get("size_bytes");
+            JsonNode sha = e.getValue().get("sha256");
+            if (size == null || !size.isIntegralNumber() || !size.canConvertToLong() || size.longValue() < 0
+                    || sha == null || !sha.isTextual() || !sha.textValue().matches("[0-9a-f]{64}")) {
+                throw new CheckpointFormatException(file + ": \"files\".'" + name + "' must be {\"size_bytes\": a size,"
+                        + " \"sha256\": 64 lower-case hex digits}, found " + e.getValue());
+            }
+            out.put(name, new FileDigest(size.longValue(), sha.textValue()));
+        }
+        return out;
     }
 
     private static double numberOrNaN(JsonNode o, String field) {

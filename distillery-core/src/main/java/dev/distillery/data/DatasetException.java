@@ -1,10 +1,12 @@
 package dev.distillery.data;
 
+import dev.distillery.tokenize.Printable;
 import java.nio.file.Path;
 
 /**
  * A dataset file (or a dataset setting) that cannot be used as given. The message is one sentence
- * that starts with {@code file:line:} when a line is known, so a user can open the file at the spot.
+ * that starts with {@code file:line:} when a line is known, so a user can open the file at the spot; column
+ * names, labels and fields quoted from the file are escaped so that it stays one line.
  */
 public final class DatasetException extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -26,7 +28,7 @@ public final class DatasetException extends RuntimeException {
     }
 
     private DatasetException(String file, long line, String message, Throwable cause) {
-        super(prefix(file, line) + message, cause);
+        super(Printable.oneLine(prefix(file, line) + message), cause);
         this.file = file;
         this.line = line;
     }

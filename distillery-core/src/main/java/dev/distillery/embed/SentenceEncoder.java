@@ -1,14 +1,20 @@
 package dev.distillery.embed;
 
+import dev.distillery.classify.Manifest;
 import dev.distillery.io.Checkpoint;
 import dev.distillery.model.Backbone;
 import dev.distillery.model.Encoder;
 import dev.distillery.model.EncoderConfig;
 import dev.distillery.model.EncoderInput;
 import dev.distillery.model.SequenceClassifier;
+import dev.distillery.onnx.ActivationPrecision;
 import dev.distillery.onnx.BertOnnxExporter;
 import dev.distillery.onnx.ImportedEncoder;
 import dev.distillery.onnx.MiniLm;
+import dev.distillery.quant.QuantScheme;
+import dev.distillery.quant.QuantizationInfo;
+import dev.distillery.quant.QuantizedCheckpoint;
+import dev.distillery.quant.QuantizedWeightSource;
 import dev.distillery.tensor.Tensor;
 import dev.distillery.tokenize.Batch;
 import dev.distillery.tokenize.WordPieceTokenizer;
@@ -48,43 +54,59 @@ public final class SentenceEncoder {
     private final Backbone frozen;
     private final WordPieceTokenizer tokenizer;
     private final boolean bundledOnnx;
+    private final QuantizedCheckpoint quantized; // null unless the folder is quantized
+    private final QuantScheme quantizedAs;
 
     private SentenceEncoder(String name, EncoderConfig config, Backbone encoder, WordPieceTokenizer tokenizer,
-                            boolean bundledOnnx) {
+                            boolean bundledOnnx, QuantizedCheckpoint quantized, QuantScheme quantizedAs) {
         this.name = name;
         this.config = config;
         this.encoder = encoder;
         this.frozen = encoder.freeze();
         this.tokenizer = tokenizer;
         this.bundledOnnx = bundledOnnx;
+        this.quantized = quantized;
+        this.quantizedAs = quantizedAs;
     }
 
     /**
      * Loads {@code "minilm"} (the bundled ONNX export) or a Hugging Face checkpoint folder
      * ({@code config.json}, {@code model.safetensors}, {@code tokenizer.json} or {@code vocab.txt});
-     * a classifier checkpoint contributes its encoder only.
+     * a classifier checkpoint contributes its encoder only. A quantized folder (one whose
+     * {@code distillery.json} records a quantization) runs on its packed weights, frozen.
      */
     public static SentenceEncoder load(String model) throws IOException {
         if (model.equals(MINILM)) {
             ImportedEncoder imported = MiniLm.load();
             Encoder encoder = Encoder.create(imported.config(), 0);
             encoder.loadWeights(imported.weights());
-            return new SentenceEncoder(MINILM, imported.config(), encoder, MiniLm.tokenizer(), true);
+            return new SentenceEncoder(MINILM, imported.config(), encoder, MiniLm.tokenizer(), true, null, null);
         }
         Path dir = Path.of(model);
         if (!Files.isDirectory(dir)) {
             throw new NoSuchFileException(model, null, "expected 'minilm' or a Hugging Face checkpoint folder");
         }
+        QuantizationInfo quantization = Manifest.quantizationIn(dir);
+        if (quantization != null) {
+            QuantizedCheckpoint q = QuantizedCheckpoint.read(dir, quantization);
+            // quantize writes classifier folders only: the encoder is the classifier's backbone
+            Backbone frozen = SequenceClassifier.fromWeights(q.config(),
+                    new QuantizedWeightSource(q.dense(), q.quantized())).backbone();
+            return new SentenceEncoder(dir.toString(), q.config(), frozen, tokenizer(dir, q.tokenizerFile(), q.lowerCase()),
+                    false, q, quantization.scheme());
+        }
         Checkpoint checkpoint = Checkpoint.read(dir);
-        if (checkpoint.tokenizerFile() == null) {
+        return new SentenceEncoder(dir.toString(), checkpoint.config(), encoderOf(checkpoint.config(), checkpoint.weights()),
+                tokenizer(dir, checkpoint.tokenizerFile(), checkpoint.lowerCase()), false, null, null);
+    }
+
+    private static WordPieceTokenizer tokenizer(Path dir, Path file, boolean lowerCase) throws IOException {
+        if (file == null) {
             throw new NoSuchFileException(dir.resolve(Checkpoint.TOKENIZER_JSON).toString(), null,
                     "the checkpoint has neither tokenizer.json nor vocab.txt");
         }
-        WordPieceTokenizer tokenizer = checkpoint.tokenizerFile().getFileName().toString().endsWith(".json")
-                ? WordPieceTokenizer.fromTokenizerJson(checkpoint.tokenizerFile())
-                : WordPieceTokenizer.fromVocabTxt(checkpoint.tokenizerFile(), checkpoint.lowerCase());
-        return new SentenceEncoder(dir.toString(), checkpoint.config(), encoderOf(checkpoint.config(), checkpoint.weights()),
-                tokenizer, false);
+        return file.getFileName().toString().endsWith(".json") ? WordPieceTokenizer.fromTokenizerJson(file)
+                : WordPieceTokenizer.fromVocabTxt(file, lowerCase);
     }
 
     private static Backbone encoderOf(EncoderConfig config, Map<String, Tensor> weights) {
@@ -122,13 +144,27 @@ public final class SentenceEncoder {
         return config;
     }
 
+    /** The scheme a quantized folder was quantized with; null for FP32 weights. */
+    public QuantScheme quantizedAs() {
+        return quantizedAs;
+    }
+
     /**
      * This encoder as an ONNX model, for running a peer runtime on the same weights: the bundled
-     * file for MiniLM, an export ({@link BertOnnxExporter}) for a checkpoint folder. Made on request
-     * (90 MB for MiniLM).
+     * file for MiniLM, an export ({@link BertOnnxExporter}) for a checkpoint folder, with a quantized
+     * folder's own codes and scales. Made on request (90 MB for MiniLM in FP32).
      */
     public byte[] onnxModel() throws IOException {
-        return bundledOnnx ? MiniLm.modelBytes() : BertOnnxExporter.export(config(), encoder.weights(), false);
+        return onnxModel(ActivationPrecision.FP32);
+    }
+
+    /** {@link #onnxModel()} with a quantized folder's activations as {@code activations} says. */
+    public byte[] onnxModel(ActivationPrecision activations) throws IOException {
+        if (bundledOnnx) {
+            return MiniLm.modelBytes();
+        }
+        return quantized == null ? BertOnnxExporter.export(config(), encoder.weights(), false)
+                : BertOnnxExporter.export(config(), quantized.dense(), quantized.quantized(), false, activations);
     }
 
     /** Tokenizes {@code texts}, cut to {@code maxLength} tokens and padded to the longest. */

@@ -99,7 +99,7 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
         if (config.numLabels() > 0) {
             return config;
         }
-        JsonNode root = HfConfig.JSON.readTree(configFile.toFile());
+        JsonNode root = JsonFiles.read(configFile);
         long[] classifier = shapes.get("classifier.weight");
         if (root.has("architectures") || classifier == null || classifier.length != 2 || classifier[0] <= 0
                 || classifier[0] > 1_000_000) {
@@ -213,12 +213,7 @@ public record Checkpoint(Path directory, EncoderConfig config, Map<String, Tenso
         if (!Files.isRegularFile(tokenizerConfig)) {
             return true;
         }
-        JsonNode root;
-        try {
-            root = HfConfig.JSON.readTree(tokenizerConfig.toFile());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new CheckpointFormatException(tokenizerConfig + " is not valid JSON (" + e.getOriginalMessage() + ")", e);
-        }
+        JsonNode root = JsonFiles.read(tokenizerConfig);
         JsonNode lower = root == null ? null : root.get("do_lower_case");
         if (lower == null || lower.isNull()) {
             return true;

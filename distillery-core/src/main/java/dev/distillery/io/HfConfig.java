@@ -68,12 +68,7 @@ public final class HfConfig {
         if (!Files.isRegularFile(configFile)) {
             throw new NoSuchFileException(file, null, "config.json not found");
         }
-        JsonNode root;
-        try {
-            root = JSON.readTree(configFile.toFile());
-        } catch (JsonProcessingException e) {
-            throw new CheckpointFormatException(file + " is not valid JSON (" + e.getOriginalMessage() + ")", e);
-        }
+        JsonNode root = JsonFiles.read(configFile);
         if (root == null || !root.isObject()) {
             throw new CheckpointFormatException(file + " must hold a JSON object");
         }

@@ -19,6 +19,10 @@ public final class Charts {
     private static final double RIGHT = 18;
     private static final double TOP = 30;
     private static final double BOTTOM = 46;
+    private static final double POINT_RADIUS = 6;
+    private static final double LABEL_SIZE = 11;
+    /** Class of a scatter point's label in the SVG, so a page (or a test) can find the labels. */
+    public static final String POINT_LABEL = "point-label";
 
     private Charts() {
     }
@@ -66,13 +70,29 @@ public final class Charts {
             }
             svg.polyline(xy, "#999", 1.5, true);
         }
-        for (Point p : shown) {
-            double cx = x.map(p.x());
-            double cy = y.map(p.y());
-            svg.circle(cx, cy, 6, p.color(), String.format(Locale.ROOT, "%s: %s %s, %s %.4f", p.label(), xLabel,
-                    Axis.format(p.x()), yLabel, p.y()));
-            boolean leftHalf = cx < (LEFT + w - RIGHT) / 2;
-            svg.text(cx + (leftHalf ? 9 : -9), cy - 8, p.label(), 11, leftHalf ? "start" : "end", "#222", false, 0);
+        double[] centres = new double[shown.size() * 2];
+        for (int i = 0; i < shown.size(); i++) {
+            centres[2 * i] = x.map(shown.get(i).x());
+            centres[2 * i + 1] = y.map(shown.get(i).y());
+        }
+        // models often sit close (a student and its INT8 copy), so labels are placed where they cover nothing
+        List<LabelPlacer.Placed> labels = LabelPlacer.place(centres, shown.stream().map(Point::label).toList(), POINT_RADIUS,
+                LABEL_SIZE, new LabelPlacer.Box(LEFT + 2, TOP - 6, w - 2, h - BOTTOM - 2));
+        for (int i = 0; i < shown.size(); i++) {
+            LabelPlacer.Placed l = labels.get(i);
+            if (l.leader()) {
+                double toX = l.anchor().equals("start") ? l.box().left() - 1 : l.box().right() + 1;
+                svg.line(centres[2 * i], centres[2 * i + 1], toX, (l.box().top() + l.box().bottom()) / 2, "#999", 0.8, false);
+            }
+        }
+        for (int i = 0; i < shown.size(); i++) {
+            Point p = shown.get(i);
+            svg.circle(centres[2 * i], centres[2 * i + 1], POINT_RADIUS, p.color(), String.format(Locale.ROOT,
+                    "%s: %s %s, %s %.4f", p.label(), xLabel, Axis.format(p.x()), yLabel, p.y()));
+        }
+        for (int i = 0; i < shown.size(); i++) {
+            LabelPlacer.Placed l = labels.get(i);
+            svg.text(l.x(), l.y(), shown.get(i).label(), LABEL_SIZE, l.anchor(), "#222", false, 0, POINT_LABEL);
         }
         return svg.toString();
     }

@@ -77,8 +77,17 @@ public final class Svg {
      * @param rotate degrees about (x, y), 0 for none
      */
     public Svg text(double x, double y, String text, double size, String anchor, String fill, boolean bold, double rotate) {
+        return text(x, y, text, size, anchor, fill, bold, rotate, null);
+    }
+
+    /** Text as {@link #text(double, double, String, double, String, String, boolean, double)}, with a class attribute. */
+    public Svg text(double x, double y, String text, double size, String anchor, String fill, boolean bold, double rotate,
+                    String cssClass) {
         body.append("<text x=\"").append(n(x)).append("\" y=\"").append(n(y)).append("\" font-size=\"").append(n(size))
                 .append("\" text-anchor=\"").append(anchor).append("\" fill=\"").append(fill).append('"');
+        if (cssClass != null) {
+            body.append(" class=\"").append(Html.escape(cssClass)).append('"');
+        }
         if (bold) {
             body.append(" font-weight=\"600\"");
         }

@@ -6,19 +6,21 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A plain-text table with aligned columns: text left, numbers right, doubles with four decimals.
+ * A plain-text table with aligned columns: text left, numbers right, doubles with four decimals unless
+ * their column says otherwise ({@link #format}).
  * <pre>{@code
- * new Table("class", "F1").row("benign", 0.9712).row("phishing", 0.9).render()
- * // class     F1
- * // --------  ------
- * // benign    0.9712
- * // phishing  0.9000
+ * new Table("class", "F1", "p50 ms").format("p50 ms", "%.2f").row("benign", 0.9712, 5.2029).row("phishing", 0.9, 13.1).render()
+ * // class     F1      p50 ms
+ * // --------  ------  ------
+ * // benign    0.9712    5.20
+ * // phishing  0.9000   13.10
  * }</pre>
  */
 public final class Table {
     private final String[] headers;
     private final List<String[]> rows = new ArrayList<>();
     private final boolean[] numeric;
+    private final String[] patterns;
 
     public Table(String... headers) {
         if (headers.length == 0) {
@@ -26,7 +28,24 @@ public final class Table {
         }
         this.headers = headers.clone();
         this.numeric = new boolean[headers.length];
+        this.patterns = new String[headers.length];
         Arrays.fill(numeric, true);
+    }
+
+    /**
+     * Formats the numbers of the column headed {@code header} with {@code pattern} ({@link String#format}, e.g.
+     * {@code "%.2f"} for milliseconds, {@code "%,d"} for counts) instead of the default; before any row is added.
+     */
+    public Table format(String header, String pattern) {
+        int c = Arrays.asList(headers).indexOf(header);
+        if (c < 0) {
+            throw new IllegalArgumentException("no column " + header + " in " + Arrays.toString(headers));
+        }
+        if (!rows.isEmpty()) {
+            throw new IllegalStateException("set column formats before adding rows");
+        }
+        patterns[c] = pattern;
+        return this;
     }
 
     /**
@@ -41,7 +60,7 @@ public final class Table {
         String[] text = new String[cells.length];
         for (int c = 0; c < cells.length; c++) {
             Object cell = cells[c];
-            text[c] = format(cell);
+            text[c] = format(cell, patterns[c]);
             if (!(cell instanceof Number) && !text[c].isEmpty()) {
                 numeric[c] = false;
             }
@@ -93,13 +112,16 @@ public final class Table {
         s.append(line.toString().stripTrailing()).append('\n');
     }
 
-    private static String format(Object cell) {
+    private static String format(Object cell, String pattern) {
         if (cell == null) {
             return "";
         }
         if (cell instanceof Double || cell instanceof Float) {
             double d = ((Number) cell).doubleValue();
-            return Double.isNaN(d) ? "n/a" : String.format(Locale.ROOT, "%.4f", d);
+            return Double.isNaN(d) ? "n/a" : String.format(Locale.ROOT, pattern != null ? pattern : "%.4f", d);
+        }
+        if (pattern != null && (cell instanceof Long || cell instanceof Integer)) {
+            return String.format(Locale.ROOT, pattern, cell);
         }
         return cell.toString();
     }

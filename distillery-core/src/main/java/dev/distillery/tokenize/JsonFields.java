@@ -3,6 +3,7 @@ package dev.distillery.tokenize;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
@@ -17,6 +18,9 @@ record JsonFields(String source) {
             root = new ObjectMapper().readTree(in);
         } catch (JacksonException e) {
             throw new InvalidTokenizerException(source + ": not valid JSON (" + e.getOriginalMessage() + ")");
+        } catch (CharConversionException e) {
+            // Jackson guesses UTF-16 or UTF-32 from zero bytes, then finds the guess wrong
+            throw new InvalidTokenizerException(source + ": not UTF-8 JSON text (" + e.getMessage() + ")");
         }
         if (root == null || !root.isObject()) {
             throw new InvalidTokenizerException(source + ": expected a JSON object at the top level");

@@ -8,6 +8,7 @@ import dev.distillery.tokenize.WordPieceTokenizer.Side;
 import dev.distillery.tokenize.WordPieceTokenizer.TemplateSlot;
 import dev.distillery.tokenize.WordPieceTokenizer.Truncation;
 
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;

@@ -15,6 +15,9 @@ import java.util.Map;
  * Trimming a vocabulary is {@link #retain}: the model's embedding rows are then gathered with the same id array.
  */
 public final class Vocab {
+    /** Refused before reading: the largest published vocab.txt files are a few MiB. */
+    static final long MAX_FILE_BYTES = 64L << 20;
+
     private final String[] tokens; // [size], index is the id
     private final Map<String, Integer> ids;
 
@@ -45,7 +48,16 @@ public final class Vocab {
      * let the later line win and leave a hole in the ids.
      */
     public static Vocab read(Path vocabTxt) throws IOException {
-        List<String> lines = Files.readAllLines(vocabTxt, StandardCharsets.UTF_8);
+        String text;
+        try {
+            text = Utf8Text.read(vocabTxt, MAX_FILE_BYTES);
+        } catch (Utf8Text.MalformedException e) {
+            throw new InvalidTokenizerException(vocabTxt + ": " + e.getMessage() + "; a vocab.txt is UTF-8 text, one token per line");
+        } catch (Utf8Text.TooLargeException e) {
+            throw new InvalidTokenizerException(e.getMessage());
+        }
+        // the line breaks of BufferedReader (\n, \r, \r\n), which Hugging Face's readlines() also splits on
+        List<String> lines = text.lines().toList();
         if (!lines.isEmpty() && lines.getLast().isEmpty()) {
             lines = lines.subList(0, lines.size() - 1);
         }

@@ -3,7 +3,9 @@ package dev.distillery.io;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.distillery.tensor.Tensor;
+import dev.distillery.testing.ParserContract;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,13 +23,33 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Random corruptions of a small valid file: each must either load (and then every tensor must
  * read without error) or fail with {@link CheckpointFormatException}, never another exception,
- * an OutOfMemoryError or a hang.
+ * an OutOfMemoryError or a hang. {@link #safetensors} asks the same of the inputs Jazzer generates
+ * (coverage-guided, seeded from {@code SafetensorsFuzzTestInputs/safetensors}); the seeded
+ * corruptions below run in the ordinary suite as well.
  */
 class SafetensorsFuzzTest {
     private static final int CASES = 3000;
 
     @TempDir
     Path tmp;
+
+    @FuzzTest
+    void safetensors(byte[] bytes) {
+        Path file = ParserContract.file("model.safetensors", bytes);
+        ParserContract.check(CheckpointFormatException.class, file, () -> readEverything(file));
+    }
+
+    private static void readEverything(Path file) throws IOException {
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            f.metadata();
+            for (TensorInfo t : f.tensors()) {
+                f.raw(t.name());
+                if (t.dtype().decodesToFloat() && t.elementCount() < 1_000_000) {
+                    f.toTensor(t.name());
+                }
+            }
+        }
+    }
 
     private byte[] validFile() throws IOException {
         Map<String, RawTensor> tensors = new LinkedHashMap<>();
@@ -51,13 +73,8 @@ class SafetensorsFuzzTest {
         for (int c = 0; c < CASES; c++) {
             byte[] bytes = corrupt(valid, random);
             Files.write(p, bytes);
-            try (SafetensorsFile f = SafetensorsFile.open(p)) {
-                for (TensorInfo t : f.tensors()) {
-                    f.raw(t.name());
-                    if (t.dtype().decodesToFloat() && t.elementCount() < 1_000_000) {
-                        f.toTensor(t.name());
-                    }
-                }
+            try {
+                readEverything(p);
                 loaded++;
             } catch (CheckpointFormatException expected) {
                 assertTrue(expected.getMessage().contains(p.toString()), expected.getMessage());

@@ -22,6 +22,42 @@ class ChartsTest {
         assertEquals(List.of(tiny, big), Charts.paretoFront(List.of(big, small, dominated, tiny)));
     }
 
+    /** Crowded points, as a student and its quantized copies sit: every label clear of every other label and point. */
+    @Test
+    void labelsOfPointsThatSitCloseCoverNothing() {
+        LabelPlacer.Box plot = new LabelPlacer.Box(58, 24, 438, 252);
+        List<String> names = List.of("teacher", "student", "student-int8", "student-nf4-dq", "student-pruned");
+        double[][] layouts = {
+                {400, 60, 150, 70, 152, 72, 149, 75, 151, 69},        // four students within a few pixels
+                {200, 100, 200, 100, 200, 100, 200, 100, 200, 100},   // all five on one spot
+                {420, 40, 430, 42, 425, 250, 60, 250, 62, 30},        // at the corners of the plot
+        };
+        for (double[] xy : layouts) {
+            List<LabelPlacer.Placed> placed = LabelPlacer.place(xy, names, 6, 11, plot);
+            for (int i = 0; i < placed.size(); i++) {
+                LabelPlacer.Box a = placed.get(i).box();
+                assertTrue(a.inside(plot), names.get(i) + " outside the plot: " + a);
+                for (int j = 0; j < placed.size(); j++) {
+                    LabelPlacer.Box point = new LabelPlacer.Box(xy[2 * j] - 6, xy[2 * j + 1] - 6, xy[2 * j] + 6, xy[2 * j + 1] + 6);
+                    assertFalse(a.overlaps(point, 0), names.get(i) + " covers the point of " + names.get(j));
+                    if (j != i) {
+                        assertFalse(a.overlaps(placed.get(j).box(), 0), names.get(i) + " covers " + names.get(j));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aLabelBesideItsPointNeedsNoLeaderLine() {
+        List<LabelPlacer.Placed> placed = LabelPlacer.place(new double[] {100, 100, 300, 200}, List.of("teacher", "student"),
+                6, 11, new LabelPlacer.Box(58, 24, 438, 252));
+        assertFalse(placed.get(0).leader() || placed.get(1).leader(), placed.toString());
+        String svg = Charts.pareto("F1 against size", "MB", "F1", List.of(new Charts.Point("teacher", 91.6, 0.924, "#000"),
+                new Charts.Point("student", 10.8, 0.921, "#111"), new Charts.Point("student-int8", 2.9, 0.920, "#222")), true);
+        assertEquals(3, count(svg, "class=\"" + Charts.POINT_LABEL + "\""), svg);
+    }
+
     @Test
     void unmeasuredPointsAreLeftOutAndAnEmptyChartSaysSo() {
         String svg = Charts.pareto("F1 against latency", "ms", "F1", List.of(new Charts.Point("a", Double.NaN, 0.9, "#000"),

@@ -22,6 +22,20 @@ class TableTest {
     }
 
     @Test
+    void aColumnMayGiveItsNumbersTheirOwnPrecision() {
+        String s = new Table("model", "p50 ms", "params").format("p50 ms", "%.2f").format("params", "%,d")
+                .row("teacher", 5.2029, 22713986L).row("student", Double.NaN, 2680000L).render();
+        assertEquals("""
+                model    p50 ms      params
+                -------  ------  ----------
+                teacher    5.20  22,713,986
+                student     n/a   2,680,000
+                """, s);
+        assertThrows(IllegalArgumentException.class, () -> new Table("a").format("b", "%.1f"));
+        assertThrows(IllegalStateException.class, () -> new Table("a").row(1.0).format("a", "%.1f"));
+    }
+
+    @Test
     void rowsMustFitTheColumns() {
         assertThrows(IllegalArgumentException.class, () -> new Table("a", "b").row("only one"));
     }

@@ -165,7 +165,7 @@ public final class Distillation {
             }
             manifest = manifest.withMetrics("test_" + qat.id(), quantizedTest.summary());
         }
-        student.save(o.out(), manifest);
+        manifest = student.save(o.out(), manifest);
         TeacherTraining.deleteTree(checkpoints);
         return new DistillationResult(teacher, student, manifest, distilled, teacherTest, studentTest,
                 folderBytes(o.teacher()), folderBytes(o.out()), teacher.model().parameterCount(), student.model().parameterCount(),

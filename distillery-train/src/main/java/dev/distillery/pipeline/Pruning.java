@@ -23,7 +23,9 @@ import dev.distillery.prune.PruningPlan;
 import dev.distillery.prune.SparsityHook;
 import dev.distillery.prune.SparsityMasks;
 import dev.distillery.prune.StructuredPruner;
+import dev.distillery.train.CheckpointException;
 import dev.distillery.train.TrainOptions;
+import dev.distillery.train.Trainer;
 import dev.distillery.train.TrainingListener;
 import dev.distillery.train.TrainingResult;
 
@@ -46,7 +48,9 @@ import java.util.stream.Stream;
  * the model's labels and transform, measures importance on a seeded sample of training rows, drops
  * layers, heads and neurons physically ({@link StructuredPruner}), zeros weights by magnitude
  * ({@link SparsityMasks}) at once or on a cubic schedule, recovers by distillation from the unpruned
- * model (or another teacher with the same tokenizer), and compares before and after.
+ * model (or another teacher with the same tokenizer), and compares before and after. Recovery checkpoints in
+ * {@code out/.checkpoints}; after an interruption the same options with {@code resume} continue from there (the
+ * pruning before it is deterministic, so it is simply done again).
  * <pre>{@code
  * PruningResult r = Pruning.run(PruningOptions.of(Path.of("teacher"), 0.5, 0.5, 2, Path.of("pruned"))
  *         .withRecovery(1, 2000));
@@ -69,6 +73,11 @@ public final class Pruning {
     }
 
     public static PruningResult run(PruningOptions o, TrainingListener progress, PrintStream log) throws IOException {
+        Path last = o.out().resolve(TeacherTraining.CHECKPOINTS).resolve(Trainer.LAST);
+        if (o.resume() && !Files.isRegularFile(last)) {
+            // before importance is measured: a resume without a checkpoint would redo it for nothing
+            throw new CheckpointException(last, "no such checkpoint file to resume from; run without --resume to start afresh");
+        }
         Classifier model = loadClassifier(o.model());
         Classifier teacher = o.teacher() == null ? model : loadClassifier(o.teacher());
         if (teacher != model && (teacher.tokenizer().vocabSize() != model.tokenizer().vocabSize()
@@ -128,10 +137,10 @@ public final class Pruning {
         if (afterTest != null) {
             manifest = manifest.withMetrics("test", afterTest.summary());
         }
-        Files.createDirectories(o.out());
-        Files.deleteIfExists(o.out().resolve(SparseWeights.FILE));
-        after.save(o.out(), manifest);
-        boolean storedSparse = o.sparseStorage() && o.sparsity() > 0 && SparseWeights.sparsify(o.out());
+        boolean[] sparse = new boolean[1];
+        manifest = after.save(o.out(), manifest, dir -> sparse[0] = o.sparseStorage() && o.sparsity() > 0
+                && SparseWeights.sparsify(dir));
+        boolean storedSparse = sparse[0];
 
         Dataset timing = test.size() > 0 ? test : validation.size() > 0 ? validation : train;
         double[] latency = o.latencyRuns() == 0 ? new double[] {Double.NaN, Double.NaN}
@@ -202,7 +211,8 @@ public final class Pruning {
                 .withPositiveClass(Evaluation.positiveClass(model.labels().names()));
         DistillOptions d = o.distill().withTrimVocabulary(false).withAugmentPerExample(0)
                 .withMaxLength(model.maxLength()).withTrain(t);
-        Distiller distiller = new Distiller(new Distiller.Teacher(teacher.model(), teacher.tokenizer()), d).listener(progress);
+        Distiller distiller = new Distiller(new Distiller.Teacher(teacher.model(), teacher.tokenizer()), d).listener(progress)
+                .checkpointDir(o.out().resolve(TeacherTraining.CHECKPOINTS)).resume(o.resume());
         if (o.sparsity() > 0) {
             long steps = (long) t.epochs() * t.stepsPerEpoch(rows.size());
             CubicSparsitySchedule schedule = o.gradual() ? CubicSparsitySchedule.over(steps, o.sparsity())
@@ -300,6 +310,7 @@ public final class Pruning {
         m.put("importance_rows", String.valueOf(o.importanceRows()));
         m.put("recover_epochs", String.valueOf(o.recoverEpochs()));
         m.put("max_train_rows", String.valueOf(o.maxTrainRows()));
+        m.put("resumed", String.valueOf(o.resume()));
         if (recovery != null) {
             m.put("best_epoch", String.valueOf(recovery.bestEpoch()));
             m.put("optimizer_steps", String.valueOf(recovery.optimizerSteps()));

@@ -32,12 +32,14 @@ import java.nio.file.Path;
  * @param distill        recovery's loss and training options; vocabulary trimming and augmentation are turned off
  * @param out            folder to write the pruned classifier to
  * @param command        the command line, for the manifest
+ * @param resume         continue the recovery checkpointed in {@code out/.checkpoints} by an interrupted run with
+ *                       the same options (needs {@code recoverEpochs} &gt; 0)
  */
 public record PruningOptions(Path model, Path teacher, Path dataDir, Path train, Path validation, Path test,
                              double headFraction, double ffnFraction, int dropLayers, LayerChoice layerChoice,
                              double sparsity, SparsityScope sparsityScope, boolean gradual, boolean sparseStorage,
                              int importanceRows, int recoverEpochs, int maxTrainRows, int latencyRuns,
-                             DistillOptions distill, Path out, String command) {
+                             DistillOptions distill, Path out, String command, boolean resume) {
     public PruningOptions {
         if (!(headFraction >= 0 && headFraction < 1) || !(ffnFraction >= 0 && ffnFraction < 1)
                 || !(sparsity >= 0 && sparsity < 1)) {
@@ -59,6 +61,20 @@ public record PruningOptions(Path model, Path teacher, Path dataDir, Path train,
         if (train == null && (validation != null || test != null)) {
             throw new IllegalArgumentException("validation and test files need a train file");
         }
+        if (resume && recoverEpochs == 0) {
+            throw new IllegalArgumentException("only recovery is checkpointed: resuming needs at least one recovery epoch");
+        }
+    }
+
+    /** Options that start afresh rather than resume. */
+    public PruningOptions(Path model, Path teacher, Path dataDir, Path train, Path validation, Path test,
+                          double headFraction, double ffnFraction, int dropLayers, LayerChoice layerChoice,
+                          double sparsity, SparsityScope sparsityScope, boolean gradual, boolean sparseStorage,
+                          int importanceRows, int recoverEpochs, int maxTrainRows, int latencyRuns,
+                          DistillOptions distill, Path out, String command) {
+        this(model, teacher, dataDir, train, validation, test, headFraction, ffnFraction, dropLayers, layerChoice, sparsity,
+                sparsityScope, gradual, sparseStorage, importanceRows, recoverEpochs, maxTrainRows, latencyRuns, distill, out,
+                command, false);
     }
 
     /**
@@ -74,24 +90,30 @@ public record PruningOptions(Path model, Path teacher, Path dataDir, Path train,
     public PruningOptions withRecovery(int epochs, int trainRows) {
         return new PruningOptions(model, teacher, dataDir, train, validation, test, headFraction, ffnFraction, dropLayers,
                 layerChoice, sparsity, sparsityScope, gradual, sparseStorage, importanceRows, epochs, trainRows,
-                latencyRuns, distill, out, command);
+                latencyRuns, distill, out, command, resume);
     }
 
     public PruningOptions withSparsity(double s, SparsityScope scope, boolean gradualSchedule, boolean sparse) {
         return new PruningOptions(model, teacher, dataDir, train, validation, test, headFraction, ffnFraction, dropLayers,
                 layerChoice, s, scope, gradualSchedule, sparse, importanceRows, recoverEpochs, maxTrainRows,
-                latencyRuns, distill, out, command);
+                latencyRuns, distill, out, command, resume);
     }
 
     public PruningOptions withData(Path folder, Path trainFile, Path validationFile, Path testFile) {
         return new PruningOptions(model, teacher, folder, trainFile, validationFile, testFile, headFraction, ffnFraction,
                 dropLayers, layerChoice, sparsity, sparsityScope, gradual, sparseStorage, importanceRows, recoverEpochs,
-                maxTrainRows, latencyRuns, distill, out, command);
+                maxTrainRows, latencyRuns, distill, out, command, resume);
     }
 
     public PruningOptions withDistill(DistillOptions d) {
         return new PruningOptions(model, teacher, dataDir, train, validation, test, headFraction, ffnFraction, dropLayers,
                 layerChoice, sparsity, sparsityScope, gradual, sparseStorage, importanceRows, recoverEpochs, maxTrainRows,
-                latencyRuns, d, out, command);
+                latencyRuns, d, out, command, resume);
+    }
+
+    public PruningOptions withResume(boolean r) {
+        return new PruningOptions(model, teacher, dataDir, train, validation, test, headFraction, ffnFraction, dropLayers,
+                layerChoice, sparsity, sparsityScope, gradual, sparseStorage, importanceRows, recoverEpochs, maxTrainRows,
+                latencyRuns, distill, out, command, r);
     }
 }

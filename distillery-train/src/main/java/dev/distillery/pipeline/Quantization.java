@@ -3,7 +3,9 @@ package dev.distillery.pipeline;
 import dev.distillery.classify.Classifier;
 import dev.distillery.classify.DataFile;
 import dev.distillery.classify.Evaluation;
+import dev.distillery.classify.FileDigest;
 import dev.distillery.classify.Manifest;
+import dev.distillery.classify.ModelFolder;
 import dev.distillery.classify.Provenance;
 import dev.distillery.data.BundledData;
 import dev.distillery.data.Dataset;
@@ -37,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -148,9 +151,6 @@ public final class Quantization {
         List<QuantizationResult.Layer> layers = report(weights, stored, fp32Why);
         QuantizationInfo info = new QuantizationInfo(o.scheme(), schemes, skipped, List.copyOf(kept), o.maxF1Drop());
 
-        Files.createDirectories(o.out());
-        Files.deleteIfExists(o.out().resolve(Manifest.FILE)); // the folder is complete again only when the manifest is back
-        QuantizedCheckpoint.write(o.out(), config, dense, stored, fp32.tokenizerFile(), fp32.lowerCase());
         Classifier.Calibrated calibrated = calibrate(fp32, mixed(fp32, weights, stored, Set.of(), null), o, data, log);
         Classifier quantized = calibrated.classifier();
         Manifest.Calibration calibration = quantized.manifest().calibration();
@@ -158,30 +158,55 @@ public final class Quantization {
         Evaluation fp32Test = data != null && data.test != null ? Evaluation.of(fp32, data.test) : null;
         Evaluation qTest = fp32Test == null ? null : Evaluation.of(quantized, data.test);
 
-        Manifest manifest = fp32.manifest().withQuantization(info).withProvenance(Provenance.ofThisPlatform(o.command(),
+        Manifest described = fp32.manifest().withQuantization(info).withProvenance(Provenance.ofThisPlatform(o.command(),
                 data == null ? List.of() : data.files, describe(o, fp32), 0));
-        manifest = new Manifest(manifest.formatVersion(), manifest.labels(), manifest.textTransform(), manifest.maxLength(),
-                manifest.provenance(), Map.of(), calibration, info); // the FP32 scores do not describe this one
+        described = new Manifest(described.formatVersion(), described.labels(), described.textTransform(),
+                described.maxLength(), described.provenance(), Map.of(), calibration, info); // the FP32 scores do not describe this one
         if (qValidation != null) {
-            manifest = manifest.withMetrics("validation", qValidation.summary()).withMetrics("fp32_validation", fp32Validation.summary());
+            described = described.withMetrics("validation", qValidation.summary()).withMetrics("fp32_validation", fp32Validation.summary());
         }
         if (qTest != null) {
-            manifest = manifest.withMetrics("test", qTest.summary()).withMetrics("fp32_test", fp32Test.summary());
+            described = described.withMetrics("test", qTest.summary()).withMetrics("fp32_test", fp32Test.summary());
         }
+        Manifest manifest = described;
         long weightBefore = 0;
         long weightAfter = 0;
         for (QuantizationResult.Layer l : layers) {
             weightBefore += l.bytesBefore();
             weightAfter += l.bytesAfter();
         }
-        // the manifest comes last but its size is known now, so the saved report can state the folder's final size
-        long folderAfter = folderBytes(o.out()) + HfConfig.pretty(manifest.toJson()).getBytes(StandardCharsets.UTF_8).length;
-        QuantizationResult result = new QuantizationResult(o.out(), info, layers, weightBefore, weightAfter,
-                folderBytes(o.model()), folderAfter, qValidation == null ? null : new QuantizationResult.Comparison(fp32Validation, qValidation),
-                qTest == null ? null : new QuantizationResult.Comparison(fp32Test, qTest), sensitivities, manifest, null);
-        AtomicFiles.writeString(o.out().resolve(QuantizationResult.REPORT_JSON), HfConfig.pretty(result.toJson()));
-        AtomicFiles.writeString(o.out().resolve(QuantizationResult.REPORT_MD), result.markdown());
-        manifest.write(o.out().resolve(Manifest.FILE));
+        long folderBefore = folderBytes(o.model());
+        long weightsBefore = weightBefore;
+        long weightsAfter = weightAfter;
+        QuantizationResult[] saved = new QuantizationResult[1];
+        ModelFolder.write(o.out(), dir -> {
+            QuantizedCheckpoint.write(dir, config, dense, stored, fp32.tokenizerFile(), fp32.lowerCase());
+            Map<String, FileDigest> files = ModelFolder.digests(dir);
+            // The saved report states the model's final size on disk (its files and the manifest, not the reports), and
+            // the manifest records the reports' digests and sizes: write the report, measure, and rewrite until the
+            // figure it states is the one measured (only the digit count of a size can move it: a round or two).
+            long folderAfter = 0;
+            for (int round = 0; round < 8; round++) {
+                saved[0] = new QuantizationResult(o.out(), info, layers, weightsBefore, weightsAfter, folderBefore,
+                        folderAfter, qValidation == null ? null : new QuantizationResult.Comparison(fp32Validation, qValidation),
+                        qTest == null ? null : new QuantizationResult.Comparison(fp32Test, qTest), sensitivities, manifest, null);
+                AtomicFiles.writeString(dir.resolve(QuantizationResult.REPORT_JSON), HfConfig.pretty(saved[0].toJson()));
+                AtomicFiles.writeString(dir.resolve(QuantizationResult.REPORT_MD), saved[0].markdown());
+                Map<String, FileDigest> withReports = new TreeMap<>(files);
+                for (String report : List.of(QuantizationResult.REPORT_JSON, QuantizationResult.REPORT_MD)) {
+                    withReports.put(report, FileDigest.of(dir.resolve(report)));
+                }
+                long measured = HfConfig.pretty(manifest.withFiles(withReports).toJson()).getBytes(StandardCharsets.UTF_8).length;
+                for (FileDigest d : files.values()) {
+                    measured += d.sizeBytes();
+                }
+                if (measured == folderAfter) {
+                    break;
+                }
+                folderAfter = measured;
+            }
+        }, manifest);
+        QuantizationResult result = saved[0];
         return new QuantizationResult(o.out(), info, layers, weightBefore, weightAfter, result.folderBytesBefore(),
                 result.folderBytesAfter(), result.validation(), result.test(), sensitivities, manifest, Classifier.load(o.out()));
     }

@@ -4,6 +4,7 @@ import dev.distillery.classify.Classifier;
 import dev.distillery.classify.DataFile;
 import dev.distillery.classify.Evaluation;
 import dev.distillery.classify.Manifest;
+import dev.distillery.classify.ModelFolder;
 import dev.distillery.classify.Provenance;
 import dev.distillery.data.Dataset;
 import dev.distillery.data.DatasetException;
@@ -55,9 +56,9 @@ import java.util.stream.Stream;
  */
 public final class TeacherTraining {
     /** Folder under the output folder that holds the training checkpoints. */
-    public static final String CHECKPOINTS = ".checkpoints";
+    public static final String CHECKPOINTS = ModelFolder.CHECKPOINTS;
     /** Folder under the output folder for the LoRA adapter, when one is trained. */
-    public static final String ADAPTER = "adapter";
+    public static final String ADAPTER = ModelFolder.ADAPTER;
 
     private TeacherTraining() {
     }
@@ -115,12 +116,10 @@ public final class TeacherTraining {
         Trainer trainer = new Trainer(trained, trainExamples, validationExamples, options,
                 LossFunction.crossEntropy(weights)).checkpointDir(checkpoints).listener(clock);
         TrainingResult training = o.resume() ? trainer.resume() : trainer.fit();
-        if (lora != null) {
-            // the adapter in PEFT's layout, and the classifier with it merged in, as every other command reads it
-            PeftAdapter adapter = PeftAdapter.of(trained.config(), lora, o.baseModel(), trained.parameters());
-            Path adapterDir = o.out().resolve(ADAPTER);
-            adapter.write(adapterDir);
-            classifier.model().loadWeights(LoraModels.merge(trained.config(), start, adapter, adapterDir));
+        PeftAdapter adapter = null;
+        if (lora != null) { // the classifier with the adapter merged in, as every other command reads it
+            adapter = PeftAdapter.of(trained.config(), lora, o.baseModel(), trained.parameters());
+            classifier.model().loadWeights(LoraModels.merge(trained.config(), start, adapter, o.out().resolve(ADAPTER)));
         }
 
         Classifier.Calibrated calibrated = calibrate(classifier, validation, files.validation(), log);
@@ -136,7 +135,10 @@ public final class TeacherTraining {
         if (testScores != null) {
             manifest = manifest.withMetrics("test", testScores.summary());
         }
-        classifier.save(o.out(), manifest);
+        manifest = classifier.save(o.out(), manifest);
+        if (adapter != null) { // after the save, which writes the folder whole
+            adapter.write(o.out().resolve(ADAPTER));
+        }
         deleteTree(checkpoints);
         return new TeacherResult(classifier, manifest, training, validationScores, testScores, train.size(), clock.steps,
                 clock.stepNanos / 1e9);

@@ -10,7 +10,8 @@ import java.util.Locale;
 
 /**
  * Shows training on standard error: a progress bar per epoch (examples/s, ETA, running loss) and,
- * after each epoch, a table of all epochs so far.
+ * after each epoch, a table of all epochs so far. One instance may follow several trainings in turn
+ * (a recipe's teacher, then its student): each table holds the current training's epochs only.
  */
 public final class ConsoleProgress implements TrainingListener {
     private final PrintStream out;
@@ -29,6 +30,7 @@ public final class ConsoleProgress implements TrainingListener {
 
     @Override
     public void reference(String name, EpochSummary scores) {
+        epochs.clear(); // a reference is given as a training starts
         referenceName = name;
         reference = scores;
         out.printf(Locale.ROOT, "%s on validation: loss %.4f, accuracy %.4f, macro F1 %.4f, score %.4f%n", name,
@@ -38,6 +40,12 @@ public final class ConsoleProgress implements TrainingListener {
 
     @Override
     public void epochStarted(int epoch, int totalEpochs, int batches, int firstBatch, int examples) {
+        if (epoch == 1 && !epochs.isEmpty()) {
+            // another training, without a reference of its own
+            epochs.clear();
+            referenceName = null;
+            reference = null;
+        }
         String label = String.format(Locale.ROOT, "epoch %d/%d", epoch, totalEpochs);
         if (firstBatch > 0) {
             label += " (resumed at batch " + firstBatch + ")";

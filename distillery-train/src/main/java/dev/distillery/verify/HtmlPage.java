@@ -81,7 +81,7 @@ final class HtmlPage {
                     .append("</td><td>").append(f(prf[2])).append("</td><td>").append(f(t.rocAuc())).append("</td><td>")
                     .append(f(t.calibration().ece())).append("</td><td>").append(f(t.calibration().brier())).append("</td><td>")
                     .append(m.calibration() == null ? "1 (none)" : String.format(Locale.ROOT, "%.3f", m.calibration().temperature()))
-                    .append("</td><td>").append(ef.measured() ? String.format(Locale.ROOT, "%.1f", ef.latencyP50Millis()) : "n/a")
+                    .append("</td><td>").append(ef.measured() ? String.format(Locale.ROOT, "%.2f", ef.latencyP50Millis()) : "n/a")
                     .append("</td><td>").append(ef.measured() ? String.format(Locale.ROOT, "%.0f", ef.throughputPerSec()) : "n/a")
                     .append("</td><td>").append(m.robustness() == null ? "n/a" : f(m.robustness().robustAccuracy()))
                     .append("</td></tr>\n");

@@ -225,22 +225,19 @@ public final class ReportWriter {
     /** One row per model: the figures a terminal user looks at first. */
     public static Table table(VerificationResult r) {
         Table t = new Table("model", "params", "size", "accuracy", "F1", "ROC-AUC", "ECE", "ECE T=1", "p50 ms", "p95 ms",
-                "texts/s", "robust acc.", "attack succ.");
+                "texts/s", "robust acc.", "attack succ.")
+                .format("params", "%,d").format("ECE", "%.3f").format("ECE T=1", "%.3f").format("p50 ms", "%.2f")
+                .format("p95 ms", "%.2f").format("texts/s", "%.1f").format("robust acc.", "%.2f").format("attack succ.", "%.2f");
         for (ModelReport m : r.models()) {
             Efficiency e = m.efficiency();
             Robustness rb = m.robustness();
             t.row(m.name() + (m.reference() ? " (ref)" : ""), e.parameters(), HtmlPage.bytes(e.sizeBytes()),
                     m.test().report().accuracy(), headline(m.test())[2], m.test().rocAuc(), m.test().calibration().ece(),
-                    m.uncalibrated().ece(), fixed(e.latencyP50Millis(), 1), fixed(e.latencyP95Millis(), 1),
-                    fixed(e.throughputPerSec(), 1), rb == null ? Double.NaN : rb.robustAccuracy(),
+                    m.uncalibrated().ece(), e.latencyP50Millis(), e.latencyP95Millis(),
+                    e.throughputPerSec(), rb == null ? Double.NaN : rb.robustAccuracy(),
                     rb == null ? Double.NaN : rb.attackSuccessRate());
         }
         return t;
-    }
-
-    /** {@code v} with {@code decimals} decimals, or "n/a" when not measured. */
-    private static String fixed(double v, int decimals) {
-        return Double.isFinite(v) ? String.format(Locale.ROOT, "%." + decimals + "f", v) : "n/a";
     }
 
     /** summary.md: the model table, then per comparison what was lost, for terminals and pull requests. */
