@@ -32,6 +32,11 @@ public final class GenerateCommand implements Callable<Integer> {
                     + "llama2.c .bin (or a folder with one and its tok*.bin) or a .gguf file.")
     Path model;
 
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "A LoRA adapter folder (PEFT's layout, e.g. written by 'distillery finetune') applied to the "
+                    + "model.")
+    Path adapter;
+
     @Option(names = "--prompt", defaultValue = "", paramLabel = "TEXT",
             description = "The text to continue (or, with --chat, the user's message). Default: empty, start from BOS.")
     String prompt;
@@ -65,7 +70,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-tokens must be positive, got " + maxTokens);
         }
         Sampler sampler = new Sampler(temperature, topP, seed);
-        LanguageModel lm = LanguageModel.load(model);
+        LanguageModel lm = LanguageModel.load(model, adapter);
         int[] ids = lm.promptIds(prompt, chat);
         PrintWriter out = spec.commandLine().getOut();
         if (!chat) {

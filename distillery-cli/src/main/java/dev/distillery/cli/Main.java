@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
                 TrainTeacherCommand.class, EvaluateCommand.class, PredictCommand.class, DistillCommand.class,
                 DemoCommand.class, RunCommand.class, QuantizeCommand.class, PruneCommand.class, CalibrateCommand.class,
                 ReportCommand.class, AttackCommand.class, ServeCommand.class, LoadTestCommand.class, ExportOnnxCommand.class,
-                GenerateCommand.class, BenchGenerateCommand.class, TokenizeCommand.class,
+                GenerateCommand.class, BenchGenerateCommand.class, TokenizeCommand.class, FinetuneCommand.class,
                 McqCommand.class, AquaCommand.class})
 public final class Main {
 

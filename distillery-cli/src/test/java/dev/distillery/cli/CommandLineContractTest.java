@@ -48,6 +48,7 @@ class CommandLineContractTest {
                 Map.entry("serve", List.of("--model", absent, "--port", "0")),
                 Map.entry("quantize", List.of("--model", absent, "--scheme", "int8", "--out", out)),
                 Map.entry("tokenize", List.of("--model", absent, "--input", absent, "--output", out)),
+                Map.entry("finetune", List.of("--model", absent, "--data", absent, "--out", out)),
                 // port 1 on loopback refuses the connection at once: one failed request
                 Map.entry("load-test", List.of("--url", "http://127.0.0.1:1", "--requests", "1", "--warmup", "0",
                         "--concurrency", "1")));

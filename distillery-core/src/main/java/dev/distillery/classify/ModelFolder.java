@@ -29,6 +29,11 @@ public final class ModelFolder {
     public static final String VERIFY_PROPERTY = "distillery.verify";
     /** The training checkpoints a command keeps inside its output folder until the model is saved. */
     public static final String CHECKPOINTS = ".checkpoints";
+    /**
+     * The LoRA adapter (PEFT's layout) a fine-tune saves beside the classifier it merged it into;
+     * loading never reads it, and a new save replaces it.
+     */
+    public static final String ADAPTER = "adapter";
 
     /** Files a loader reads when present: one the manifest does not record would change what loads. */
     static final Set<String> LOADED = Set.of(Checkpoint.CONFIG, Checkpoint.WEIGHTS, SparseWeights.FILE, Checkpoint.VOCAB,
@@ -67,7 +72,7 @@ public final class ModelFolder {
 
     /** Names an existing model folder may hold and still be replaced by {@link #write}. */
     static boolean replaceable(String name) {
-        return LOADED.contains(name) || name.equals(Manifest.FILE) || name.equals(CHECKPOINTS)
+        return LOADED.contains(name) || name.equals(Manifest.FILE) || name.equals(CHECKPOINTS) || name.equals(ADAPTER)
                 || name.startsWith("quantization.") || (name.startsWith(".") && name.endsWith(".tmp"));
     }
 

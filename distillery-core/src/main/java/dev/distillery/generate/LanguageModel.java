@@ -5,7 +5,10 @@ import dev.distillery.io.CheckpointFormatException;
 import dev.distillery.io.DecoderCheckpoint;
 import dev.distillery.io.gguf.GgufDecoder;
 import dev.distillery.io.gguf.GgufFile;
+import dev.distillery.lora.LoraModels;
+import dev.distillery.lora.PeftAdapter;
 import dev.distillery.model.CausalLanguageModel;
+import dev.distillery.model.ModelConfig;
 import dev.distillery.model.WeightSource;
 import dev.distillery.model.ModelFamilies;
 import dev.distillery.quant.QuantizedDecoder;
@@ -48,29 +51,53 @@ public record LanguageModel(String name, CausalLanguageModel model, Tokenizer to
      * @throws CheckpointFormatException naming the file when it is not a model Distillery reads
      */
     public static LanguageModel load(Path path) throws IOException {
+        return load(path, null);
+    }
+
+    /**
+     * As {@link #load(Path)}, with the PEFT LoRA adapter of {@code adapterDir} (null for none)
+     * applied to the frozen base: every pass computes base plus adapter, the base kept as stored.
+     *
+     * @throws IllegalArgumentException naming the adapter folder when it does not fit the base
+     */
+    public static LanguageModel load(Path path, Path adapterDir) throws IOException {
+        PeftAdapter adapter = adapterDir == null ? null : PeftAdapter.read(adapterDir);
         if (!Files.exists(path)) {
             throw new NoSuchFileException(path.toString(), null, "no such model folder or file");
         }
         if (Files.isDirectory(path) && QuantizedDecoder.isQuantizedDecoder(path)) {
             QuantizedDecoder q = QuantizedDecoder.read(path);
-            return of(path, q.model(), "quantized " + q.info().scheme().id());
+            return of(path, build(q.config(), new QuantizedWeightSource(q.dense(), q.quantized()), adapter, adapterDir),
+                    "quantized " + q.info().scheme().id() + plus(adapterDir));
         }
         Path gguf = ggufFile(path);
         if (gguf != null) {
             GgufDecoder g = GgufDecoder.read(gguf);
-            CausalLanguageModel model = CausalLanguageModel.fromWeights(g.config(),
-                    new QuantizedWeightSource(g.dense(), g.quantized()));
+            CausalLanguageModel model = build(g.config(), new QuantizedWeightSource(g.dense(), g.quantized()), adapter,
+                    adapterDir);
             if (g.tokenizer() == null) {
                 throw new CheckpointFormatException(gguf + " carries no tokenizer (no tokenizer.ggml.model metadata)");
             }
             ChatTemplate chat = ChatTemplate.detect(g.chatTemplate(), g.tokenizer());
             String format = g.quantized().isEmpty() ? "gguf" : "gguf " + g.quantized().values().iterator().next()
                     .scheme().id();
+            format += plus(adapterDir);
             return new LanguageModel(gguf.getFileName().toString(), model, g.tokenizer(), chat,
                     stopIds(model, g.tokenizer(), chat), format);
         }
         DecoderCheckpoint c = DecoderCheckpoint.load(path);
-        return of(c.directory(), CausalLanguageModel.fromWeights(c.config(), WeightSource.fp32(c.weights())), c.format());
+        return of(c.directory(), build(c.config(), WeightSource.fp32(c.weights()), adapter, adapterDir),
+                c.format() + plus(adapterDir));
+    }
+
+    private static CausalLanguageModel build(ModelConfig config, WeightSource weights, PeftAdapter adapter,
+                                             Path adapterDir) {
+        return adapter == null ? CausalLanguageModel.fromWeights(config, weights)
+                : LoraModels.withAdapter(config, weights, adapter, adapterDir);
+    }
+
+    private static String plus(Path adapterDir) {
+        return adapterDir == null ? "" : " + LoRA " + adapterDir.getFileName();
     }
 
     /** The GGUF file {@code path} is, or the one a folder holds; null otherwise. */

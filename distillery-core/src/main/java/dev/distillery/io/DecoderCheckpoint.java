@@ -188,8 +188,13 @@ public record DecoderCheckpoint(Path directory, ModelConfig config, Map<String, 
         return new ArrayList<>(new java.util.LinkedHashSet<>(shards(dir).values()));
     }
 
-    /** The shard file of every tensor: from the index, or the single {@code model.safetensors}. */
-    private static Map<String, Path> shards(Path dir) throws IOException {
+    /**
+     * The shard file of every tensor of a decoder folder, by its name in the file: from the index,
+     * or the single {@code model.safetensors}.
+     *
+     * @throws CheckpointFormatException when neither exists or the index names a missing shard
+     */
+    public static Map<String, Path> shards(Path dir) throws IOException {
         Path index = dir.resolve(INDEX);
         if (!Files.isRegularFile(index)) {
             Path single = dir.resolve(Checkpoint.WEIGHTS);

@@ -34,6 +34,11 @@ final class Fp32Weight implements LinearWeight {
     }
 
     @Override
+    public void multiplyTransposedAdd(float[] dy, int dyOff, int lddy, float[] dx, int dxOff, int lddx, int rows) {
+        TransposedGemm.multiplyAdd(wt, dy, dyOff, lddy, dx, dxOff, lddx, rows);
+    }
+
+    @Override
     public String toString() {
         return "fp32[" + out + "×" + in + "]";
     }

@@ -39,6 +39,15 @@ public interface LinearWeight {
         multiply(x, xOff, ldx, c, cOff, ldc, rows, true, Epilogue.NONE);
     }
 
+    /**
+     * dx[rows, in] += dy[rows, out] · W, the input gradient of {@link #multiplyAdd} (backward
+     * through a frozen layer), computed from W as held: a coded weight decodes one tile at a time
+     * ({@link TransposedGemm}). Row r of dy at {@code dyOff + r·lddy}, of dx at {@code dxOff + r·lddx}.
+     * Each dx element takes one fused multiply-add per output o = 0 .. out − 1 in order, starting
+     * from its old value, so the result is the same bits on every path and thread split.
+     */
+    void multiplyTransposedAdd(float[] dy, int dyOff, int lddy, float[] dx, int dxOff, int lddx, int rows);
+
     /** W [out, in] (row-major from {@code w[0]}) packed once for {@link Kernels#matmulPacked}. */
     static LinearWeight fp32(float[] w, int out, int in) {
         if (w.length < (long) out * in) {

@@ -54,6 +54,16 @@ final class StackedWeight implements LinearWeight {
         }
     }
 
+    /** Parts in order, so every dx element still takes its outputs in increasing order. */
+    @Override
+    public void multiplyTransposedAdd(float[] dy, int dyOff, int lddy, float[] dx, int dxOff, int lddx, int rows) {
+        int col = 0;
+        for (LinearWeight p : parts) {
+            p.multiplyTransposedAdd(dy, dyOff + col, lddy, dx, dxOff, lddx, rows);
+            col += p.out();
+        }
+    }
+
     @Override
     public String toString() {
         return "stack" + Arrays.toString(parts);

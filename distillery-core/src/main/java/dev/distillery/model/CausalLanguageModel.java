@@ -28,6 +28,9 @@ import java.util.SplittableRandom;
  * Generation: {@link #newCache}, then {@link #nextLogits} on the prompt and on each new token.
  */
 public final class CausalLanguageModel {
+    /** The label that takes no loss, as {@code -100} in transformers. */
+    public static final int IGNORE = -100;
+
     private final Decoder decoder;
     private final Linear head; // [vocab, hidden]
     private final boolean tied; // the head is the token embedding
@@ -117,14 +120,16 @@ public final class CausalLanguageModel {
                 name -> false, family::isBuffer);
     }
 
-    /** A frozen, pre-packed snapshot of a copy of the current weights; a frozen model is its own. */
+    /**
+     * A frozen, pre-packed snapshot of a copy of the current weights, module by module (a LoRA
+     * model keeps its frozen base and freezes copies of its adapters); a frozen model is its own.
+     */
     public CausalLanguageModel freeze() {
         if (!trainable()) {
             return this;
         }
-        Map<String, Tensor> copy = new java.util.LinkedHashMap<>();
-        weights().forEach((name, t) -> copy.put(name, t.copy()));
-        return fromWeights(config(), WeightSource.fp32(copy));
+        Decoder frozen = (Decoder) decoder.freeze();
+        return new CausalLanguageModel(frozen, head.freeze(), tied);
     }
 
     public boolean tied() {
@@ -164,9 +169,14 @@ public final class CausalLanguageModel {
         return logits;
     }
 
-    /** The forward pass keeping what backward needs. */
+    /** The forward pass keeping what backward needs, in evaluation mode (no dropout). */
     public Trace forwardTrain(EncoderInput input) {
-        Backbone.Trace t = decoder.forwardTrain(input, null);
+        return forwardTrain(input, null);
+    }
+
+    /** The forward pass keeping what backward needs; dropout draws from {@code rng} (null: none). */
+    public Trace forwardTrain(EncoderInput input, SplittableRandom rng) {
+        Backbone.Trace t = decoder.forwardTrain(input, rng);
         return new Trace(t, head.forward(t.hidden(), input.batch() * input.seqLen()));
     }
 
@@ -181,13 +191,43 @@ public final class CausalLanguageModel {
     /** The next-token loss of a trace and its gradient on the logits. */
     public TrainingStep withLoss(Trace t) {
         EncoderInput in = t.decoder().input();
+        int[] labels = new int[in.inputIds().length];
+        for (int r = 0; r < labels.length; r++) {
+            labels[r] = in.attentionMask()[r] != 0 ? in.inputIds()[r] : IGNORE;
+        }
+        return withLoss(t, labels);
+    }
+
+    /**
+     * The mean next-token cross-entropy against {@code labels} [batch·seq] as
+     * {@code LlamaForCausalLM(labels=...)} computes it: position s of a sequence is scored on
+     * {@code labels[s + 1]}, positions whose next label is {@link #IGNORE} take no loss (a prompt
+     * under a completion, padding), and the mean runs over every scored position of the batch.
+     */
+    public TrainingStep withLoss(Trace t, int[] labels) {
+        NextTokenLoss loss = nextTokenLoss(t.decoder().input(), t.logits(), labels);
+        return new TrainingStep(loss.value(), loss.dLogits(), t);
+    }
+
+    /**
+     * A next-token loss: its mean value, the number of positions it averages over, and
+     * dLoss/dLogits [batch·seq, vocab] (zero on unscored positions).
+     */
+    public record NextTokenLoss(float value, int positions, float[] dLogits) {
+    }
+
+    /** {@link #withLoss(Trace, int[])} on logits [batch·seq, vocab] of {@code in}, from any pass. */
+    public NextTokenLoss nextTokenLoss(EncoderInput in, float[] logits, int[] labels) {
         int seq = in.seqLen();
         int vocab = head.out();
+        if (labels.length != in.inputIds().length) {
+            throw new IllegalArgumentException(labels.length + " labels for " + in.inputIds().length + " tokens");
+        }
         List<Integer> rows = new ArrayList<>();
         for (int b = 0; b < in.batch(); b++) {
             for (int s = 0; s + 1 < seq; s++) {
                 int r = b * seq + s;
-                if (in.attentionMask()[r] != 0 && in.attentionMask()[r + 1] != 0) {
+                if (labels[r + 1] != IGNORE) {
                     rows.add(r);
                 }
             }
@@ -198,15 +238,19 @@ public final class CausalLanguageModel {
         float[] picked = new float[rows.size() * vocab];
         int[] targets = new int[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
-            System.arraycopy(t.logits(), rows.get(i) * vocab, picked, i * vocab, vocab);
-            targets[i] = in.inputIds()[rows.get(i) + 1];
+            System.arraycopy(logits, rows.get(i) * vocab, picked, i * vocab, vocab);
+            targets[i] = labels[rows.get(i) + 1];
+            if (targets[i] < 0 || targets[i] >= vocab) {
+                throw new IllegalArgumentException("label " + targets[i] + " at flat position " + (rows.get(i) + 1)
+                        + " is outside the vocabulary of " + vocab);
+            }
         }
         CrossEntropy.Loss loss = CrossEntropy.compute(picked, targets, vocab, null);
-        float[] dLogits = new float[t.logits().length];
+        float[] dLogits = new float[logits.length];
         for (int i = 0; i < rows.size(); i++) {
             System.arraycopy(loss.dLogits(), i * vocab, dLogits, rows.get(i) * vocab, vocab);
         }
-        return new TrainingStep(loss.value(), dLogits, t);
+        return new NextTokenLoss(loss.value(), rows.size(), dLogits);
     }
 
     public void backward(TrainingStep step) {

@@ -18,4 +18,10 @@ public interface Decoder extends Backbone {
      * {@code firstPosition} tokens already in {@code cache}, to which their keys and values are added.
      */
     float[] step(int[] ids, int batch, int seq, int firstPosition, KvCache cache);
+
+    /**
+     * Turns gradient checkpointing on or off for later training passes: keep only each block's
+     * input and recompute its activations in backward (less memory, one more forward pass).
+     */
+    void gradientCheckpointing(boolean enabled);
 }

@@ -56,6 +56,34 @@ public interface EncoderFamily extends ModelFamily {
         return canonicalName.equals(n.prefix() + EncoderNames.TYPES + ".weight") ? "token types" : null;
     }
 
+    /**
+     * The six projections of every layer: {@code query}, {@code key}, {@code value},
+     * {@code attention_output}, {@code intermediate} and {@code output}, from {@link #names()}.
+     */
+    @Override
+    default java.util.Map<String, java.util.List<String>> adapterTargets(ModelConfig config) {
+        java.util.Map<String, java.util.List<String>> roles = new java.util.LinkedHashMap<>();
+        for (String role : java.util.List.of("query", "key", "value", "attention_output", "intermediate", "output")) {
+            roles.put(role, new java.util.ArrayList<>());
+        }
+        for (int i = 0; i < config.numLayers(); i++) {
+            EncoderNames.Layer l = names().layer(i);
+            java.util.List<String> stems = l.projections(); // Q, K, V, attention output, intermediate, output
+            int j = 0;
+            for (java.util.List<String> list : roles.values()) {
+                list.add(stems.get(j++));
+            }
+        }
+        return roles;
+    }
+
+    /** The classifier, and the pooled head's dense layer when it is not part of the encoder (DistilBERT's). */
+    @Override
+    default java.util.List<String> headModules(ModelConfig config) {
+        EncoderNames n = names();
+        return n.headInEncoder() ? java.util.List.of(n.classifier()) : java.util.List.of(n.headDense(), n.classifier());
+    }
+
     @Override
     default String tokenEmbedding(ModelConfig config) {
         return names().prefix() + EncoderNames.WORDS;

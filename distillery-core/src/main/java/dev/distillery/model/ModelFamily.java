@@ -108,6 +108,25 @@ public interface ModelFamily {
         return List.of();
     }
 
+    /**
+     * The projections a low-rank adapter (LoRA) may target, by role, in the order PEFT lists a
+     * model's modules: the role's name as a user gives it (Llama's {@code "q"}, BERT's
+     * {@code "query"}) → the canonical stem of that projection in each layer, in layer order.
+     * Empty for a family that offers none.
+     */
+    default Map<String, List<String>> adapterTargets(ModelConfig config) {
+        return Map.of();
+    }
+
+    /**
+     * The stems of the task head's modules that a parameter-efficient fine-tune of a sequence
+     * classifier trains in full and saves beside the adapter (PEFT's {@code modules_to_save}):
+     * the classifier, and any head layer that is not part of the pretrained backbone.
+     */
+    default List<String> headModules(ModelConfig config) {
+        return List.of();
+    }
+
     /** The projections of layer {@code layer} of a task model of {@code config}, under canonical names. */
     LayerTensors layerTensors(ModelConfig config, int layer);
 

@@ -65,7 +65,7 @@ public final class DecoderBlock {
     /** Everything backward needs; {@code y} [tokens, hidden] is the output, {@code probs} [batch, heads, seq, seq]. */
     public record Trace(float[] x, float[] normed, float[] rstd1, float[] qkv, float[] probs, float[] context,
                         float[] h, float[] hNormed, float[] rstd2, float[] gateUp, float[] act, float[] y,
-                        int batch, int seq, int firstPosition) {
+                        int batch, int seq, int firstPosition, DropoutSeed adapterSeed) {
     }
 
     public DecoderBlock(RmsNorm inputNorm, Linear qkv, Linear output, RmsNorm postAttentionNorm, Linear gateUp,
@@ -138,6 +138,16 @@ public final class DecoderBlock {
      */
     public Trace forward(float[] x, int batch, int seq, int firstPosition, float[] maskAdd, KvCache.Layer cache,
                          boolean keep, Workspace ws) {
+        return forward(x, batch, seq, firstPosition, maskAdd, cache, keep, ws, null);
+    }
+
+    /**
+     * As {@link #forward(float[], int, int, int, float[], KvCache.Layer, boolean, Workspace)}, with
+     * the LoRA adapters' dropout drawn from {@code adapterSeed} (null: none, evaluation mode); the
+     * trace keeps the seed for backward.
+     */
+    public Trace forward(float[] x, int batch, int seq, int firstPosition, float[] maskAdd, KvCache.Layer cache,
+                         boolean keep, Workspace ws, DropoutSeed adapterSeed) {
         int tokens = batch * seq;
         int ld = qDim + 2 * kvDim;
         if (!keep) {
@@ -159,7 +169,7 @@ public final class DecoderBlock {
         }
 
         rows(tokens, hidden, (from, to) -> inputNorm.forward(x, normed, from, to, rstd1));
-        qkv.forward(normed, 0, hidden, qkvOut, tokens, null);
+        qkv.forward(normed, 0, hidden, qkvOut, tokens, null, at(adapterSeed, 0));
         rope.rotate(qkvOut, 0, ld, batch, seq, firstPosition, attention.heads(), false);
         rope.rotate(qkvOut, qDim, ld, batch, seq, firstPosition, attention.kvHeads(), false);
         Attention.Rows q = new Attention.Rows(qkvOut, 0, ld, seq * ld);
@@ -181,13 +191,22 @@ public final class DecoderBlock {
         }
         attention.forward(q, k, v, batch, seq, keys, first, maskAdd, new Attention.Rows(context, 0, qDim, seq * qDim),
                 probs, null, null);
-        output.forward(context, 0, qDim, h, tokens, x);
+        output.forward(context, 0, qDim, h, tokens, x, at(adapterSeed, 1));
         rows(tokens, hidden, (from, to) -> postAttentionNorm.forward(h, hNormed, from, to, rstd2));
-        gateUp.forward(hNormed, 0, hidden, gu, tokens, null);
+        gateUp.forward(hNormed, 0, hidden, gu, tokens, null, at(adapterSeed, 2));
         rows(tokens, ffn, (from, to) -> swiGlu(gu, act, from, to));
-        down.forward(act, 0, ffn, y, tokens, h);
+        down.forward(act, 0, ffn, y, tokens, h, at(adapterSeed, 3));
         return keep ? new Trace(x, normed, rstd1, qkvOut, probs, context, h, hNormed, rstd2, gu, act, y, batch, seq,
-                firstPosition) : null;
+                firstPosition, adapterSeed) : null;
+    }
+
+    /** True when a training pass draws dropout masks in this block (a LoRA adapter with dropout). */
+    public boolean drawsDropout() {
+        return qkv.drawsDropout() || output.drawsDropout() || gateUp.drawsDropout() || down.drawsDropout();
+    }
+
+    private static DropoutSeed at(DropoutSeed seed, int site) {
+        return seed == null ? null : seed.at(site);
     }
 
     /** act[t, j] = silu(gate[t, j]) · up[t, j] for rows from..to of the gate/up product [tokens, 2·ffn]. */
@@ -220,7 +239,7 @@ public final class DecoderBlock {
         int tokens = batch * seq;
         int ld = qDim + 2 * kvDim;
         float[] dh = dy.clone(); // the residual path
-        float[] dAct = down.backward(t.act(), 0, ffn, dy, tokens, null);
+        float[] dAct = down.backward(t.act(), 0, ffn, dy, tokens, null, at(t.adapterSeed(), 3));
         float[] dgu = new float[tokens * 2 * ffn];
         float[] gu = t.gateUp();
         for (int r = 0; r < tokens; r++) {
@@ -233,12 +252,12 @@ public final class DecoderBlock {
                 dgu[g + j] = da * gu[g + ffn + j] * sigmoid * (1f + x * (1f - sigmoid));
             }
         }
-        float[] dhNormed = gateUp.backward(t.hNormed(), 0, hidden, dgu, tokens, null);
+        float[] dhNormed = gateUp.backward(t.hNormed(), 0, hidden, dgu, tokens, null, at(t.adapterSeed(), 2));
         float[] dFromNorm = postAttentionNorm.backward(t.h(), t.rstd2(), dhNormed, tokens);
         for (int i = 0; i < dh.length; i++) {
             dh[i] += dFromNorm[i];
         }
-        float[] dContext = output.backward(t.context(), 0, qDim, dh, tokens, null);
+        float[] dContext = output.backward(t.context(), 0, qDim, dh, tokens, null, at(t.adapterSeed(), 1));
         float[] dqkv = new float[tokens * ld];
         attention.backward(new Attention.Rows(t.qkv(), 0, ld, seq * ld), new Attention.Rows(t.qkv(), qDim, ld, seq * ld),
                 new Attention.Rows(t.qkv(), qDim + kvDim, ld, seq * ld), batch, seq, seq, t.probs(), null, null,
@@ -246,7 +265,7 @@ public final class DecoderBlock {
                 new Attention.Rows(dqkv, qDim, ld, seq * ld), new Attention.Rows(dqkv, qDim + kvDim, ld, seq * ld));
         rope.rotate(dqkv, 0, ld, batch, seq, t.firstPosition(), attention.heads(), true);
         rope.rotate(dqkv, qDim, ld, batch, seq, t.firstPosition(), attention.kvHeads(), true);
-        float[] dNormed = qkv.backward(t.normed(), 0, hidden, dqkv, tokens, null);
+        float[] dNormed = qkv.backward(t.normed(), 0, hidden, dqkv, tokens, null, at(t.adapterSeed(), 0));
         float[] dx = inputNorm.backward(t.x(), t.rstd1(), dNormed, tokens);
         for (int i = 0; i < dx.length; i++) {
             dx[i] += dh[i];

@@ -98,9 +98,13 @@ public final class Embedding {
     /**
      * dW[ids[i]] += dOut[i]: rows looked up twice receive both gradients. Like
      * {@code nn.Embedding(padding_idx=…)}, the padding row receives none, so it stays a fixed vector.
+     * A frozen table takes no gradient.
      */
     public void backward(int[] ids, float[] dOut) {
-        float[] g = weight().grad().data();
+        if (weight == null) {
+            return;
+        }
+        float[] g = weight.grad().data();
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] == paddingIdx) {
                 continue;

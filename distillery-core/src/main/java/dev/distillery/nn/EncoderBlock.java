@@ -29,8 +29,9 @@ import java.util.SplittableRandom;
  * GELU, the second FFN product onto the residual, LayerNorm; biases and residuals are written into
  * a product's output before the product is added onto them.
  *
- * <p>A block is frozen (every projection a packed {@code LinearWeight}, no parameters) or
- * trainable (FP32 masters); {@link #freeze()} gives the former from the latter.
+ * <p>A block is frozen (every projection a packed {@code LinearWeight}, no parameters),
+ * trainable (FP32 masters) or LoRA-adapted (frozen projections with trainable adapters, whose
+ * dropout draws from the pass's generator); {@link #freeze()} gives a frozen block from the others.
  */
 public final class EncoderBlock {
     private final Linear qkv;          // [3·inner, hidden]: Q, K, V stacked (inner = hidden unless heads were pruned)
@@ -80,7 +81,7 @@ public final class EncoderBlock {
     public record Trace(float[] x, float[] qkv, float[] probs, float[] probsDropMask, float[] probsDropped,
                         float[] context, float[] attentionDropMask, float[] r1, float[] mean1, float[] rstd1,
                         float[] h, float[] inter, float[] activated, float[] outputDropMask, float[] r2,
-                        float[] mean2, float[] rstd2, float[] y, int batch, int seq) {
+                        float[] mean2, float[] rstd2, float[] y, int batch, int seq, DropoutSeed adapterSeed) {
     }
 
     /**
@@ -167,6 +168,8 @@ public final class EncoderBlock {
         float[] probsDropMask = Dropout.mask(batch * heads * seq * seq, attentionDropout, rng);
         float[] attentionDropMask = Dropout.mask(tokens * hidden, attentionOutputDropout, rng);
         float[] outputDropMask = Dropout.mask(tokens * hidden, outputDropout, rng);
+        // Drawn only when an adapter has dropout, so models without one keep their generator's sequence.
+        DropoutSeed seed = drawsDropout() ? DropoutSeed.draw(rng) : null;
         if (!keep) {
             ws.ensure(tokens, hidden, inner, ffn);
             if (qkv.frozenOnly() && attentionOut.frozenOnly() && intermediate.frozenOnly() && output.frozenOnly()
@@ -191,28 +194,36 @@ public final class EncoderBlock {
         float[] mean2 = keep ? new float[tokens] : null;
         float[] rstd2 = keep ? new float[tokens] : null;
 
-        qkv.forward(x, 0, hidden, qkvOut, tokens, null);
+        qkv.forward(x, 0, hidden, qkvOut, tokens, null, at(seed, 0));
         int ld = 3 * inner;
         attention.forward(new Attention.Rows(qkvOut, 0, ld, seq * ld), new Attention.Rows(qkvOut, inner, ld, seq * ld),
                 new Attention.Rows(qkvOut, 2 * inner, ld, seq * ld), batch, seq, seq, 0, maskAdd,
                 new Attention.Rows(context, 0, inner, seq * inner), probs, probsDropMask, probsDropped);
-        attentionOut.forward(context, 0, inner, r1, tokens, attentionDropMask == null ? x : null);
+        attentionOut.forward(context, 0, inner, r1, tokens, attentionDropMask == null ? x : null, at(seed, 1));
         dropoutOnto(r1, attentionDropMask, x);
         rows(tokens, ffn, keep, (from, to) -> {
             attentionNorm.forward(r1, from * hidden, h, from * hidden, to - from, mean1, rstd1);
             intermediate.prefill(inter, null, from, to);
         });
-        intermediate.multiplyAdd(h, 0, hidden, inter, tokens);
+        intermediate.multiplyAdd(h, 0, hidden, inter, tokens, at(seed, 2));
         rows(tokens, ffn, keep, (from, to) -> {
             k.gelu(inter, from * ffn, activated, from * ffn, (to - from) * ffn);
             output.prefill(r2, outputDropMask == null ? h : null, from, to);
         });
-        output.multiplyAdd(activated, 0, ffn, r2, tokens);
+        output.multiplyAdd(activated, 0, ffn, r2, tokens, at(seed, 3));
         dropoutOnto(r2, outputDropMask, h);
         rows(tokens, hidden, keep, (from, to) ->
                 outputNorm.forward(r2, from * hidden, y, from * hidden, to - from, mean2, rstd2));
         return keep ? new Trace(x, qkvOut, probs, probsDropMask, probsDropped, context, attentionDropMask, r1, mean1,
-                rstd1, h, inter, activated, outputDropMask, r2, mean2, rstd2, y, batch, seq) : null;
+                rstd1, h, inter, activated, outputDropMask, r2, mean2, rstd2, y, batch, seq, seed) : null;
+    }
+
+    private boolean drawsDropout() {
+        return qkv.drawsDropout() || attentionOut.drawsDropout() || intermediate.drawsDropout() || output.drawsDropout();
+    }
+
+    private static DropoutSeed at(DropoutSeed seed, int site) {
+        return seed == null ? null : seed.at(site);
     }
 
     /**
@@ -268,14 +279,14 @@ public final class EncoderBlock {
         float[] dr2 = outputNorm.backward(t.r2(), t.mean2(), t.rstd2(), dy, tokens);
         float[] dh = dr2.clone();
         Dropout.apply(dr2, t.outputDropMask());
-        float[] dActivated = output.backward(t.activated(), 0, ffn, dr2, tokens, null);
+        float[] dActivated = output.backward(t.activated(), 0, ffn, dr2, tokens, null, at(t.adapterSeed(), 3));
         float[] dInter = new float[dActivated.length];
         KernelProvider.get().geluBackward(t.inter(), 0, dActivated, 0, dInter, 0, dInter.length, false);
-        intermediate.backward(t.h(), 0, hidden, dInter, tokens, dh);
+        intermediate.backward(t.h(), 0, hidden, dInter, tokens, dh, at(t.adapterSeed(), 2));
         float[] dr1 = attentionNorm.backward(t.r1(), t.mean1(), t.rstd1(), dh, tokens);
         float[] dx = dr1.clone();
         Dropout.apply(dr1, t.attentionDropMask());
-        float[] dContext = attentionOut.backward(t.context(), 0, inner, dr1, tokens, null);
+        float[] dContext = attentionOut.backward(t.context(), 0, inner, dr1, tokens, null, at(t.adapterSeed(), 1));
         int ld = 3 * inner;
         float[] dqkv = new float[tokens * ld];
         attention.backward(new Attention.Rows(t.qkv(), 0, ld, seq * ld), new Attention.Rows(t.qkv(), inner, ld, seq * ld),
@@ -283,6 +294,6 @@ public final class EncoderBlock {
                 t.probsDropMask(), t.probsDropped(), new Attention.Rows(dContext, 0, inner, seq * inner),
                 dAttentionProbs, new Attention.Rows(dqkv, 0, ld, seq * ld), new Attention.Rows(dqkv, inner, ld, seq * ld),
                 new Attention.Rows(dqkv, 2 * inner, ld, seq * ld));
-        return qkv.backward(t.x(), 0, hidden, dqkv, tokens, dx);
+        return qkv.backward(t.x(), 0, hidden, dqkv, tokens, dx, at(t.adapterSeed(), 0));
     }
 }

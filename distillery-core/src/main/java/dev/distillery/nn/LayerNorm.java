@@ -58,6 +58,11 @@ public final class LayerNorm {
         return trainable ? List.of(weight, bias) : List.of();
     }
 
+    /** A frozen norm with this weight and another bias (an adapter trained with PEFT's {@code bias="all"}). */
+    public LayerNorm withBias(float[] beta) {
+        return frozen(weight.name().substring(0, weight.name().length() - ".weight".length()), weight.data(), beta, eps);
+    }
+
     /** A frozen copy of the current weight and bias. */
     public LayerNorm freeze() {
         return frozen(weight.name().substring(0, weight.name().length() - ".weight".length()), weight.data().clone(),
@@ -104,11 +109,15 @@ public final class LayerNorm {
         return backward(t.x(), t.mean(), t.rstd(), dy, t.rows());
     }
 
-    /** Accumulates dWeight and dBias for the rows of x with their statistics and returns dx [rows, dim]. */
+    /**
+     * Accumulates dWeight and dBias (when trainable; a frozen norm only passes the gradient on) for
+     * the rows of x with their statistics and returns dx [rows, dim].
+     */
     public float[] backward(float[] x, float[] mean, float[] rstd, float[] dy, int rows) {
         float[] dx = new float[rows * dim];
         KernelProvider.get().layerNormRowsBackward(x, 0, weight.data(), mean, rstd, dy, 0, dx, 0,
-                weight.grad().data(), bias.grad().data(), rows, dim);
+                trainable ? weight.grad().data() : new float[dim], trainable ? bias.grad().data() : new float[dim],
+                rows, dim);
         return dx;
     }
 

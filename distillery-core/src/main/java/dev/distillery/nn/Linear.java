@@ -14,9 +14,15 @@ import java.util.SplittableRandom;
 
 /**
  * A projection {@code y = x · Wᵀ + b} (PyTorch's {@code nn.Linear}, weight [out, in]), the one
- * type every block uses for its matrices. W is a frozen {@link LinearWeight} in any format (packed
- * FP32, INT8, Q8_0, Q4_0, NF4), or a trainable part: today a full FP32 master; a low-rank adapter
- * on a frozen base would be a third form, adding its own product and gradients beside them.
+ * type every block uses for its matrices, in one of three forms:
+ * <ul>
+ *   <li>frozen: W is a {@link LinearWeight} in any format (packed FP32, INT8, Q8_0, Q4_0, NF4);
+ *   backward gives dx = dy·W from that weight as held and trains nothing;</li>
+ *   <li>trainable: W is a full FP32 master per part;</li>
+ *   <li>LoRA: a frozen W plus a {@link LoraAdapter} on some parts ({@link #withAdapters}),
+ *   {@code y = x·Wᵀ + b + (α/r)·(dropout(x)·Aᵀ)·Bᵀ}; only A and B train (and, when asked, the
+ *   biases), while dx flows through the frozen W without an FP32 copy of it (QLoRA when W is 4-bit).</li>
+ * </ul>
  *
  * <p>One projection may stack several Hugging Face tensors along {@code out} ("parts"): Q, K and
  * V run as one [3·inner, hidden] product, so do Llama's gate and up projections. Each part keeps
@@ -40,9 +46,16 @@ public final class Linear {
     private final LinearWeight frozen;   // all parts stacked; null when trainable
     private final Parameter[] weights;   // FP32 masters [outs[i], in]; null when frozen
     private final Parameter[] biases;    // [outs[i]] each; null when the projection has no bias
+    private final LoraAdapter[] adapters; // per part, null entries for parts without; null for none
+    private final boolean[] biasTrainable; // per part, for a frozen projection whose biases train; null for none
     private final float[] stackedBias;   // the parts' biases end to end, for the product's epilogue; frozen only
 
     private Linear(String[] names, int[] outs, int in, LinearWeight frozen, Parameter[] weights, Parameter[] biases) {
+        this(names, outs, in, frozen, weights, biases, null, null);
+    }
+
+    private Linear(String[] names, int[] outs, int in, LinearWeight frozen, Parameter[] weights, Parameter[] biases,
+                   LoraAdapter[] adapters, boolean[] biasTrainable) {
         this.names = names;
         this.outs = outs;
         this.in = in;
@@ -56,6 +69,8 @@ public final class Linear {
         this.frozen = frozen;
         this.weights = weights;
         this.biases = biases;
+        this.adapters = adapters;
+        this.biasTrainable = biases == null ? null : biasTrainable;
         this.stackedBias = frozen != null && biases != null ? stack(biases, total) : null;
         if (frozen != null && (frozen.in() != in || frozen.out() != out)) {
             throw new IllegalArgumentException(String.join(" + ", names) + " must be [" + out + "×" + in + "], got ["
@@ -116,6 +131,37 @@ public final class Linear {
         return new Linear(names.toArray(String[]::new), outs.clone(), weight.in(), weight, null, b);
     }
 
+    /**
+     * This frozen projection with a LoRA adapter on each part whose entry of {@code perPart} is
+     * non-null (each [outs[i], in]), sharing the frozen weight; the bias of part i trains too when
+     * {@code trainBias[i]} (PEFT's {@code bias="lora_only"}); {@code trainBias} may be null for none.
+     *
+     * @throws IllegalArgumentException when this projection is not frozen, or an adapter's shape does not fit its part
+     */
+    public Linear withAdapters(List<LoraAdapter> perPart, boolean[] trainBias) {
+        if (frozen == null) {
+            throw new IllegalArgumentException(this + " has a trainable FP32 master; LoRA adapts a frozen weight");
+        }
+        if (perPart.size() != outs.length) {
+            throw new IllegalArgumentException(perPart.size() + " adapters for the " + outs.length + " parts of " + this);
+        }
+        LoraAdapter[] a = new LoraAdapter[outs.length];
+        boolean any = false;
+        for (int p = 0; p < outs.length; p++) {
+            a[p] = perPart.get(p);
+            if (a[p] != null && (a[p].in() != in || a[p].out() != outs[p])) {
+                throw new IllegalArgumentException("a LoRA adapter [" + a[p].out() + "×" + a[p].in() + "] does not fit "
+                        + names[p] + " [" + outs[p] + "×" + in + "]");
+            }
+            any |= a[p] != null;
+        }
+        boolean[] train = trainBias == null ? null : trainBias.clone();
+        if (train != null && train.length != outs.length) {
+            throw new IllegalArgumentException(train.length + " bias flags for the " + outs.length + " parts of " + this);
+        }
+        return new Linear(names, outs, in, frozen, null, biases, any ? a : null, train);
+    }
+
     private static float[] stack(Parameter[] biases, int total) {
         float[] all = new float[total];
         int at = 0;
@@ -140,13 +186,44 @@ public final class Linear {
         return out;
     }
 
+    /** True when anything trains: FP32 masters, an adapter, or the biases. */
     public boolean trainable() {
-        return weights != null;
+        return !parameters().isEmpty();
     }
 
-    /** True when the product is a frozen weight alone (no master, nothing trainable beside it). */
+    /** The frozen weight (all parts stacked), or null for a trainable master. */
+    public LinearWeight frozenWeight() {
+        return frozen;
+    }
+
+    /** The adapter of part {@code i}, or null when the part has none. */
+    public LoraAdapter adapter(int i) {
+        return adapters == null ? null : adapters[i];
+    }
+
+    /** True when some part has a LoRA adapter. */
+    public boolean adapted() {
+        return adapters != null;
+    }
+
+    /** True when a training pass draws dropout masks here (an adapter with dropout), so it needs a {@link DropoutSeed}. */
+    public boolean drawsDropout() {
+        if (adapters != null) {
+            for (LoraAdapter a : adapters) {
+                if (a != null && a.dropout() > 0f && a.trainable()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * True when the product is a frozen weight alone (no master, no adapter, no trained bias beside
+     * it): what {@link #forwardFrozen} computes in full.
+     */
     public boolean frozenOnly() {
-        return frozen != null;
+        return frozen != null && adapters == null && biasTrainable == null;
     }
 
     public boolean hasBias() {
@@ -163,15 +240,20 @@ public final class Linear {
         return outs.clone();
     }
 
-    /** The trainable tensors in Hugging Face order (each part's weight, then its bias); empty when frozen. */
+    /**
+     * The trainable tensors in Hugging Face order: each part's weight then its bias; for the LoRA
+     * form each part's A and B, then its bias when biases train; empty when frozen.
+     */
     public List<Parameter> parameters() {
-        if (weights == null) {
-            return List.of();
-        }
         List<Parameter> all = new ArrayList<>();
-        for (int i = 0; i < weights.length; i++) {
-            all.add(weights[i]);
-            if (biases != null) {
+        for (int i = 0; i < outs.length; i++) {
+            if (weights != null) {
+                all.add(weights[i]);
+            }
+            if (adapters != null && adapters[i] != null) {
+                all.addAll(adapters[i].parameters());
+            }
+            if (biases != null && (weights != null || biasTrainable != null && biasTrainable[i])) {
                 all.add(biases[i]);
             }
         }
@@ -207,12 +289,20 @@ public final class Linear {
      * added onto them, so no pass over y follows the product.
      */
     public void forward(float[] x, int xOff, int ldx, float[] y, int rows, float[] residual) {
+        forward(x, xOff, ldx, y, rows, residual, null);
+    }
+
+    /**
+     * As {@link #forward(float[], int, int, float[], int, float[])}; in training, {@code seed}
+     * draws the adapters' dropout masks (null: evaluation, no dropout). Pass the same seed to backward.
+     */
+    public void forward(float[] x, int xOff, int ldx, float[] y, int rows, float[] residual, DropoutSeed seed) {
         if ((long) rows * out < PARALLEL_ELEMENTS) {
             prefill(y, residual, 0, rows);
         } else {
             Parallel.forRange(rows, (from, to) -> prefill(y, residual, from, to));
         }
-        multiplyAdd(x, xOff, ldx, y, rows);
+        multiplyAdd(x, xOff, ldx, y, rows, seed);
     }
 
     /**
@@ -221,8 +311,9 @@ public final class Linear {
      * precedes or follows the product (inference only: nothing is kept for backward).
      */
     public void forwardFrozen(float[] x, int xOff, int ldx, float[] y, int rows, Epilogue.Activation activation) {
-        if (frozen == null) {
-            throw new IllegalStateException(String.join(" + ", names) + " is trainable: its forward keeps the masters");
+        if (!frozenOnly()) {
+            throw new IllegalStateException(String.join(" + ", names) + " has trainable parts or adapters; its forward "
+                    + "is forward()");
         }
         frozen.multiply(x, xOff, ldx, y, 0, out, rows, false, Epilogue.of(stackedBias, activation));
     }
@@ -248,10 +339,25 @@ public final class Linear {
         }
     }
 
-    /** y[rows, out] += x · Wᵀ: the frozen weight's product, or each master's into its columns. */
+    /** {@link #multiplyAdd(float[], int, int, float[], int, DropoutSeed)} in evaluation mode. */
     public void multiplyAdd(float[] x, int xOff, int ldx, float[] y, int rows) {
+        multiplyAdd(x, xOff, ldx, y, rows, null);
+    }
+
+    /**
+     * y[rows, out] += x · Wᵀ: the frozen weight's product, or each master's into its columns; then
+     * each adapter's product into its part's columns, with dropout drawn from {@code seed} (null: none).
+     */
+    public void multiplyAdd(float[] x, int xOff, int ldx, float[] y, int rows, DropoutSeed seed) {
         if (frozen != null) {
             frozen.multiplyAdd(x, xOff, ldx, y, 0, out, rows);
+            if (adapters != null) {
+                for (int p = 0; p < adapters.length; p++) {
+                    if (adapters[p] != null) {
+                        adapters[p].forward(x, xOff, ldx, y, offsets[p], out, rows, seed == null ? null : seed.at(p));
+                    }
+                }
+            }
             return;
         }
         Kernels k = KernelProvider.get();
@@ -265,16 +371,35 @@ public final class Linear {
      * [rows, in], added into {@code dxInto} when that is non-null (how residual branches merge).
      */
     public float[] backward(float[] x, int xOff, int ldx, float[] dy, int rows, float[] dxInto) {
-        requireTrainable();
+        return backward(x, xOff, ldx, dy, rows, dxInto, null);
+    }
+
+    /**
+     * As {@link #backward(float[], int, int, float[], int, float[])} for a forward call made with
+     * {@code seed}. A frozen weight gives dx = dy·W from its own format
+     * ({@link LinearWeight#multiplyTransposedAdd}) and no gradient; adapters add dA, dB and their
+     * share of dx; trainable biases add db.
+     */
+    public float[] backward(float[] x, int xOff, int ldx, float[] dy, int rows, float[] dxInto, DropoutSeed seed) {
         Kernels k = KernelProvider.get();
         float[] dx = dxInto != null ? dxInto : new float[rows * in];
+        if (frozen != null) {
+            frozen.multiplyTransposedAdd(dy, 0, out, dx, 0, in, rows);
+            for (int p = 0; p < outs.length; p++) {
+                if (biasTrainable != null && biasTrainable[p]) {
+                    addBiasGradient(k, dy, p, rows);
+                }
+                if (adapters != null && adapters[p] != null) {
+                    adapters[p].backward(x, xOff, ldx, dy, offsets[p], out, rows, seed == null ? null : seed.at(p), dx,
+                            0, in);
+                }
+            }
+            return dx;
+        }
         for (int p = 0; p < weights.length; p++) {
             k.matmulTransA(dy, offsets[p], out, x, xOff, ldx, weights[p].grad().data(), 0, in, outs[p], in, rows, true);
             if (biases != null) {
-                float[] db = biases[p].grad().data();
-                for (int r = 0; r < rows; r++) {
-                    k.axpy(1f, dy, r * out + offsets[p], db, 0, outs[p]);
-                }
+                addBiasGradient(k, dy, p, rows);
             }
             k.matmul(dy, offsets[p], out, weights[p].data(), 0, in, dx, 0, in, rows, in, outs[p],
                     dxInto != null || p > 0);
@@ -282,13 +407,39 @@ public final class Linear {
         return dx;
     }
 
+    private void addBiasGradient(Kernels k, float[] dy, int p, int rows) {
+        float[] db = biases[p].grad().data();
+        for (int r = 0; r < rows; r++) {
+            k.axpy(1f, dy, r * out + offsets[p], db, 0, outs[p]);
+        }
+    }
+
     /**
      * A frozen copy for serving: the masters concatenated and packed once as one FP32 weight, the
-     * biases copied; later training is not seen by it. A frozen projection is returned as is.
+     * biases copied; later training is not seen by it. The LoRA form keeps its frozen weight and
+     * takes frozen copies of its adapters and biases (the adapters stay a separate product: see
+     * {@code lora.LoraMerge} to fold them into W). A frozen projection is returned as is.
      */
     public Linear freeze() {
-        if (frozen != null) {
+        if (frozen != null && !trainable()) {
             return this;
+        }
+        if (frozen != null) {
+            LoraAdapter[] a = null;
+            if (adapters != null) {
+                a = new LoraAdapter[adapters.length];
+                for (int p = 0; p < a.length; p++) {
+                    a[p] = adapters[p] == null ? null : adapters[p].freeze();
+                }
+            }
+            Parameter[] b = null;
+            if (biases != null) {
+                b = new Parameter[biases.length];
+                for (int p = 0; p < b.length; p++) {
+                    b[p] = new Parameter(biases[p].name(), biases[p].value().copy());
+                }
+            }
+            return new Linear(names, outs, in, frozen, null, b, a, null);
         }
         float[] all = new float[out * in]; // [out, in], parts stacked
         float[][] b = biases == null ? null : new float[outs.length][];
@@ -301,15 +452,25 @@ public final class Linear {
         return frozen(List.of(names), outs, LinearWeight.fp32(all, out, in), b);
     }
 
-    /** Bytes of weights held: the matrix as its format keeps it, plus FP32 biases. */
+    /** Bytes of weights held: the matrix as its format keeps it, plus FP32 biases and adapters. */
     public long bytes() {
         long matrix = frozen != null ? frozen.bytes() : 4L * out * in;
-        return matrix + (biases == null ? 0 : 4L * out);
+        return matrix + (biases == null ? 0 : 4L * out) + 4L * adapterParameterCount();
     }
 
-    /** Weights and biases, counted one each whatever their format. */
+    /** Weights, biases and adapter weights, counted one each whatever their format. */
     public long parameterCount() {
-        return (long) out * in + (biases == null ? 0 : out);
+        return (long) out * in + (biases == null ? 0 : out) + adapterParameterCount();
+    }
+
+    private long adapterParameterCount() {
+        long n = 0;
+        if (adapters != null) {
+            for (LoraAdapter a : adapters) {
+                n += a == null ? 0 : a.parameterCount();
+            }
+        }
+        return n;
     }
 
     private void requireTrainable() {
@@ -321,6 +482,16 @@ public final class Linear {
 
     @Override
     public String toString() {
-        return String.join("+", names) + "[" + out + "×" + in + (frozen != null ? ", " + frozen : ", trainable") + "]";
+        StringBuilder lora = new StringBuilder();
+        if (adapters != null) {
+            for (int p = 0; p < adapters.length; p++) {
+                if (adapters[p] != null) {
+                    lora.append(", ").append(names[p].substring(names[p].lastIndexOf('.') + 1)).append(' ')
+                            .append(adapters[p]);
+                }
+            }
+        }
+        return String.join("+", names) + "[" + out + "×" + in + (frozen != null ? ", " + frozen : ", trainable") + lora
+                + "]";
     }
 }

@@ -79,10 +79,6 @@ public record QuantizedDecoder(Path directory, ModelConfig config, Map<String, T
             throw new IllegalArgumentException("a decoder is quantized to " + SCHEMES.stream().map(QuantScheme::id).toList()
                     + ", not " + scheme.id());
         }
-        ModelFamily family = ModelFamilies.of(config);
-        String embedding = family.tokenEmbedding(config) + ".weight";
-        String output = family.outputLayer(config) + ".weight";
-        boolean ggml = scheme == QuantScheme.Q8_0 || scheme == QuantScheme.Q4_0;
         Map<String, Tensor> dense = new LinkedHashMap<>();
         Map<String, QuantizedTensor> packed = new LinkedHashMap<>();
         Map<String, QuantScheme> stored = new LinkedHashMap<>();
@@ -90,17 +86,10 @@ public record QuantizedDecoder(Path directory, ModelConfig config, Map<String, T
         for (Map.Entry<String, Tensor> e : weights.entrySet()) {
             String name = e.getKey();
             Tensor t = e.getValue();
-            QuantScheme s = null;
-            if (t.rank() == 2) {
-                if (ggml) {
-                    s = name.equals(output) && scheme == QuantScheme.Q4_0 ? QuantScheme.Q8_0 : scheme;
-                } else if (!name.equals(embedding) && !name.equals(output)) {
-                    s = scheme;
-                }
-                if (s != null && !s.accepts(t.dim(0), t.dim(1))) {
-                    skipped.add(name);
-                    s = null;
-                }
+            QuantScheme s = t.rank() == 2 ? schemeFor(config, name, scheme) : null;
+            if (s != null && !s.accepts(t.dim(0), t.dim(1))) {
+                skipped.add(name);
+                s = null;
             }
             if (s == null) {
                 dense.put(name, t);
@@ -111,6 +100,24 @@ public record QuantizedDecoder(Path directory, ModelConfig config, Map<String, T
         }
         return new QuantizedDecoder(null, config, dense, packed,
                 new QuantizationInfo(scheme, stored, skipped, List.of(), Double.NaN));
+    }
+
+    /**
+     * The scheme the matrix {@code name} is stored in when a decoder of {@code config} is quantized
+     * to {@code scheme} by the rules of the class comment, or null when those rules keep it FP32; a
+     * matrix whose width the returned scheme does not {@link QuantScheme#accepts accept} stays FP32 too.
+     */
+    public static QuantScheme schemeFor(ModelConfig config, String name, QuantScheme scheme) {
+        ModelFamily family = ModelFamilies.of(config);
+        String embedding = family.tokenEmbedding(config) + ".weight";
+        String output = family.outputLayer(config) + ".weight";
+        QuantScheme s = null;
+        if (scheme == QuantScheme.Q8_0 || scheme == QuantScheme.Q4_0) {
+            s = name.equals(output) && scheme == QuantScheme.Q4_0 ? QuantScheme.Q8_0 : scheme;
+        } else if (!name.equals(embedding) && !name.equals(output)) {
+            s = scheme;
+        }
+        return s;
     }
 
     /** The model computing on the packed weights. */

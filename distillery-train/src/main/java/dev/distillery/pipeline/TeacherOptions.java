@@ -1,5 +1,6 @@
 package dev.distillery.pipeline;
 
+import dev.distillery.lora.LoraConfig;
 import dev.distillery.train.TrainOptions;
 
 import java.nio.file.Path;
@@ -22,10 +23,22 @@ import java.nio.file.Path;
  * @param out           model folder to write; checkpoints go to {@code out/.checkpoints}
  * @param resume        continue the run whose checkpoint is in {@code out/.checkpoints}
  * @param command       the command line, for the manifest
+ * @param lora          LoRA adapters to train on the frozen encoder (its targets as the user named
+ *                      them: roles or PEFT module names), the head training in full; null to train
+ *                      every weight
  */
 public record TeacherOptions(String baseModel, Path dataDir, Path train, Path validation, Path test, String textColumn,
                              String labelColumn, boolean normalizeUrls, int maxLength, int maxTrainRows,
-                             boolean classWeights, TrainOptions training, Path out, boolean resume, String command) {
+                             boolean classWeights, TrainOptions training, Path out, boolean resume, String command,
+                             LoraConfig lora) {
+    /** Every weight trains (no LoRA). */
+    public TeacherOptions(String baseModel, Path dataDir, Path train, Path validation, Path test, String textColumn,
+                          String labelColumn, boolean normalizeUrls, int maxLength, int maxTrainRows,
+                          boolean classWeights, TrainOptions training, Path out, boolean resume, String command) {
+        this(baseModel, dataDir, train, validation, test, textColumn, labelColumn, normalizeUrls, maxLength, maxTrainRows,
+                classWeights, training, out, resume, command, null);
+    }
+
     public TeacherOptions {
         if (maxLength < 3) {
             throw new IllegalArgumentException("max length " + maxLength + " leaves no room for text between [CLS] and [SEP]");

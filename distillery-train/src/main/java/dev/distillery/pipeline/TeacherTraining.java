@@ -13,7 +13,13 @@ import dev.distillery.data.SplitFiles;
 import dev.distillery.data.Splits;
 import dev.distillery.data.TextTransform;
 import dev.distillery.eval.CalibrationObjective;
+import dev.distillery.lora.LoraConfig;
+import dev.distillery.lora.LoraModels;
+import dev.distillery.lora.PeftAdapter;
+import dev.distillery.model.ModelConfig;
+import dev.distillery.model.SequenceClassifier;
 import dev.distillery.model.TokenizedExamples;
+import dev.distillery.tensor.Tensor;
 import dev.distillery.train.EpochSummary;
 import dev.distillery.train.LossFunction;
 import dev.distillery.train.TrainOptions;
@@ -51,6 +57,8 @@ import java.util.stream.Stream;
 public final class TeacherTraining {
     /** Folder under the output folder that holds the training checkpoints. */
     public static final String CHECKPOINTS = ModelFolder.CHECKPOINTS;
+    /** Folder under the output folder for the LoRA adapter, when one is trained. */
+    public static final String ADAPTER = ModelFolder.ADAPTER;
 
     private TeacherTraining() {
     }
@@ -88,12 +96,31 @@ public final class TeacherTraining {
                 options.stepsPerEpoch(trainExamples.size()),
                 weights == null ? "" : ", class weights " + Arrays.toString(weights));
 
+        SequenceClassifier trained = classifier.model();
+        Map<String, Tensor> start = null;
+        LoraConfig lora = null;
+        if (o.lora() != null) { // adapters on the frozen encoder; the head trains in full
+            ModelConfig config = trained.config();
+            lora = new LoraConfig(o.lora().rank(), o.lora().alpha(), o.lora().dropout(),
+                    LoraConfig.resolveTargets(config, o.lora().targets()), o.lora().bias());
+            start = trained.weights();
+            trained = LoraModels.trainingClassifier(config, start, lora, seed);
+            long count = trained.parameters().stream().mapToLong(p -> p.value().size()).sum();
+            log.printf("LoRA: r=%d, alpha %s on %s, the head in full: %d trainable parameters (%.2f%%)%n", lora.rank(),
+                    lora.alpha(), String.join(",", lora.targets()), count, 100.0 * count / classifier.model().parameterCount());
+        }
+
         Path checkpoints = o.out().resolve(CHECKPOINTS);
         Files.createDirectories(checkpoints);
         StepClock clock = new StepClock(progress);
-        Trainer trainer = new Trainer(classifier.model(), trainExamples, validationExamples, options,
+        Trainer trainer = new Trainer(trained, trainExamples, validationExamples, options,
                 LossFunction.crossEntropy(weights)).checkpointDir(checkpoints).listener(clock);
         TrainingResult training = o.resume() ? trainer.resume() : trainer.fit();
+        PeftAdapter adapter = null;
+        if (lora != null) { // the classifier with the adapter merged in, as every other command reads it
+            adapter = PeftAdapter.of(trained.config(), lora, o.baseModel(), trained.parameters());
+            classifier.model().loadWeights(LoraModels.merge(trained.config(), start, adapter, o.out().resolve(ADAPTER)));
+        }
 
         Classifier.Calibrated calibrated = calibrate(classifier, validation, files.validation(), log);
         classifier = calibrated.classifier();
@@ -109,6 +136,9 @@ public final class TeacherTraining {
             manifest = manifest.withMetrics("test", testScores.summary());
         }
         manifest = classifier.save(o.out(), manifest);
+        if (adapter != null) { // after the save, which writes the folder whole
+            adapter.write(o.out().resolve(ADAPTER));
+        }
         deleteTree(checkpoints);
         return new TeacherResult(classifier, manifest, training, validationScores, testScores, train.size(), clock.steps,
                 clock.stepNanos / 1e9);
@@ -179,6 +209,10 @@ public final class TeacherTraining {
         m.put("max_train_rows", String.valueOf(o.maxTrainRows()));
         m.put("train_rows_used", String.valueOf(trainRows));
         m.put("class_weights", String.valueOf(o.classWeights()));
+        if (o.lora() != null) {
+            m.put("lora", "r=" + o.lora().rank() + " alpha=" + o.lora().alpha() + " dropout=" + o.lora().dropout()
+                    + " targets=" + String.join(",", o.lora().targets()));
+        }
         m.put("epochs", String.valueOf(t.epochs()));
         m.put("batch_size", String.valueOf(t.batchSize()));
         m.put("gradient_accumulation", String.valueOf(t.gradientAccumulation()));

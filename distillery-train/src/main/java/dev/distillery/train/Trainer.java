@@ -19,7 +19,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Fine-tunes a {@link SequenceClassifier}: epochs over length-grouped, dynamically padded batches,
+ * Trains a {@link TrainingTask}, a {@link SequenceClassifier} by default (the constructors taking
+ * one) or a causal language model ({@link CausalLmTask}): epochs over length-grouped, dynamically padded batches,
  * AdamW with linear warm-up and decay, gradient clipping and accumulation, validation after each
  * epoch, the best epoch's weights kept, early stopping, and checkpoints to resume from.
  * <pre>{@code
@@ -46,11 +47,8 @@ public final class Trainer {
     public static final String LAST = "last.ckpt";
     public static final String BEST = "best.ckpt";
 
-    private final SequenceClassifier model;
-    private final TokenizedExamples train;
-    private final TokenizedExamples validation;
+    private final TrainingTask task;
     private final TrainOptions options;
-    private final LossFunction loss;
     private final AuxiliaryLoss auxiliary; // null for none
     private final AdamW optimizer;
     private final int[] lengths; // [train examples]
@@ -73,6 +71,111 @@ public final class Trainer {
      */
     public Trainer(SequenceClassifier model, TokenizedExamples train, TokenizedExamples validation, TrainOptions options,
                    LossFunction loss, AuxiliaryLoss auxiliary) {
+        this(new ClassifierTask(model, train, validation, options, loss, auxiliary), options, auxiliary);
+    }
+
+    /** Trains {@code task} with {@code options} (its class index options apply to classifiers only). */
+    public Trainer(TrainingTask task, TrainOptions options) {
+        this(task, options, null);
+    }
+
+    private Trainer(TrainingTask task, TrainOptions options, AuxiliaryLoss auxiliary) {
+        if (task.parameters().isEmpty()) {
+            throw new IllegalArgumentException("the model " + task.model() + " has no trainable weights");
+        }
+        if (task.size() == 0) {
+            throw new IllegalArgumentException(task.dataName() + " has no examples to train on");
+        }
+        this.task = task;
+        this.options = options;
+        this.auxiliary = auxiliary;
+        List<Parameter> trained = new ArrayList<>(task.parameters());
+        if (auxiliary != null) {
+            trained.addAll(auxiliary.parameters());
+        }
+        this.optimizer = new AdamW(trained, AdamW.Options.withWeightDecay(options.weightDecay()),
+                AdamW::biasOrLayerNorm);
+        this.lengths = task.lengths();
+    }
+
+    /** A sequence classifier's micro-batches, validation and checks, as the Trainer always ran them. */
+    private static final class ClassifierTask implements TrainingTask {
+        private final SequenceClassifier model;
+        private final TokenizedExamples train;
+        private final TokenizedExamples validation;
+        private final TrainOptions options;
+        private final LossFunction loss;
+        private final AuxiliaryLoss auxiliary;
+
+        ClassifierTask(SequenceClassifier model, TokenizedExamples train, TokenizedExamples validation,
+                       TrainOptions options, LossFunction loss, AuxiliaryLoss auxiliary) {
+            check(model, train, validation, options);
+            this.model = model;
+            this.train = train;
+            this.validation = validation == null || validation.size() == 0 ? null : validation;
+            this.options = options;
+            this.loss = loss;
+            this.auxiliary = auxiliary;
+        }
+
+        @Override
+        public String model() {
+            return model.config().toString();
+        }
+
+        @Override
+        public List<Parameter> parameters() {
+            return model.parameters();
+        }
+
+        @Override
+        public Map<String, Tensor> weights() {
+            return model.weights();
+        }
+
+        @Override
+        public void loadWeights(Map<String, Tensor> weights) {
+            model.loadWeights(weights);
+        }
+
+        @Override
+        public String dataName() {
+            return train.name();
+        }
+
+        @Override
+        public int size() {
+            return train.size();
+        }
+
+        @Override
+        public int[] lengths() {
+            return train.lengths();
+        }
+
+        @Override
+        public long fingerprint() {
+            return train.fingerprint();
+        }
+
+        @Override
+        public float backwardBatch(int[] rows, float scale, SplittableRandom rng) {
+            return Trainer.backwardBatch(model, train, rows, loss, auxiliary, scale, rng);
+        }
+
+        @Override
+        public boolean hasValidation() {
+            return validation != null;
+        }
+
+        @Override
+        public EpochSummary validate() {
+            return Trainer.validate(model, validation, options);
+        }
+    }
+
+    private static void check(SequenceClassifier model, TokenizedExamples train, TokenizedExamples validation,
+                              TrainOptions options) {
         if (!model.trainable()) {
             throw new IllegalArgumentException("the " + model.config().family() + " model is frozen (a serving snapshot "
                     + "or quantized): it has no trainable weights; train the FP32 model it came from");
@@ -96,19 +199,6 @@ public final class Trainer {
             throw new IllegalArgumentException("positive class " + options.positiveClass() + " is not one of the "
                     + numLabels + " labels " + model.config().labels());
         }
-        this.model = model;
-        this.train = train;
-        this.validation = validation == null || validation.size() == 0 ? null : validation;
-        this.options = options;
-        this.loss = loss;
-        this.auxiliary = auxiliary;
-        List<Parameter> trained = new ArrayList<>(model.parameters());
-        if (auxiliary != null) {
-            trained.addAll(auxiliary.parameters());
-        }
-        this.optimizer = new AdamW(trained, AdamW.Options.withWeightDecay(options.weightDecay()),
-                AdamW::biasOrLayerNorm);
-        this.lengths = train.lengths();
     }
 
     /** Folder for {@value #LAST} and {@value #BEST}; without one nothing is written and resume is impossible. */
@@ -137,7 +227,7 @@ public final class Trainer {
 
     /** Trains from the model's current weights and a fresh optimizer. */
     public TrainingResult fit() {
-        TrainerState start = new TrainerState(options, model.config().toString(), train.fingerprint(), train.size(),
+        TrainerState start = new TrainerState(options, task.model(), task.fingerprint(), task.size(),
                 0, 0, 0, 0, 0, List.of(), 0, Double.NEGATIVE_INFINITY, 0, false, List.of());
         return run(new Run(start), null);
     }
@@ -163,18 +253,18 @@ public final class Trainer {
             throw new CheckpointException(file, "was made with options " + s.options() + "; this run has " + options
                     + ". Resume with the same options");
         }
-        if (!s.modelConfig().equals(model.config().toString())) {
-            throw new CheckpointException(file, "belongs to a model " + s.modelConfig() + ", not " + model.config());
+        if (!s.modelConfig().equals(task.model())) {
+            throw new CheckpointException(file, "belongs to a model " + s.modelConfig() + ", not " + task.model());
         }
-        if (s.dataFingerprint() != train.fingerprint() || s.trainExamples() != train.size()) {
+        if (s.dataFingerprint() != task.fingerprint() || s.trainExamples() != task.size()) {
             throw new CheckpointException(file, "was made on other training data (" + s.trainExamples()
-                    + " examples, fingerprint " + Long.toHexString(s.dataFingerprint()) + "); " + train.name() + " has "
-                    + train.size() + " examples, fingerprint " + Long.toHexString(train.fingerprint()));
+                    + " examples, fingerprint " + Long.toHexString(s.dataFingerprint()) + "); " + task.dataName()
+                    + " has " + task.size() + " examples, fingerprint " + Long.toHexString(task.fingerprint()));
         }
         if (c.optimizer() == null) {
             throw new CheckpointException(file, "holds no optimizer state (a weights-only best checkpoint?)");
         }
-        model.loadWeights(c.weights());
+        task.loadWeights(c.weights());
         optimizer.restore(c.optimizer());
         Map<String, float[]> best = null;
         if (s.bestEpoch() > 0) {
@@ -225,14 +315,14 @@ public final class Trainer {
         }
 
         TrainerState snapshot() {
-            return new TrainerState(options, model.config().toString(), train.fingerprint(), train.size(), epoch,
+            return new TrainerState(options, task.model(), task.fingerprint(), task.size(), epoch,
                     nextBatch, steps, epochLossSum, epochBatches, order == null ? List.of() : order, bestEpoch, bestScore,
                     sinceImprovement, stoppedEarly, history);
         }
     }
 
     private TrainingResult run(Run r, Map<String, float[]> bestWeights) {
-        long totalSteps = (long) options.epochs() * options.stepsPerEpoch(train.size());
+        long totalSteps = (long) options.epochs() * options.stepsPerEpoch(task.size());
         LinearWarmupSchedule schedule = LinearWarmupSchedule.withWarmupRatio(options.learningRate(),
                 options.warmupRatio(), totalSteps);
         int accumulation = options.gradientAccumulation();
@@ -243,14 +333,14 @@ public final class Trainer {
                 r.order = LengthBatches.of(lengths, options.batchSize(), derive(options.seed(), r.epoch, -1));
             }
             List<int[]> order = r.order;
-            listener.epochStarted(r.epoch + 1, options.epochs(), order.size(), r.nextBatch, train.size());
+            listener.epochStarted(r.epoch + 1, options.epochs(), order.size(), r.nextBatch, task.size());
             for (int b = r.nextBatch; b < order.size(); b++) {
                 int[] rows = order.get(b);
                 SplittableRandom dropout = new SplittableRandom(derive(options.seed(), r.epoch, b));
                 if (proxy != null && b % accumulation == 0) { // weights change only at optimizer steps
                     proxy.apply();
                 }
-                float value = backwardBatch(model, train, rows, loss, auxiliary, scale, dropout);
+                float value = task.backwardBatch(rows, scale, dropout);
                 r.epochLossSum += value;
                 r.epochBatches++;
                 listener.batchDone(r.epoch + 1, b, rows.length, value);
@@ -268,7 +358,7 @@ public final class Trainer {
                     r.nextBatch = b + 1;
                     if (checkpointDir != null && options.checkpointEverySteps() > 0
                             && r.steps % options.checkpointEverySteps() == 0 && b + 1 < order.size()) {
-                        CheckpointFile.write(checkpointDir.resolve(LAST), new Checkpoint(r.snapshot(), model.weights(),
+                        CheckpointFile.write(checkpointDir.resolve(LAST), new Checkpoint(r.snapshot(), task.weights(),
                                 optimizer.state()));
                     }
                     listener.stepDone(r.steps, lr, norm);
@@ -280,18 +370,18 @@ public final class Trainer {
             }
             if (checkpointDir != null) {
                 // last before best: if a crash falls between them, resume finds the best weights in last
-                CheckpointFile.write(checkpointDir.resolve(LAST), new Checkpoint(r.snapshot(), model.weights(),
+                CheckpointFile.write(checkpointDir.resolve(LAST), new Checkpoint(r.snapshot(), task.weights(),
                         optimizer.state()));
                 if (summary.improved()) {
-                    CheckpointFile.write(checkpointDir.resolve(BEST), new Checkpoint(r.snapshot(), model.weights(), null));
+                    CheckpointFile.write(checkpointDir.resolve(BEST), new Checkpoint(r.snapshot(), task.weights(), null));
                 }
             }
             listener.epochDone(summary);
         }
         if (bestWeights != null) {
-            Map<String, Tensor> w = model.weights();
+            Map<String, Tensor> w = task.weights();
             bestWeights.forEach((name, data) -> System.arraycopy(data, 0, w.get(name).data(), 0, data.length));
-            model.parameters().forEach(Parameter::touch);
+            task.parameters().forEach(Parameter::touch);
         }
         return new TrainingResult(r.history, r.bestEpoch, r.bestScore, r.stoppedEarly, r.steps);
     }
@@ -305,13 +395,13 @@ public final class Trainer {
         double macroF1 = Double.NaN;
         double score = Double.NaN;
         boolean improved = false;
-        if (validation != null) {
+        if (task.hasValidation()) {
             if (proxy != null) {
                 proxy.apply();
             }
             EpochSummary scores;
             try {
-                scores = validate(model, validation, options);
+                scores = task.validate();
             } finally {
                 if (proxy != null) {
                     proxy.restore();
@@ -392,7 +482,7 @@ public final class Trainer {
 
     private Map<String, float[]> copyWeights() {
         Map<String, float[]> copy = new LinkedHashMap<>();
-        for (Parameter p : model.parameters()) {
+        for (Parameter p : task.parameters()) {
             copy.put(p.name(), p.data().clone());
         }
         return copy;

@@ -5,6 +5,7 @@ import dev.distillery.kernel.Gemm;
 import dev.distillery.kernel.LinearWeight;
 import dev.distillery.kernel.Panels;
 import dev.distillery.kernel.RowTable;
+import dev.distillery.kernel.TransposedGemm;
 import dev.distillery.kernel.VectorKernels;
 
 import jdk.incubator.vector.VectorShape;
@@ -109,6 +110,12 @@ public abstract sealed class BlockedWeight extends Panels implements LinearWeigh
     public final void multiply(Gemm gemm, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc, int rows,
                                boolean accumulate, Epilogue epilogue) {
         gemm.multiply(x, xOff, ldx, this, c, cOff, ldc, rows, accumulate, epilogue);
+    }
+
+    @Override
+    public final void multiplyTransposedAdd(float[] dy, int dyOff, int lddy, float[] dx, int dxOff, int lddx,
+                                            int rows) {
+        TransposedGemm.multiplyAdd(this, dy, dyOff, lddy, dx, dxOff, lddx, rows);
     }
 
     @Override

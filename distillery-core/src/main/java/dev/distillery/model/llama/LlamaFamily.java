@@ -202,6 +202,24 @@ public final class LlamaFamily implements ModelFamily {
         return new LayerTensors(l.stem(), l.qkv(), l.output(), l.gateUp(), l.down());
     }
 
+    /** The seven projections of every layer by PEFT's short names: q, k, v, o, gate, up, down. */
+    @Override
+    public Map<String, List<String>> adapterTargets(ModelConfig config) {
+        Map<String, List<String>> roles = new java.util.LinkedHashMap<>();
+        for (String role : List.of("q", "k", "v", "o", "gate", "up", "down")) {
+            roles.put(role, new ArrayList<>());
+        }
+        for (int i = 0; i < config.numLayers(); i++) {
+            LlamaNames.Layer l = NAMES.layer(NAMES.prefix(), i);
+            List<String> stems = List.of(l.query(), l.key(), l.value(), l.output(), l.gate(), l.up(), l.down());
+            int j = 0;
+            for (List<String> list : roles.values()) {
+                list.add(stems.get(j++));
+            }
+        }
+        return roles;
+    }
+
     /** Nothing: which matrices a decoder's quantization keeps is decided by the roles below. */
     @Override
     public String keptUnquantized(String canonicalName) {

@@ -8,6 +8,7 @@ import dev.distillery.model.ModuleSource;
 import dev.distillery.model.WeightBinder;
 import dev.distillery.nn.Attention;
 import dev.distillery.nn.DecoderBlock;
+import dev.distillery.nn.DropoutSeed;
 import dev.distillery.nn.Embedding;
 import dev.distillery.nn.KvCache;
 import dev.distillery.nn.Parameter;
@@ -39,20 +40,25 @@ public final class LlamaModel implements Decoder {
     private final List<DecoderBlock> layers;
     private final RmsNorm norm;
     private final List<Parameter> parameters;
+    private volatile boolean checkpointing;
 
     /**
      * Everything backward needs: the embedding output, every block's trace, the last block's
      * output {@code last} with the final norm's statistics, and {@code hidden}, the normed output.
+     * Under gradient checkpointing the block traces are null and {@code inputs} holds each block's
+     * input and {@code seeds} its dropout seed, from which backward recomputes the trace.
      */
     public record Trace(EncoderInput input, float[] embedded, List<DecoderBlock.Trace> layers, float[] last,
-                        float[] rstd, float[] hidden) implements Backbone.Trace {
+                        float[] rstd, float[] hidden, float[] maskAdd, List<float[]> inputs,
+                        List<DropoutSeed> seeds) implements Backbone.Trace {
         /** As {@code output_hidden_states}: the embeddings, every block's output, the last one after the final norm. */
         @Override
         public List<float[]> hiddenStates() {
             List<float[]> states = new ArrayList<>(layers.size() + 1);
             states.add(embedded);
             for (int i = 0; i < layers.size(); i++) {
-                states.add(i == layers.size() - 1 ? hidden : layers.get(i).y());
+                states.add(i == layers.size() - 1 ? hidden
+                        : layers.get(i) != null ? layers.get(i).y() : inputs.get(i + 1));
             }
             if (layers.isEmpty()) {
                 states.set(0, hidden);
@@ -60,8 +66,12 @@ public final class LlamaModel implements Decoder {
             return states;
         }
 
+        /** Each block's attention probabilities; not available under gradient checkpointing. */
         @Override
         public List<float[]> attentionProbs() {
+            if (inputs != null) {
+                throw new IllegalStateException("attention probabilities are not kept under gradient checkpointing");
+            }
             return layers.stream().map(DecoderBlock.Trace::probs).toList();
         }
     }
@@ -144,13 +154,33 @@ public final class LlamaModel implements Decoder {
         return states;
     }
 
+    /**
+     * The forward pass keeping what backward needs; the LoRA adapters' dropout draws from
+     * {@code rng} (null: evaluation mode). Under {@link #gradientCheckpointing} only each block's
+     * input is kept.
+     */
     @Override
     public Trace forwardTrain(EncoderInput input, SplittableRandom rng) {
-        return forward(input, true, null);
+        return forward(input, true, null, rng);
+    }
+
+    /**
+     * Gradient checkpointing (Chen et al., "Training Deep Nets with Sublinear Memory Cost", 2016),
+     * as transformers' {@code gradient_checkpointing_enable()}: training passes keep only each
+     * block's input and recompute the block's activations in backward, one block at a time, so
+     * activation memory is one block's instead of every block's. The gradients are the same bits.
+     */
+    @Override
+    public void gradientCheckpointing(boolean enabled) {
+        this.checkpointing = enabled;
+    }
+
+    private Trace forward(EncoderInput input, boolean keep, List<float[]> states) {
+        return forward(input, keep, states, null);
     }
 
     /** The one full-sequence pass: positions 0.., causal within each sequence, padded keys masked. */
-    private Trace forward(EncoderInput input, boolean keep, List<float[]> states) {
+    private Trace forward(EncoderInput input, boolean keep, List<float[]> states, SplittableRandom rng) {
         int batch = input.batch();
         int seq = input.seqLen();
         if (seq > config.maxPositions()) {
@@ -165,10 +195,20 @@ public final class LlamaModel implements Decoder {
             states.add(x.clone());
         }
         List<DecoderBlock.Trace> traces = keep ? new ArrayList<>() : null;
+        boolean recompute = keep && checkpointing;
+        List<float[]> inputs = recompute ? new ArrayList<>() : null;
+        List<DropoutSeed> seeds = recompute ? new ArrayList<>() : null;
         DecoderBlock.Workspace ws = keep ? null : WORKSPACE.get();
         for (DecoderBlock block : layers) {
-            DecoderBlock.Trace t = block.forward(x, batch, seq, 0, maskAdd, null, keep, ws);
-            if (keep) {
+            // Drawn only for blocks whose adapters have dropout, so other models keep the generator's sequence.
+            DropoutSeed seed = keep && block.drawsDropout() ? DropoutSeed.draw(rng) : null;
+            DecoderBlock.Trace t = block.forward(x, batch, seq, 0, maskAdd, null, keep, ws, seed);
+            if (recompute) {
+                inputs.add(x);
+                seeds.add(seed);
+                traces.add(null);
+                x = t.y(); // the rest of the trace is garbage now
+            } else if (keep) {
                 traces.add(t);
                 x = t.y();
             }
@@ -183,7 +223,7 @@ public final class LlamaModel implements Decoder {
         if (states != null) {
             states.set(states.size() - 1, hidden.clone());
         }
-        return new Trace(input, embedded, traces, x, rstd, hidden);
+        return new Trace(input, embedded, traces, x, rstd, hidden, maskAdd, inputs, seeds);
     }
 
     private static boolean allOnes(int[] mask) {
@@ -210,7 +250,12 @@ public final class LlamaModel implements Decoder {
             if (i < n - 1 && dHiddenStates != null && dHiddenStates.get(i + 1) != null) {
                 add(dx, dHiddenStates.get(i + 1));
             }
-            dx = layers.get(i).backward(t.layers().get(i), dx, dAttentionProbs == null ? null : dAttentionProbs.get(i));
+            DecoderBlock.Trace block = t.layers().get(i);
+            if (block == null) { // checkpointed: recompute this block's activations from its input
+                block = layers.get(i).forward(t.inputs().get(i), t.input().batch(), t.input().seqLen(), 0, t.maskAdd(),
+                        null, true, null, t.seeds().get(i));
+            }
+            dx = layers.get(i).backward(block, dx, dAttentionProbs == null ? null : dAttentionProbs.get(i));
         }
         if (n > 0 && dHiddenStates != null && dHiddenStates.get(0) != null) {
             add(dx, dHiddenStates.get(0));
