@@ -83,6 +83,33 @@ class DocsAreCurrentTest {
         assertEquals(List.of(), missing, "study pages that docs/results/README.md does not link");
     }
 
+    /** Every relative link of the README and docs/ names a file or folder of the repository. */
+    @Test
+    void everyRelativeLinkResolves() throws IOException {
+        Pattern link = Pattern.compile("\\]\\(([^)#\\s]+)(#[^)]*)?\\)");
+        List<Path> files = new ArrayList<>(List.of(ROOT.resolve("README.md")));
+        try (Stream<Path> s = Files.walk(ROOT.resolve("docs"))) {
+            s.filter(p -> p.toString().endsWith(".md")).sorted().forEach(files::add);
+        }
+        List<String> broken = new ArrayList<>();
+        for (Path f : files) {
+            List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+            for (int i = 0; i < lines.size(); i++) {
+                Matcher m = link.matcher(lines.get(i));
+                while (m.find()) {
+                    String target = m.group(1);
+                    if (target.contains("://") || target.startsWith("mailto:")) {
+                        continue;
+                    }
+                    if (!Files.exists(f.getParent().resolve(target).normalize())) {
+                        broken.add(ROOT.relativize(f) + ":" + (i + 1) + ": " + target);
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), broken, "links to files that do not exist");
+    }
+
     /** The documentation speaks of the project: who worked on it and when is git's to keep. */
     @Test
     void theDocsTellNoHistory() throws IOException {
