@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>{@code train-teacher} runs in the normal suite; {@code distill}, {@code prune} and the save loop are tagged
  * {@code slow} (together they take longer than the suite's budget for them) and run with {@code -Pslow}.
- * {@code finetune} is not a command yet; when it is, it gets the same test.
+ * {@code finetune} (LoRA adapters on the tiny classifier's frozen encoder) runs in the normal suite too.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
@@ -191,6 +191,20 @@ class CrashResumeTest {
         Path uninterrupted = shared.resolve("pruned");
         runToTheEnd(with(common, "--out", uninterrupted.toString()));
         Path crashed = shared.resolve("pruned-crashed");
+        runAndKillInSecondEpoch(with(common, "--out", crashed.toString()), crashed);
+        resume(with(common, "--out", crashed.toString()));
+        assertSameWeights(uninterrupted, crashed);
+    }
+
+    @Test
+    @Order(5)
+    void finetuneKilledMidEpochResumesToTheSameWeights() throws Exception {
+        List<String> common = List.of("finetune", "--model", base.toString(), "--data", train.toString(),
+                "--validation", validation.toString(), "--lora-rank", "4", "--epochs", "2", "--batch-size", "8",
+                "--lr", "2e-3", "--max-length", "24", "--seed", "7", "--checkpoint-every", "20");
+        Path uninterrupted = shared.resolve("finetuned");
+        runToTheEnd(with(common, "--out", uninterrupted.toString()));
+        Path crashed = shared.resolve("finetuned-crashed");
         runAndKillInSecondEpoch(with(common, "--out", crashed.toString()), crashed);
         resume(with(common, "--out", crashed.toString()));
         assertSameWeights(uninterrupted, crashed);
