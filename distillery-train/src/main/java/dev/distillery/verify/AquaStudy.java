@@ -224,7 +224,7 @@ public final class AquaStudy {
         // configuration's peak heap is measured
         List<String> texts = trainingTexts(o, split.train());
         Finetune ft = build(o, texts, quantized, finetuned, finetunedQuantized, qloraBase, log);
-        Finetune ql = qlora(o, qloraBase, adapter, log);
+        Trained ql = qlora(o, qloraBase, adapter, log);
 
         List<Row> rows = new ArrayList<>();
         String[][] configs = {{"base", o.model().toString(), null}, {scheme, quantized.toString(), null},
@@ -242,7 +242,7 @@ public final class AquaStudy {
             AtomicFiles.writeString(o.out().resolve("mcq-" + c[0].replace(' ', '-') + ".json"),
                     HfConfig.pretty(r.toJson(true)));
         }
-        Result result = new Result(rows, split, described, ft, ql, o.qlora());
+        Result result = new Result(rows, split, described, ft, ql.finetune(), ql.options());
         AtomicFiles.writeString(o.out().resolve(JSON), HfConfig.pretty(result.toJson()));
         AtomicFiles.writeString(o.out().resolve(HTML), AquaPage.render(result, o));
         return result;
@@ -289,22 +289,28 @@ public final class AquaStudy {
     }
 
     /**
-     * LoRA adapters trained through {@code qloraBase}, the base as packed for QLoRA, on {@value #TRAIN_TEXTS}; written
-     * to {@code adapter}. Run once the FP32 base of {@link #build} is garbage, so the peak heap is QLoRA's own.
+     * LoRA adapters trained through {@code qloraBase}, the base as packed for QLoRA, on {@value #TRAIN_TEXTS} in the
+     * same windows of at most {@code maxLength} tokens as full fine-tuning (each text ends in EOS here); written to
+     * {@code adapter}. Run once the FP32 base of {@link #build} is garbage, so the peak heap is QLoRA's own.
      */
-    private static Finetune qlora(Options o, Path qloraBase, Path adapter, PrintStream log) throws IOException {
+    private static Trained qlora(Options o, Path qloraBase, Path adapter, PrintStream log) throws IOException {
         Qlora q = o.qlora();
         boolean resume = o.resume() && Files.isRegularFile(adapter.resolve(LoraFinetuning.CHECKPOINTS)
                 .resolve(Trainer.LAST));
         LoraFinetuneOptions options = new LoraFinetuneOptions(qloraBase, null, o.out().resolve(TRAIN_TEXTS), null,
                 q.rank(), q.alpha(), 0f, q.targets(), LoraConfig.Bias.NONE, o.maxLength(), false, q.train(), adapter,
-                resume, false, "aqua");
+                resume, false, "aqua", true);
         log.println("QLoRA: adapters of rank " + q.rank() + " through the " + q.baseScheme().id() + " base " + qloraBase);
         MemoryPeak memory = MemoryPeak.start();
         LoraFinetuneResult r = LoraFinetuning.run(options, new ConsoleProgress(log), log);
         long heapPeak = memory.heapPeakBytes();
-        return new Finetune(r.examples(), r.training().optimizerSteps(), r.secondsPerStep(),
-                r.training().epochs().stream().map(EpochSummary::trainLoss).toList(), r.trainable(), heapPeak);
+        return new Trained(new Finetune(r.examples(), r.training().optimizerSteps(), r.secondsPerStep(),
+                r.training().epochs().stream().map(EpochSummary::trainLoss).toList(), r.trainable(), heapPeak),
+                new Qlora(q.baseScheme(), q.rank(), q.alpha(), r.lora().targets(), q.train()));
+    }
+
+    /** A QLoRA run and its options, the targets resolved to the model's module names. */
+    private record Trained(Finetune finetune, Qlora options) {
     }
 
     /** Every weight of the base trained on the causal-LM loss of the training questions with their answers. */
