@@ -34,7 +34,8 @@ import java.util.concurrent.Callable;
                 "      --data ../shared/datasets/cyber-mcq/cybermetric-80.jsonl",
                 "  distillery mcq --model models/smollm2-q8 --data cybermetric-500.jsonl \\",
                 "      --shots 5 --attack --out results/q8",
-                "  distillery mcq --model models/smollm2 --adapter runs/lora --data cybermetric-500.jsonl"})
+                "  distillery mcq --model models/smollm2-nf4-dq --adapter runs/qlora \\",
+                "      --data cybermetric-500.jsonl"})
 public final class McqCommand implements Callable<Integer> {
     static final String SUMMARY = "mcq.json";
 
