@@ -99,7 +99,8 @@ public final class McqCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        McqOptions options = McqOptions.of(model, data).withAdapter(adapter).withSubject(subject).withShots(shots, shotPool).withSeed(seed).withLimit(limit)
+        McqOptions options = McqOptions.of(model, data).withAdapter(adapter).withSubject(subject)
+                .withShots(shots, shotPool).withSeed(seed).withLimit(limit)
                 .withAttack(attack ? QuestionAttackOptions.defaults().withQueryBudget(attackBudget).withSeed(seed) : null,
                         attackQuestions);
         McqReport r = McqVerification.run(options, System.err);

@@ -7,6 +7,7 @@ import dev.distillery.robust.QuestionRobustness;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * aqua.html: the AQUA-LLM study on one self-contained page (inline CSS and SVG, no scripts), the
@@ -79,7 +80,7 @@ final class AquaPage {
                 .append("</th><th>of all</th><th>optimizer steps</th><th>s/step</th><th>peak heap while training</th>")
                 .append("<th>last epoch loss</th></tr>\n");
         long all = first.parameters();
-        for (var f : List.of(java.util.Map.entry("full", r.finetune()), java.util.Map.entry(r.qloraName(), r.qlora()))) {
+        for (var f : List.of(Map.entry("full", r.finetune()), Map.entry(r.qloraName(), r.qlora()))) {
             AquaStudy.Finetune t = f.getValue();
             h.append("<tr><td class=\"t\">").append(e(f.getKey())).append("</td><td>").append(t.trainable())
                     .append("</td><td>").append(String.format(Locale.ROOT, "%.2f %%", 100.0 * t.trainable() / all))

@@ -3,10 +3,10 @@ package dev.distillery.verify;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.distillery.data.TextCorpus;
 import dev.distillery.distill.DecoderDistiller;
 import dev.distillery.distill.DecoderStudents;
 import dev.distillery.distill.TokenDistillationLoss;
-import dev.distillery.data.TextCorpus;
 import dev.distillery.eval.MemoryPeak;
 import dev.distillery.eval.mcq.McqPrompt;
 import dev.distillery.eval.mcq.McqQuestion;
@@ -20,14 +20,14 @@ import dev.distillery.io.HfConfig;
 import dev.distillery.lora.LoraConfig;
 import dev.distillery.model.CausalLanguageModel;
 import dev.distillery.model.ModelConfig;
+import dev.distillery.pipeline.LoraFinetuneOptions;
+import dev.distillery.pipeline.LoraFinetuneResult;
+import dev.distillery.pipeline.LoraFinetuning;
 import dev.distillery.quant.QuantScheme;
 import dev.distillery.quant.QuantizedDecoder;
 import dev.distillery.report.Table;
 import dev.distillery.robust.QuestionAttackOptions;
 import dev.distillery.tensor.Tensor;
-import dev.distillery.pipeline.LoraFinetuneOptions;
-import dev.distillery.pipeline.LoraFinetuneResult;
-import dev.distillery.pipeline.LoraFinetuning;
 import dev.distillery.train.ConsoleProgress;
 import dev.distillery.train.EpochSummary;
 import dev.distillery.train.TrainOptions;
@@ -47,7 +47,7 @@ import java.util.Map;
  * base, quantized, fine-tuned, fine-tuned then quantized and QLoRA, each for accuracy (zero- or K-shot
  * option log-likelihood, {@link McqVerification}), robustness (attack success rate under
  * answer-keeping edits) and efficiency (tokens/s, peak heap, size on disk), written as
- * {@value #JSON} and one page {@value #HTML} with the table and a chart.
+ * {@value #JSON} and one page {@value #HTML} with the table, a chart and the fine-tunings' costs.
  *
  * <p>Fine-tuning here is full fine-tuning of every weight on the causal-LM loss (next-token
  * cross-entropy over the whole text) of the training questions written as the evaluation prompt
@@ -321,7 +321,8 @@ public final class AquaStudy {
         java.util.Arrays.setAll(all, i -> i);
         CausalLanguageModel student = DecoderStudents.fromTeacher(config, base.weights(), all, 0, o.train().seed());
         LanguageModel frozen = LanguageModel.load(o.model());
-        // α = 0: the next-token cross-entropy alone; the frozen base is never read (no held-out texts)
+        // α = 0: the next-token cross-entropy alone; the frozen base is never read (no held-out texts), but it is held,
+        // so the full fine-tuning's peak heap counts a second FP32 copy of the base (the results page says so)
         DecoderDistiller.Options options = new DecoderDistiller.Options(new TokenDistillationLoss(1, 1, 0), o.maxLength(),
                 0, 1, 1f, o.train());
         return new DecoderDistiller(frozen.model(), frozen.tokenizer(), frozen.stopIds(), options)
