@@ -14,17 +14,20 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
  * {@code distillery aqua}: the AQUA-LLM study of one decoder (base, quantized, fine-tuned,
- * fine-tuned then quantized) on multiple-choice questions; see {@link AquaStudy}.
+ * fine-tuned then quantized, QLoRA) on multiple-choice questions; see {@link AquaStudy}.
  */
 @Command(name = "aqua",
         mixinStandardHelpOptions = true,
         description = {"The AQUA-LLM study: quantize a decoder, fine-tune it on questions absent from the evaluation set,",
-                "quantize the fine-tuned model, and score all four on multiple-choice questions for accuracy, attack",
-                "success under answer-keeping edits, tokens/s, peak memory and size. Writes aqua.json and aqua.html."},
+                "quantize the fine-tuned model, train LoRA adapters through a 4-bit base (QLoRA), and score all five on",
+                "multiple-choice questions for accuracy, attack success under answer-keeping edits, tokens/s, peak memory",
+                "and size; compare the two fine-tunings' trainable parameters, time per step and peak memory. Writes",
+                "aqua.json and aqua.html."},
         footer = {"", "Examples:",
                 "  distillery aqua --model ../shared/models/stories260K \\",
                 "      --data ../shared/datasets/cyber-mcq/cybermetric-80.jsonl \\",
@@ -81,6 +84,27 @@ public final class AquaCommand implements Callable<Integer> {
             description = "Tokens per fine-tuning window at most. Default: ${DEFAULT-VALUE}.")
     int maxLength;
 
+    @Option(names = "--qlora-base", defaultValue = "nf4-dq", paramLabel = "SCHEME",
+            description = "How the QLoRA configuration's frozen base is packed: nf4-dq, nf4, q4_0 or q8_0. Default: "
+                    + "${DEFAULT-VALUE}.")
+    String qloraBase;
+
+    @Option(names = "--lora-rank", defaultValue = "8", paramLabel = "R",
+            description = "Rank of the QLoRA adapters. Default: ${DEFAULT-VALUE}.")
+    int loraRank;
+
+    @Option(names = "--lora-alpha", paramLabel = "A", description = "LoRA scale numerator (the update is A/R·B·A). "
+            + "Default: twice the rank.")
+    Float loraAlpha;
+
+    @Option(names = "--lora-targets", defaultValue = "all", split = ",", paramLabel = "ROLES",
+            description = "Projections given adapters: q, k, v, o, gate, up, down, or all. Default: ${DEFAULT-VALUE}.")
+    List<String> loraTargets;
+
+    @Option(names = "--lora-lr", paramLabel = "X",
+            description = "Peak learning rate of the QLoRA adapters. Default: --lr.")
+    Double loraLearningRate;
+
     @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
             description = "Seeds fine-tuning, the shots and the attack. Default: ${DEFAULT-VALUE}.")
     long seed;
@@ -100,29 +124,45 @@ public final class AquaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        QuantScheme q;
-        try {
-            q = QuantScheme.fromId(scheme);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--scheme: " + e.getMessage());
-        }
-        if (!QuantizedDecoder.SCHEMES.contains(q)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--scheme: a decoder is quantized to "
-                    + QuantizedDecoder.SCHEMES.stream().map(QuantScheme::id).toList() + ", not " + scheme);
-        }
+        QuantScheme q = decoderScheme("--scheme", scheme);
+        QuantScheme qb = decoderScheme("--qlora-base", qloraBase);
         TrainOptions train = TrainOptions.defaults().withEpochs(epochs).withBatchSize(batchSize)
                 .withLearningRate(learningRate).withSeed(seed);
+        AquaStudy.Qlora qlora;
+        try {
+            qlora = new AquaStudy.Qlora(qb, loraRank, loraAlpha == null ? 2f * loraRank : loraAlpha, loraTargets,
+                    train.withLearningRate(loraLearningRate == null ? learningRate : loraLearningRate));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         AquaStudy.Result r = AquaStudy.run(new AquaStudy.Options(model, data, pool, q, subject, shots, limit,
-                attackQuestions, attackBudget, train, maxLength, out, resume), System.err);
+                attackQuestions, attackBudget, train, maxLength, qlora, out, resume), System.err);
         PrintWriter stdout = spec.commandLine().getOut();
         if (json) {
             stdout.println(HfConfig.pretty(r.toJson()));
         } else {
             stdout.println(r.table().render());
+            stdout.println();
+            stdout.println(r.trainingTable().render());
             stdout.println("fine-tuning questions: " + r.splitDescription());
             stdout.println("wrote " + out.resolve(AquaStudy.JSON) + " and " + out.resolve(AquaStudy.HTML));
         }
         stdout.flush();
         return 0;
+    }
+
+    /** The scheme {@code id} names, one a decoder is quantized to; a usage error naming {@code option} otherwise. */
+    private QuantScheme decoderScheme(String option, String id) {
+        QuantScheme q;
+        try {
+            q = QuantScheme.fromId(id);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+        }
+        if (!QuantizedDecoder.SCHEMES.contains(q)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + ": a decoder is quantized to "
+                    + QuantizedDecoder.SCHEMES.stream().map(QuantScheme::id).toList() + ", not " + id);
+        }
+        return q;
     }
 }

@@ -33,7 +33,9 @@ import java.util.concurrent.Callable;
                 "  distillery mcq --model ../shared/models/stories260K \\",
                 "      --data ../shared/datasets/cyber-mcq/cybermetric-80.jsonl",
                 "  distillery mcq --model models/smollm2-q8 --data cybermetric-500.jsonl \\",
-                "      --shots 5 --attack --out results/q8"})
+                "      --shots 5 --attack --out results/q8",
+                "  distillery mcq --model models/smollm2-nf4-dq --adapter runs/qlora \\",
+                "      --data cybermetric-500.jsonl"})
 public final class McqCommand implements Callable<Integer> {
     static final String SUMMARY = "mcq.json";
 
@@ -41,6 +43,11 @@ public final class McqCommand implements Callable<Integer> {
             description = "A decoder folder (Hugging Face or quantized by 'distillery quantize'), a llama2.c .bin (or a "
                     + "folder with one and its tok*.bin) or a .gguf file.")
     Path model;
+
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "A LoRA adapter folder (PEFT's layout, e.g. written by 'distillery finetune') applied to the "
+                    + "model, its base kept as stored (a 4-bit base stays 4-bit).")
+    Path adapter;
 
     @Option(names = "--data", required = true, paramLabel = "FILE",
             description = "Questions as JSON Lines, optionally .gz: {\"question\", \"options\": {\"A\": ...}, \"answer\"}.")
@@ -92,7 +99,8 @@ public final class McqCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        McqOptions options = McqOptions.of(model, data).withSubject(subject).withShots(shots, shotPool).withSeed(seed).withLimit(limit)
+        McqOptions options = McqOptions.of(model, data).withAdapter(adapter).withSubject(subject)
+                .withShots(shots, shotPool).withSeed(seed).withLimit(limit)
                 .withAttack(attack ? QuestionAttackOptions.defaults().withQueryBudget(attackBudget).withSeed(seed) : null,
                         attackQuestions);
         McqReport r = McqVerification.run(options, System.err);

@@ -77,11 +77,12 @@ public final class LoraFinetuning {
                         + config.maxPositions() + " positions the model takes");
             }
             int eos = eosId(config, tokenizer);
-            Tokenized train = tokenize(corpus, tokenizer, eos, maxLength);
-            Tokenized validation = validationCorpus == null ? null : tokenize(validationCorpus, tokenizer, eos, maxLength);
-            log.printf("data: %s: %d examples, %d scored tokens (%d skipped with nothing to predict, %d cut to %d tokens)%n",
+            Tokenized train = tokenize(corpus, tokenizer, eos, maxLength, o.windows());
+            Tokenized validation = validationCorpus == null ? null
+                    : tokenize(validationCorpus, tokenizer, eos, maxLength, o.windows());
+            log.printf("data: %s: %d examples, %d scored tokens (%d skipped with nothing to predict, %d %s %d tokens)%n",
                     o.data(), train.sequences.size(), train.sequences.scoredTokens(), train.skipped, train.truncated,
-                    maxLength);
+                    o.windows() ? "split into windows of" : "cut to", maxLength);
             if (validation != null) {
                 log.printf("      %s: %d examples, %d scored tokens%n", o.validation(), validation.sequences.size(),
                         validation.sequences.scoredTokens());
@@ -165,6 +166,14 @@ public final class LoraFinetuning {
     }
 
     static Tokenized tokenize(TextCorpus corpus, Tokenizer tokenizer, int eos, int maxLength) {
+        return tokenize(corpus, tokenizer, eos, maxLength, false);
+    }
+
+    /**
+     * @param windows a plain text longer than {@code maxLength} becomes consecutive windows of at most that many tokens
+     *                (each an example; {@code truncated} counts the texts split); a prompt-completion example is cut
+     */
+    static Tokenized tokenize(TextCorpus corpus, Tokenizer tokenizer, int eos, int maxLength, boolean windows) {
         List<int[]> ids = new ArrayList<>();
         List<int[]> labels = new ArrayList<>();
         int skipped = 0;
@@ -184,6 +193,18 @@ public final class LoraFinetuning {
             if (eos >= 0) {
                 t[n - 1] = eos;
                 l[n - 1] = eos;
+            }
+            if (n > maxLength && windows && e.prompt() == null) {
+                truncated++;
+                for (int from = 0; from < n; from += maxLength) {
+                    int[] lw = Arrays.copyOfRange(l, from, Math.min(n, from + maxLength));
+                    if (TokenSequences.scored(lw) == 0) { // a last window of one token has nothing to predict
+                        continue;
+                    }
+                    ids.add(Arrays.copyOfRange(t, from, Math.min(n, from + maxLength)));
+                    labels.add(lw);
+                }
+                continue;
             }
             if (n > maxLength) {
                 t = Arrays.copyOf(t, maxLength);

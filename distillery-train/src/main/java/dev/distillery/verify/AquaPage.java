@@ -7,10 +7,11 @@ import dev.distillery.robust.QuestionRobustness;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * aqua.html: the AQUA-LLM study on one self-contained page (inline CSS and SVG, no scripts), the
- * four configurations as one table and one chart, in the style of report.html.
+ * five configurations as one table and one chart, and the two fine-tunings' costs, in the style of report.html.
  */
 final class AquaPage {
     private AquaPage() {
@@ -55,8 +56,7 @@ final class AquaPage {
                     .append("</td><td>").append(HtmlPage.bytes(m.heapPeakBytes())).append("</td><td>")
                     .append(HtmlPage.bytes(m.sizeBytes())).append("</td></tr>\n");
         }
-        h.append("<tr><td class=\"t\">QLoRA</td><td colspan=\"9\" class=\"t\">").append(e(AquaStudy.QLORA_MISSING))
-                .append("</td></tr>\n</table></div>\n");
+        h.append("</table></div>\n");
         String svg = Charts.groupedBars("Accuracy by configuration", "accuracy", names, List.of(
                 new Charts.Series("accuracy", Charts.PALETTE.get(0), accuracy),
                 new Charts.Series("robust accuracy", Charts.PALETTE.get(1), robust),
@@ -71,8 +71,28 @@ final class AquaPage {
                                 + "training questions written as the evaluation prompt with their answer letter: %d "
                                 + "optimizer steps, %.3f s/step, mean loss by epoch %s.", r.split().train().size(),
                         r.finetune().steps(), r.finetune().secondsPerStep(), losses(r.finetune().epochLosses()))))
-                .append("</p>\n<p class=\"meta\">Tokens/s counts prompt and answer tokens through the model's forward ")
-                .append("passes (batch 1, KV cache); peak heap is measured from loading the model to the end of its run. ")
+                .append("</p>\n<p>").append(e(String.format(Locale.ROOT, "QLoRA: LoRA adapters of rank %d (alpha %s) on "
+                                + "%s, trained on the same texts through the frozen base packed in %s, at a peak learning "
+                                + "rate of %s; scored with the adapter applied on that packed base.",
+                        r.qloraOptions().rank(), r.qloraOptions().alpha(), String.join(", ", r.qloraOptions().targets()),
+                        r.qloraOptions().baseScheme().id(), r.qloraOptions().train().learningRate())))
+                .append("</p>\n<div class=\"scroll\"><table><tr><th class=\"t\">fine-tuning</th><th>trainable parameters")
+                .append("</th><th>of all</th><th>optimizer steps</th><th>s/step</th><th>peak heap while training</th>")
+                .append("<th>last epoch loss</th></tr>\n");
+        long all = first.parameters();
+        for (var f : List.of(Map.entry("full", r.finetune()), Map.entry(r.qloraName(), r.qlora()))) {
+            AquaStudy.Finetune t = f.getValue();
+            h.append("<tr><td class=\"t\">").append(e(f.getKey())).append("</td><td>").append(t.trainable())
+                    .append("</td><td>").append(String.format(Locale.ROOT, "%.2f %%", 100.0 * t.trainable() / all))
+                    .append("</td><td>").append(t.steps()).append("</td><td>")
+                    .append(String.format(Locale.ROOT, "%.3f", t.secondsPerStep())).append("</td><td>")
+                    .append(HtmlPage.bytes(t.heapPeakBytes())).append("</td><td>")
+                    .append(t.epochLosses().isEmpty() ? "-" : String.format(Locale.ROOT, "%.4f", t.epochLosses().getLast()))
+                    .append("</td></tr>\n");
+        }
+        h.append("</table></div>\n<p class=\"meta\">Tokens/s counts prompt and answer tokens through the model's forward ")
+                .append("passes (batch 1, KV cache); peak heap is measured from loading the model to the end of its run, and for a ")
+                .append("fine-tuning from its start to its end (garbage included, an upper bound). ")
                 .append("Figures from a busy machine are noisy; compare configurations measured in the same run.</p>\n");
         h.append("</main></body></html>\n");
         return h.toString();

@@ -9,6 +9,7 @@ import java.nio.file.Path;
  * What {@code mcq} measures: one decoder on one question file.
  *
  * @param model     a decoder folder or file ({@link dev.distillery.generate.LanguageModel#load})
+ * @param adapter   a PEFT LoRA adapter folder applied to the model, or null for none
  * @param data      the questions, JSON Lines ({@link dev.distillery.eval.mcq.McqQuestion#read})
  * @param subject   named in the prompt's header line ({@link dev.distillery.eval.mcq.McqPrompt})
  * @param shots     solved questions before each question; 0 for zero-shot
@@ -19,7 +20,7 @@ import java.nio.file.Path;
  * @param attack    how to attack the questions, or null to skip robustness
  * @param attackQuestions attack only the first this many questions; 0 for all
  */
-public record McqOptions(Path model, Path data, String subject, int shots, Path shotPool, long seed, int limit,
+public record McqOptions(Path model, Path adapter, Path data, String subject, int shots, Path shotPool, long seed, int limit,
                          QuestionAttackOptions attack, int attackQuestions) {
     public McqOptions {
         if (subject == null || subject.isBlank()) {
@@ -32,26 +33,31 @@ public record McqOptions(Path model, Path data, String subject, int shots, Path 
     }
 
     public static McqOptions of(Path model, Path data) {
-        return new McqOptions(model, data, McqPrompt.CYBERSECURITY.subject(), 0, null, 42, 0, null, 0);
+        return new McqOptions(model, null, data, McqPrompt.CYBERSECURITY.subject(), 0, null, 42, 0, null, 0);
+    }
+
+    /** @param dir a PEFT LoRA adapter folder to apply to the model, or null for none */
+    public McqOptions withAdapter(Path dir) {
+        return new McqOptions(model, dir, data, subject, shots, shotPool, seed, limit, attack, attackQuestions);
     }
 
     public McqOptions withSubject(String s) {
-        return new McqOptions(model, data, s, shots, shotPool, seed, limit, attack, attackQuestions);
+        return new McqOptions(model, adapter, data, s, shots, shotPool, seed, limit, attack, attackQuestions);
     }
 
     public McqOptions withShots(int k, Path pool) {
-        return new McqOptions(model, data, subject, k, pool, seed, limit, attack, attackQuestions);
+        return new McqOptions(model, adapter, data, subject, k, pool, seed, limit, attack, attackQuestions);
     }
 
     public McqOptions withSeed(long s) {
-        return new McqOptions(model, data, subject, shots, shotPool, s, limit, attack, attackQuestions);
+        return new McqOptions(model, adapter, data, subject, shots, shotPool, s, limit, attack, attackQuestions);
     }
 
     public McqOptions withLimit(int n) {
-        return new McqOptions(model, data, subject, shots, shotPool, seed, n, attack, attackQuestions);
+        return new McqOptions(model, adapter, data, subject, shots, shotPool, seed, n, attack, attackQuestions);
     }
 
     public McqOptions withAttack(QuestionAttackOptions a, int questions) {
-        return new McqOptions(model, data, subject, shots, shotPool, seed, limit, a, questions);
+        return new McqOptions(model, adapter, data, subject, shots, shotPool, seed, limit, a, questions);
     }
 }

@@ -22,8 +22,8 @@ import java.util.stream.Stream;
 
 /**
  * Measures one decoder on multiple-choice questions: loads it, draws the shots, scores every question
- * ({@link McqEvaluation}), attacks them when asked ({@link QuestionRobustness}), and records size on
- * disk, parameters, tokens/s and peak memory.
+ * ({@link McqEvaluation}) with the LoRA adapter applied when one is named, attacks them when asked ({@link QuestionRobustness}), and records size on
+ * disk (base plus adapter), parameters, tokens/s and peak memory.
  * <pre>{@code
  * McqReport r = McqVerification.run(McqOptions.of(Path.of("models/smollm2"), Path.of("cybermetric-500.jsonl")), System.err);
  * }</pre>
@@ -41,7 +41,7 @@ public final class McqVerification {
         List<McqQuestion> pool = o.shotPool() == null ? McqShots.bundled() : McqQuestion.read(o.shotPool());
         List<McqQuestion> shots = McqShots.draw(pool, questions, o.shots(), o.seed());
         MemoryPeak memory = MemoryPeak.start();
-        LanguageModel lm = LanguageModel.load(o.model());
+        LanguageModel lm = LanguageModel.load(o.model(), o.adapter());
         McqScorer scorer = new McqScorer(lm.model(), lm.tokenizer(), new McqPrompt(o.subject()), shots);
         McqEvaluation evaluation = McqEvaluation.run(scorer, questions, log);
         if (log != null && evaluation.cut() > 0) {
@@ -59,9 +59,29 @@ public final class McqVerification {
         long heapPeak = memory.heapPeakBytes();
         Reference.reachabilityFence(lm);
         Provenance here = Provenance.ofThisPlatform("", List.of(), Map.of(), 0);
-        return new McqReport(lm.name(), lm.format(), o.data().toString(), evaluation, robustness, sizeOnDisk(o.model()),
+        return new McqReport(lm.name(), lm.format(), o.data().toString(), evaluation, robustness, sizeOnDisk(o.model())
+                + adapterSize(o.adapter()),
                 lm.model().parameterCount(), heapPeak, MemoryPeak.processPeakRssBytes(),
                 here.jdk() + "; " + here.os() + "; " + here.cpu(), here.createdUtc());
+    }
+
+    /**
+     * Bytes of an adapter folder's own files (its top level: a {@code merged/} model that {@code finetune --merge}
+     * writes beside the adapter is not part of it); 0 for none.
+     */
+    static long adapterSize(Path adapter) throws IOException {
+        if (adapter == null) {
+            return 0;
+        }
+        long bytes = 0;
+        try (Stream<Path> s = Files.list(adapter)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (Files.isRegularFile(p) && !p.getFileName().toString().startsWith(".")) {
+                    bytes += Files.size(p);
+                }
+            }
+        }
+        return bytes;
     }
 
     /** Bytes of a model file, or of the regular files of a model folder (hidden ones, such as checkpoints, left out). */

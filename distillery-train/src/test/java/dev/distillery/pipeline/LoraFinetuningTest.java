@@ -135,6 +135,39 @@ class LoraFinetuningTest {
     }
 
     @Test
+    void withWindowsALongTextIsLearntWholeAndACompletionStillCut() throws Exception {
+        Path file = tmp.resolve("windows.jsonl");
+        String text = "Once upon a time, Tom saw a big dog. Tom was very happy and played all day in the park.";
+        Files.writeString(file, "{\"text\": \"" + text + "\"}\n"
+                + "{\"prompt\": \"One day\", \"completion\": \" the sun was out and everyone played in the park all day.\"}\n");
+        Tokenizer tok = Tokenizers.load(stories);
+        LoraFinetuning.Tokenized t = LoraFinetuning.tokenize(TextCorpus.read(file), tok, 2, 8, true);
+        int[] whole = tok.encode(text).ids();
+        TokenSequences s = t.sequences();
+        int windows = (whole.length + 1 + 7) / 8; // the text and EOS in windows of 8
+        assertTrue(whole.length > 16, "the text spans several windows");
+        int[] joined = new int[0];
+        for (int w = 0; w < s.size() - 1; w++) {
+            assertTrue(s.ids()[w].length <= 8);
+            assertArrayEquals(s.ids()[w], s.labels()[w], "a window of a text is scored in full");
+            int at = joined.length;
+            joined = java.util.Arrays.copyOf(joined, at + s.ids()[w].length);
+            System.arraycopy(s.ids()[w], 0, joined, at, s.ids()[w].length);
+        }
+        int[] expected = java.util.Arrays.copyOf(whole, whole.length + 1);
+        expected[whole.length] = 2;
+        int lastLength = (whole.length + 1) % 8;
+        if (lastLength == 1) { // a last window of EOS alone predicts nothing and is left out
+            expected = java.util.Arrays.copyOf(expected, expected.length - 1);
+            windows--;
+        }
+        assertEquals(windows + 1, s.size(), "the text's windows and the completion");
+        assertArrayEquals(expected, joined, "the windows hold the whole text and EOS, in order");
+        assertEquals(8, s.ids()[s.size() - 1].length, "a prompt-completion example is cut, not split");
+        assertEquals(2, t.truncated());
+    }
+
+    @Test
     void badTextIsNamedWithItsLine() throws Exception {
         Path bad = tmp.resolve("bad.jsonl");
         Files.writeString(bad, "{\"text\": \"fine\"}\n{\"title\": \"no text\"}\n{\"prompt\": \"no completion\"}\n");
