@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -32,10 +33,8 @@ public final class GenerateCommand implements Callable<Integer> {
                     + "llama2.c .bin (or a folder with one and its tok*.bin) or a .gguf file.")
     Path model;
 
-    @Option(names = "--adapter", paramLabel = "DIR",
-            description = "A LoRA adapter folder (PEFT's layout, e.g. written by 'distillery finetune') applied to the "
-                    + "model.")
-    Path adapter;
+    @Mixin
+    AdapterOption adapter;
 
     @Option(names = "--prompt", defaultValue = "", paramLabel = "TEXT",
             description = "The text to continue (or, with --chat, the user's message). Default: empty, start from BOS.")
@@ -70,7 +69,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-tokens must be positive, got " + maxTokens);
         }
         Sampler sampler = new Sampler(temperature, topP, seed);
-        LanguageModel lm = LanguageModel.load(model, adapter);
+        LanguageModel lm = LanguageModel.load(model, adapter.adapter);
         int[] ids = lm.promptIds(prompt, chat);
         PrintWriter out = spec.commandLine().getOut();
         if (!chat) {

@@ -9,6 +9,7 @@ import dev.distillery.verify.McqReport;
 import dev.distillery.verify.McqVerification;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -44,10 +45,8 @@ public final class McqCommand implements Callable<Integer> {
                     + "folder with one and its tok*.bin) or a .gguf file.")
     Path model;
 
-    @Option(names = "--adapter", paramLabel = "DIR",
-            description = "A LoRA adapter folder (PEFT's layout, e.g. written by 'distillery finetune') applied to the "
-                    + "model, its base kept as stored (a 4-bit base stays 4-bit).")
-    Path adapter;
+    @Mixin
+    AdapterOption adapter;
 
     @Option(names = "--data", required = true, paramLabel = "FILE",
             description = "Questions as JSON Lines, optionally .gz: {\"question\", \"options\": {\"A\": ...}, \"answer\"}.")
@@ -99,7 +98,7 @@ public final class McqCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        McqOptions options = McqOptions.of(model, data).withAdapter(adapter).withSubject(subject)
+        McqOptions options = McqOptions.of(model, data).withAdapter(adapter.adapter).withSubject(subject)
                 .withShots(shots, shotPool).withSeed(seed).withLimit(limit)
                 .withAttack(attack ? QuestionAttackOptions.defaults().withQueryBudget(attackBudget).withSeed(seed) : null,
                         attackQuestions);
