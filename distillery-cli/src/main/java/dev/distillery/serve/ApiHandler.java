@@ -108,9 +108,15 @@ final class ApiHandler extends Handler.Abstract {
             switch (e.kind()) {
                 case METHOD_NOT_ALLOWED -> response.getHeaders().put(HttpHeader.ALLOW, path.equals(CLASSIFY) ? "POST" : "GET");
                 case UNAUTHORIZED -> response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"distillery\"");
+                default -> {
+                }
+            }
+            switch (e.kind()) {
                 case OVERLOADED -> response.getHeaders().put(HttpHeader.RETRY_AFTER, RETRY_AFTER_SECONDS);
-                // the rest of the body is still on its way; closing is cheaper than reading it
-                case REQUEST_TIMEOUT, BODY_TOO_LARGE -> response.getHeaders().put(HttpHeader.CONNECTION, "close");
+                // the rest of the body is still on its way (or, refused before it was read, unread); closing is
+                // cheaper than reading it, and says so, so a client never reuses a connection the server drops
+                case REQUEST_TIMEOUT, BODY_TOO_LARGE, UNAUTHORIZED, METHOD_NOT_ALLOWED, NOT_FOUND ->
+                        response.getHeaders().put(HttpHeader.CONNECTION, "close");
                 default -> {
                 }
             }

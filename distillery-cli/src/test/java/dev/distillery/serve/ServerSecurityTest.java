@@ -89,6 +89,8 @@ class ServerSecurityTest {
                 assertEquals(401, r.statusCode(), refused + ": " + r.body());
                 assertEquals("Bearer realm=\"distillery\"", r.headers().firstValue("WWW-Authenticate").orElse(""));
                 assertTrue(r.body().contains("Authorization: Bearer KEY"), r.body());
+                // refused before its body was read: the server closes, and says so, so the client opens a new connection
+                assertEquals("close", r.headers().firstValue("Connection").orElse(""), refused);
             }
             assertEquals(401, send(http, s.uri(), ApiHandler.METRICS, null).statusCode());
             assertEquals(200, send(http, s.uri(), ApiHandler.CLASSIFY, "Bearer " + KEY).statusCode());
