@@ -186,13 +186,8 @@ public final class DistillCommand implements Callable<Integer> {
             description = "Seeds the student, augmentation, data order and dropout. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--checkpoint-every", defaultValue = "100", paramLabel = "STEPS",
-            description = "Checkpoint every this many optimizer steps, as well as after each epoch. Default: ${DEFAULT-VALUE}.")
-    int checkpointEvery;
-
-    @Option(names = "--resume",
-            description = "Continue the interrupted run in OUT/.checkpoints; give the same teacher, data and options as before.")
-    boolean resume;
+    @Mixin
+    CheckpointOptions checkpoints;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Student folder to write.")
     Path out;
@@ -234,7 +229,7 @@ public final class DistillCommand implements Callable<Integer> {
             }
         }
         TrainOptions training = TrainOptions.defaults().withEpochs(epochs).withBatchSize(batchSize)
-                .withLearningRate(learningRate).withSeed(seed).withCheckpointEverySteps(checkpointEvery);
+                .withLearningRate(learningRate).withSeed(seed).withCheckpointEverySteps(checkpoints.checkpointEvery);
         DistillOptions distill = DistillOptions.defaults().withTrain(training).withInit(studentInit)
                 .withDivergence(divergence).withTemperature(temperature == null ? 2 : temperature).withAlpha(alpha)
                 .withHiddenWeight(hiddenWeight).withAttentionWeight(attentionWeight)
@@ -243,7 +238,7 @@ public final class DistillCommand implements Callable<Integer> {
         // originalArgs belong to the root command, so they start with "distill"
         String command = "distillery " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         DistillationOptions options = new DistillationOptions(teacher, splits.data, splits.train, splits.validation, splits.test, layers, hidden,
-                heads, ffn, maxLength, maxTrainRows, distill, out, command, columns.textColumn, columns.labelColumn, resume, qat,
+                heads, ffn, maxLength, maxTrainRows, distill, out, command, columns.textColumn, columns.labelColumn, checkpoints.resume, qat,
                 adversarial ? new AdversarialAugmentation(adversarialUrls, AttackOptions.defaults().withQueryBudget(adversarialBudget))
                         : null, null, teacherLogits);
         DistillationResult r = Distillation.run(options, progress, System.err);
@@ -296,12 +291,12 @@ public final class DistillCommand implements Callable<Integer> {
             options = new DecoderDistiller.Options(objective, maxLength == 0 ? Integer.MAX_VALUE : maxLength,
                     teacherGenerations, generationTokens, 1f, TrainOptions.defaults().withEpochs(epochs)
                     .withBatchSize(batchSize).withLearningRate(learningRate).withSeed(seed)
-                    .withCheckpointEverySteps(checkpointEvery));
+                    .withCheckpointEverySteps(checkpoints.checkpointEvery));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         DecoderDistillation.Outcome r = DecoderDistillation.run(new DecoderDistillation.Options(teacher, splits.train,
-                splits.validation, layers, ffn, studentConfig, random, options, out, resume), System.err);
+                splits.validation, layers, ffn, studentConfig, random, options, out, checkpoints.resume), System.err);
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println(r.table().render());
         stdout.printf(Locale.ROOT, "saved the student to %s: %d training sequences (%d teacher generations), %d optimizer "

@@ -110,13 +110,8 @@ public final class FinetuneCommand implements Callable<Integer> {
             description = "Seeds the adapters' initialisation, data order and dropout. Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--checkpoint-every", defaultValue = "100", paramLabel = "STEPS",
-            description = "Checkpoint every this many optimizer steps, as well as after each epoch. Default: ${DEFAULT-VALUE}.")
-    int checkpointEvery;
-
-    @Option(names = "--resume",
-            description = "Continue the interrupted run in OUT/.checkpoints; give the same model, data and options.")
-    boolean resume;
+    @Mixin
+    CheckpointOptions checkpoints;
 
     @Option(names = "--merge",
             description = "Also write the base with the adapter merged in (FP32 Hugging Face folder) to OUT/merged; with "
@@ -167,7 +162,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         TrainOptions training;
         try {
             training = TrainOptions.defaults().withEpochs(epochs).withBatchSize(batchSize).withLearningRate(learningRate)
-                    .withSeed(seed).withCheckpointEverySteps(checkpointEvery);
+                    .withSeed(seed).withCheckpointEverySteps(checkpoints.checkpointEvery);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
@@ -177,7 +172,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         }
         LoraFinetuneOptions options = new LoraFinetuneOptions(model, baseFormat, data, validation, rank, a, dropout,
                 targets == null ? List.of("q", "v") : targets, LoraConfig.Bias.NONE, maxLength, gradientCheckpointing,
-                training, out, resume, merge, command);
+                training, out, checkpoints.resume, merge, command);
         LoraFinetuneResult r = LoraFinetuning.run(options, progress, System.err);
 
         EpochSummary last = r.training().epochs().getLast();
@@ -205,7 +200,7 @@ public final class FinetuneCommand implements Callable<Integer> {
         LoraConfig lora = new LoraConfig(rank, a, dropout, targets == null ? List.of("query", "value") : targets,
                 LoraConfig.Bias.NONE);
         TeacherOptions options = new TeacherOptions(model.toString(), null, data, validation, null, columns.textColumn,
-                columns.labelColumn, false, maxLength > 0 ? maxLength : 64, 0, false, training, out, resume, command,
+                columns.labelColumn, false, maxLength > 0 ? maxLength : 64, 0, false, training, out, checkpoints.resume, command,
                 lora);
         TeacherResult r = TeacherTraining.run(options, progress, System.err);
         PrintWriter stdout = spec.commandLine().getOut();

@@ -110,13 +110,8 @@ public final class PruneCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to write the pruned classifier to.")
     Path out;
 
-    @Option(names = "--checkpoint-every", defaultValue = "100", paramLabel = "STEPS",
-            description = "During recovery, checkpoint every this many optimizer steps, as well as after each epoch. Default: ${DEFAULT-VALUE}.")
-    int checkpointEvery;
-
-    @Option(names = "--resume",
-            description = "Continue the interrupted recovery in OUT/.checkpoints; give the same model, data and options as before.")
-    boolean resume;
+    @Mixin
+    CheckpointOptions checkpoints;
 
     @Spec
     CommandSpec spec;
@@ -139,14 +134,14 @@ public final class PruneCommand implements Callable<Integer> {
                     "--sparsity-scope must be layer or global, not '" + sparsityScope + "'");
         };
         TrainOptions training = TrainOptions.defaults().withBatchSize(batchSize).withLearningRate(learningRate).withSeed(seed)
-                .withCheckpointEverySteps(checkpointEvery);
+                .withCheckpointEverySteps(checkpoints.checkpointEvery);
         DistillOptions distill = DistillOptions.defaults().withTrain(training).withTemperature(temperature).withAlpha(alpha);
         String command = "distillery " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         PruningOptions options;
         try {
             options = new PruningOptions(model, teacher, splits.data, splits.train, splits.validation, splits.test, heads, ffn,
                     layers, choice, sparsity, scope, gradual, storeSparse, importanceRows, recoverEpochs, maxTrainRows,
-                    latencyRuns, distill, out, command, resume);
+                    latencyRuns, distill, out, command, checkpoints.resume);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

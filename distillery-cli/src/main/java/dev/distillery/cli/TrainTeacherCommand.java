@@ -73,13 +73,8 @@ public final class TrainTeacherCommand implements Callable<Integer> {
             description = "Stop after N epochs without a better validation score; 0 never stops early. Default: ${DEFAULT-VALUE}.")
     int patience;
 
-    @Option(names = "--checkpoint-every", defaultValue = "100", paramLabel = "STEPS",
-            description = "Checkpoint every this many optimizer steps, as well as after each epoch. Default: ${DEFAULT-VALUE}.")
-    int checkpointEvery;
-
-    @Option(names = "--resume",
-            description = "Continue the interrupted run in OUT/.checkpoints; give the same data and options as before.")
-    boolean resume;
+    @Mixin
+    CheckpointOptions checkpoints;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model folder to write.")
     Path out;
@@ -94,11 +89,11 @@ public final class TrainTeacherCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         TrainOptions training = TrainOptions.defaults().withEpochs(epochs).withBatchSize(batchSize)
                 .withLearningRate(learningRate).withSeed(seed).withPatience(patience)
-                .withCheckpointEverySteps(checkpointEvery);
+                .withCheckpointEverySteps(checkpoints.checkpointEvery);
         // originalArgs belong to the root command, so they start with "train-teacher"
         String command = "distillery " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         TeacherOptions options = new TeacherOptions(model, splits.data, splits.train, splits.validation, splits.test, columns.textColumn, columns.labelColumn,
-                normalizeUrls, maxLength, maxTrainRows, classWeights, training, out, resume, command);
+                normalizeUrls, maxLength, maxTrainRows, classWeights, training, out, checkpoints.resume, command);
         TeacherResult r = TeacherTraining.run(options, progress, System.err);
         PrintWriter stdout = spec.commandLine().getOut();
         for (Evaluation e : new Evaluation[] {r.validation(), r.test()}) {
