@@ -51,11 +51,7 @@ public record TokenSequences(String name, int[][] ids, int[][] labels, int padId
 
     /** Token count of each sequence. */
     public int[] lengths() {
-        int[] lengths = new int[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            lengths[i] = ids[i].length;
-        }
-        return lengths;
+        return RaggedIds.lengths(ids);
     }
 
     /** Scored positions over all sequences. */
@@ -69,21 +65,12 @@ public record TokenSequences(String name, int[][] ids, int[][] labels, int padId
 
     /** The sequences at {@code rows}, in that order, padded on the right to the longest of them. */
     public EncoderInput pad(int[] rows) {
-        int seq = seqLen(rows);
-        int[] input = new int[rows.length * seq];  // [batch, seq]
-        int[] mask = new int[rows.length * seq];   // [batch, seq]
-        Arrays.fill(input, padId);
-        for (int b = 0; b < rows.length; b++) {
-            int[] row = ids[rows[b]];
-            System.arraycopy(row, 0, input, b * seq, row.length);
-            Arrays.fill(mask, b * seq, b * seq + row.length, 1);
-        }
-        return new EncoderInput(rows.length, seq, input, new int[rows.length * seq], mask);
+        return RaggedIds.pad(name, ids, null, rows, padId);
     }
 
     /** The labels of {@code rows}, laid out as {@link #pad} lays out their ids, padding ignored. */
     public int[] labels(int[] rows) {
-        int seq = seqLen(rows);
+        int seq = RaggedIds.longest(name, ids, rows);
         int[] out = new int[rows.length * seq];
         Arrays.fill(out, CausalLanguageModel.IGNORE);
         for (int b = 0; b < rows.length; b++) {
@@ -92,34 +79,17 @@ public record TokenSequences(String name, int[][] ids, int[][] labels, int padId
         return out;
     }
 
-    private int seqLen(int[] rows) {
-        if (rows.length == 0) {
-            throw new IllegalArgumentException(name + ": cannot pad an empty batch");
-        }
-        int seq = 0;
-        for (int r : rows) {
-            seq = Math.max(seq, ids[r].length);
-        }
-        return seq;
-    }
-
     /** A 64-bit hash of the ids and labels, so a resumed run can tell it was given other data. */
     public long fingerprint() {
         long h = 0xcbf29ce484222325L;
-        h = mix(h, ids.length);
+        h = RaggedIds.mix(h, ids.length);
         for (int i = 0; i < ids.length; i++) {
-            h = mix(h, ids[i].length);
+            h = RaggedIds.mix(h, ids[i].length);
             for (int j = 0; j < ids[i].length; j++) {
-                h = mix(mix(h, ids[i][j]), labels[i][j]);
+                h = RaggedIds.mix(RaggedIds.mix(h, ids[i][j]), labels[i][j]);
             }
         }
         return h;
-    }
-
-    private static long mix(long h, int value) {
-        h ^= value;
-        h *= 0x100000001b3L;
-        return h ^ (h >>> 29);
     }
 
     @Override

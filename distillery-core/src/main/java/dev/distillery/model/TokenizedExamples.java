@@ -1,7 +1,6 @@
 package dev.distillery.model;
 
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -52,11 +51,7 @@ public record TokenizedExamples(String name, int[][] ids, int[][] typeIds, int[]
 
     /** Token count of each example, {@code [examples]}. */
     public int[] lengths() {
-        int[] lengths = new int[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            lengths[i] = ids[i].length;
-        }
-        return lengths;
+        return RaggedIds.lengths(ids);
     }
 
     public int maxLength() {
@@ -69,26 +64,7 @@ public record TokenizedExamples(String name, int[][] ids, int[][] typeIds, int[]
 
     /** The examples at {@code rows}, in that order, padded to the longest of them. */
     public EncoderInput pad(int[] rows) {
-        if (rows.length == 0) {
-            throw new IllegalArgumentException(name + ": cannot pad an empty batch");
-        }
-        int seqLen = 0;
-        for (int r : rows) {
-            seqLen = Math.max(seqLen, ids[r].length);
-        }
-        int[] inputIds = new int[rows.length * seqLen];  // [batch, seqLen]
-        int[] types = new int[rows.length * seqLen];     // [batch, seqLen]
-        int[] mask = new int[rows.length * seqLen];      // [batch, seqLen]
-        Arrays.fill(inputIds, padId);
-        for (int b = 0; b < rows.length; b++) {
-            int[] row = ids[rows[b]];
-            System.arraycopy(row, 0, inputIds, b * seqLen, row.length);
-            if (typeIds != null) {
-                System.arraycopy(typeIds[rows[b]], 0, types, b * seqLen, row.length);
-            }
-            Arrays.fill(mask, b * seqLen, b * seqLen + row.length, 1);
-        }
-        return new EncoderInput(rows.length, seqLen, inputIds, types, mask);
+        return RaggedIds.pad(name, ids, typeIds, rows, padId);
     }
 
     /** The labels of {@code rows}. */
@@ -106,27 +82,20 @@ public record TokenizedExamples(String name, int[][] ids, int[][] typeIds, int[]
      */
     public long fingerprint() {
         long h = 0xcbf29ce484222325L;
-        h = mix(h, ids.length);
+        h = RaggedIds.mix(h, ids.length);
         for (int i = 0; i < ids.length; i++) {
-            h = mix(h, labels[i]);
-            h = mix(h, ids[i].length);
+            h = RaggedIds.mix(h, labels[i]);
+            h = RaggedIds.mix(h, ids[i].length);
             for (int id : ids[i]) {
-                h = mix(h, id);
+                h = RaggedIds.mix(h, id);
             }
             if (typeIds != null) {
                 for (int t : typeIds[i]) {
-                    h = mix(h, t);
+                    h = RaggedIds.mix(h, t);
                 }
             }
         }
         return h;
-    }
-
-    private static long mix(long h, int value) {
-        // FNV-1a over the int, then a multiply so nearby ids spread
-        h ^= value;
-        h *= 0x100000001b3L;
-        return h ^ (h >>> 29);
     }
 
     @Override
