@@ -141,6 +141,11 @@ public record QuantizedCheckpoint(Path directory, EncoderConfig config, Map<Stri
 
     /** Bytes of the weights as held in memory: packed sizes for quantized ones, 4 per value for the rest. */
     public long weightBytes() {
+        return weightBytes(dense, quantized);
+    }
+
+    /** {@link #weightBytes()} of any dense and quantized maps; quantized decoders hold theirs alike. */
+    static long weightBytes(Map<String, Tensor> dense, Map<String, QuantizedTensor> quantized) {
         long sum = 0;
         for (Tensor t : dense.values()) {
             sum += 4L * t.size();

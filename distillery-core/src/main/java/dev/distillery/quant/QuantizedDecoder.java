@@ -127,14 +127,7 @@ public record QuantizedDecoder(Path directory, ModelConfig config, Map<String, T
 
     /** Bytes of the weights as held in memory: packed sizes for quantized ones, 4 per value for the rest. */
     public long weightBytes() {
-        long sum = 0;
-        for (Tensor t : dense.values()) {
-            sum += 4L * t.size();
-        }
-        for (QuantizedTensor q : quantized.values()) {
-            sum += q.sizeBytes();
-        }
-        return sum;
+        return QuantizedCheckpoint.weightBytes(dense, quantized);
     }
 
     /**
