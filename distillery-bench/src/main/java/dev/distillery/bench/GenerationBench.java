@@ -1,5 +1,6 @@
 package dev.distillery.bench;
 
+import dev.distillery.generate.Sampler;
 import dev.distillery.model.CausalLanguageModel;
 import dev.distillery.nn.KvCache;
 
@@ -63,7 +64,7 @@ public final class GenerationBench {
         Map<String, Figures> out = new LinkedHashMap<>();
         speeds.forEach((name, s) -> {
             double[] v = s.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            out.put(name, new Figures(quantile(v, 0.5), quantile(v, 0.25), quantile(v, 0.75), v.length,
+            out.put(name, new Figures(MultiBench.quantile(v, 0.5), MultiBench.quantile(v, 0.25), MultiBench.quantile(v, 0.75), v.length,
                     engines.get(name).bytes()));
         });
         return out;
@@ -73,30 +74,14 @@ public final class GenerationBench {
     private double round(CausalLanguageModel lm) {
         KvCache cache = lm.newCache(1, prompt.length + tokens);
         int vocab = lm.config().vocabSize();
+        Sampler greedy = Sampler.greedy();
         float[] logits = lm.nextLogits(prompt, 1, prompt.length, 0, cache);
         long start = System.nanoTime();
         for (int t = 0; t < tokens; t++) {
-            int next = argmax(logits, vocab);
+            int next = greedy.sample(logits, 0, vocab);
             logits = lm.nextLogits(new int[] {next}, 1, 1, prompt.length + t, cache);
         }
         return tokens / ((System.nanoTime() - start) / 1e9);
-    }
-
-    private static int argmax(float[] logits, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
-    static double quantile(double[] sorted, double q) {
-        double pos = q * (sorted.length - 1);
-        int lo = (int) Math.floor(pos);
-        int hi = Math.min(sorted.length - 1, lo + 1);
-        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
     }
 
     @Override

@@ -107,6 +107,11 @@ public final class MultiBench {
 
     /** Linear-interpolated quantile of sorted values. */
     static double quantile(long[] sorted, double q) {
+        return quantile(Arrays.stream(sorted).asDoubleStream().toArray(), q);
+    }
+
+    /** Linear-interpolated quantile of sorted values. */
+    static double quantile(double[] sorted, double q) {
         double pos = q * (sorted.length - 1);
         int lo = (int) Math.floor(pos);
         int hi = Math.min(sorted.length - 1, lo + 1);
