@@ -19,24 +19,17 @@ final class Avx2MicroKernel extends MicroKernel {
     }
 
     @Override
-    void multiply(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
-                  float[] c, int cIdx, int ldc, boolean add) {
-        if (rows == MR) {
-            tile6x16(a, aIdx, lda, b, bIdx, kq, c, cIdx, ldc, add);
-            return;
-        }
-        // Fewer rows (the last sliver, or a product of a few rows): shorter tiles, so one row does
-        // not pay for MR.
-        int r = 0;
-        for (; rows - r >= 4; r += 4) {
-            tile4x16(a, aIdx + r * lda, lda, b, bIdx, kq, c, cIdx + r * ldc, ldc, add);
-        }
-        if (rows - r >= 2) {
-            tile2x16(a, aIdx + r * lda, lda, b, bIdx, kq, c, cIdx + r * ldc, ldc, add);
-            r += 2;
-        }
-        if (rows > r) {
-            tile1x16(a, aIdx + r * lda, lda, b, bIdx, kq, c, cIdx + r * ldc, ldc, add);
+    void tile(float[] a, int aIdx, int lda, float[] b, int bIdx, int kq, float[] c, int cIdx, int ldc, boolean add) {
+        tile6x16(a, aIdx, lda, b, bIdx, kq, c, cIdx, ldc, add);
+    }
+
+    @Override
+    void shortTile(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int kq, float[] c, int cIdx, int ldc,
+                   boolean add) {
+        switch (rows) {
+            case 4 -> tile4x16(a, aIdx, lda, b, bIdx, kq, c, cIdx, ldc, add);
+            case 2 -> tile2x16(a, aIdx, lda, b, bIdx, kq, c, cIdx, ldc, add);
+            default -> tile1x16(a, aIdx, lda, b, bIdx, kq, c, cIdx, ldc, add);
         }
     }
 

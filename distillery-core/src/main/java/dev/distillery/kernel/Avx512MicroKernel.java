@@ -4,38 +4,68 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The 512-bit micro-kernel for CPUs with AVX-512 (32 vector registers): an 8 × 48 tile, 24
- * accumulators, fed per depth step by three loads of B (one per strip) and eight broadcasts of A,
- * leaving registers for the loads and broadcasts in flight.
+ * The 512-bit micro-kernels for CPUs with AVX-512 (32 vector registers): tiles 48 columns wide (three
+ * loads of B per depth step, one per strip) and 8 or 4 rows tall.
+ * <ul>
+ *   <li>8 × 48 (24 accumulators, eight broadcasts of A per step) for CPUs that run two 512-bit
+ *       FMAs per cycle, such as Intel's Xeons: at four cycles of latency they need eight or more
+ *       independent sums in flight, and 24 keep both units fed while loads and broadcasts are
+ *       outstanding;</li>
+ *   <li>4 × 48 (12 accumulators) for CPUs that split each 512-bit FMA over two 256-bit units, one
+ *       per cycle, such as AMD's Zen 4: measured 3–6% faster there than 8 × 48 on MiniLM's
+ *       products (docs/results/kernels.md), as twelve sums already cover the latency.</li>
+ * </ul>
+ * Which one runs is decided once ({@link #rowsFor}), and {@code -Ddistillery.avx512.rows=8|4}
+ * forces it. Both give the same bits (the {@link MicroKernel} contract), so the choice moves speed
+ * only.
  */
 final class Avx512MicroKernel extends MicroKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
-    static final int MR = 8;
     static final int NR = 48;
+    /** The system property that forces the tile height. */
+    static final String ROWS_PROPERTY = "distillery.avx512.rows";
+    /** The tile height this process uses. */
+    static final int CHOSEN_ROWS = rowsFor(System.getProperty(ROWS_PROPERTY, "auto"), CpuInfo.read());
 
-    Avx512MicroKernel() {
-        super(Isa.AVX512, MR, NR);
+    Avx512MicroKernel(int rows) {
+        super(Isa.AVX512, rows, NR);
+        if (rows != 8 && rows != 4) {
+            throw new IllegalArgumentException("AVX-512 tiles are 8 or 4 rows tall, not " + rows);
+        }
+    }
+
+    /**
+     * The tile height for a value of {@link #ROWS_PROPERTY} ({@code auto}, 8 or 4) on {@code cpu}:
+     * auto gives 4 on AMD family 25 (Zen 3 and Zen 4; only Zen 4 has AVX-512, each 512-bit FMA
+     * issued as two 256-bit halves) and 8 elsewhere.
+     */
+    static int rowsFor(String value, CpuInfo cpu) {
+        String v = value.strip();
+        if (v.equalsIgnoreCase("auto")) {
+            return cpu.vendor().equals("AuthenticAMD") && cpu.family() == 25 ? 4 : 8;
+        }
+        if (v.equals("8") || v.equals("4")) {
+            return Integer.parseInt(v);
+        }
+        throw new IllegalArgumentException("-D" + ROWS_PROPERTY + " must be auto, 8 or 4, not '" + value + "'");
     }
 
     @Override
-    void multiply(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
-                  float[] c, int cIdx, int ldc, boolean add) {
-        if (rows == MR) {
+    void tile(float[] a, int aIdx, int lda, float[] b, int bIdx, int kq, float[] c, int cIdx, int ldc, boolean add) {
+        if (mr == 8) {
             tile8x48(a, aIdx, lda, b, bIdx, kq, c, cIdx, ldc, add);
-            return;
+        } else {
+            tile4x48(a, aIdx, lda, b, bIdx, kq, c, cIdx, ldc, add);
         }
-        // Fewer rows (the last sliver, or a product of a few rows): shorter tiles, so one row does
-        // not pay for MR.
-        int r = 0;
-        for (; rows - r >= 4; r += 4) {
-            tile4x48(a, aIdx + r * lda, lda, b, bIdx, kq, c, cIdx + r * ldc, ldc, add);
-        }
-        if (rows - r >= 2) {
-            tile2x48(a, aIdx + r * lda, lda, b, bIdx, kq, c, cIdx + r * ldc, ldc, add);
-            r += 2;
-        }
-        if (rows > r) {
-            tile1x48(a, aIdx + r * lda, lda, b, bIdx, kq, c, cIdx + r * ldc, ldc, add);
+    }
+
+    @Override
+    void shortTile(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int kq, float[] c, int cIdx, int ldc,
+                   boolean add) {
+        switch (rows) {
+            case 4 -> tile4x48(a, aIdx, lda, b, bIdx, kq, c, cIdx, ldc, add);
+            case 2 -> tile2x48(a, aIdx, lda, b, bIdx, kq, c, cIdx, ldc, add);
+            default -> tile1x48(a, aIdx, lda, b, bIdx, kq, c, cIdx, ldc, add);
         }
     }
 

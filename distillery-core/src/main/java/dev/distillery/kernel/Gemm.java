@@ -11,11 +11,12 @@ import java.util.Arrays;
  *
  * <p>Loop nest, outermost first: a task (a band of rows of C times a group of panels, one per
  * {@link Parallel} piece); a panel of 48 columns ({@link Panels#PANEL}); a slice of depth (the
- * whole depth for FP32 panels; {@link #KC} rows for a coded B, decoded once per slice into a
- * per-thread buffer that stays in L1); the micro-kernel's NR-wide pieces of the panel and the
+ * whole depth for FP32 panels; up to {@link #DECODED_DEPTH} rows for a coded B, decoded once
+ * per slice into a per-thread buffer that stays in L2); the micro-kernel's NR-wide pieces of the panel and the
  * band's slivers of MR rows. The micro-kernel sums straight into C (the last panel, when
- * narrower than 48, into a per-thread buffer), and when the panel's depth is done the epilogue
- * adds the bias and applies the activation to the band's rows of it while they are in cache. A
+ * narrower than 48, into a per-thread buffer), and the epilogue adds the bias and applies the
+ * activation to each tile right after its last slice is stored, while the tile is in L1 (to the
+ * band's rows of a narrow last panel, or a single row, once the panel's depth is done). A
  * single row takes the micro-kernel's one-row path across the whole panel, and against a coded
  * weight that can ({@link Panels#fusesRows}) skips the slice: the weight decodes and multiplies
  * 48 columns in one pass, with the same sums.
@@ -29,14 +30,20 @@ import java.util.Arrays;
  * slice's sum, and the slices' sums are added in order, each slice summed from zero by fused
  * multiply-add in increasing depth (the {@link MicroKernel} contract); then the bias is added and
  * the activation applied. FP32 panels make one slice of the whole depth (measured 3–5% faster than
- * 128-row slices on MiniLM's shapes: C is written once per tile); a coded B makes {@link #KC}-row
- * slices. Nothing depends on the band height, the thread count or the split, and
+ * 128-row slices on MiniLM's shapes: C is written once per tile); a coded B makes slices of
+ * {@link #DECODED_DEPTH} rows, so one for every weight up to that depth. Nothing depends on the band height, the thread count or the split, and
  * the scalar twin ({@code Gemm.of(Isa.SCALAR)}) gives the same bits as every vector micro-kernel
  * up to the activation, which the scalar twin computes in double.
  */
 public final class Gemm {
-    /** Depth of one decoded slice of a coded B, and so of the sums its products are built from. */
+    /** The unit of depth coded weights are decoded in: slices start at multiples of it, so no block of 32 or 64 inputs is split. */
     public static final int KC = 128;
+    /**
+     * Most rows of a coded B decoded at once: a whole panel of MiniLM's or a small decoder's weights
+     * (48 × 2,048 floats, 384 KiB, stays in L2), so C is written once per tile as with FP32 panels;
+     * deeper weights decode in slices of this many rows, a multiple of {@link #KC}.
+     */
+    static final int DECODED_DEPTH = 16 * KC;
     /** Most rows in one band (the rows a task runs each panel slice over). */
     static final int MC = 192;
     /** Bytes of A a band may hold when A is copied: it stays in L2 beside a panel of B. */
@@ -70,6 +77,16 @@ public final class Gemm {
         }
     }
 
+    /** A driver over each micro-kernel there is ({@link MicroKernel#every}), for the parity tests. */
+    public static Gemm[] every() {
+        MicroKernel[] kernels = MicroKernel.every();
+        Gemm[] drivers = new Gemm[kernels.length];
+        for (int i = 0; i < kernels.length; i++) {
+            drivers[i] = new Gemm(kernels[i]);
+        }
+        return drivers;
+    }
+
     public Isa isa() {
         return kernel.isa;
     }
@@ -81,7 +98,7 @@ public final class Gemm {
 
     private static final class Scratch {
         float[] cbuf = new float[0];  // [MC][NR], a band's sums for a panel narrower than the tile
-        float[] slice = new float[0]; // [KC][NR], a decoded slice of a coded B
+        float[] slice = new float[0]; // [depth][48], a decoded slice of a coded B
         float[] band = new float[0];  // a copied band of A, row-major
         float[] panels = new float[0]; // B packed per call, for products whose B was not packed ahead
 
@@ -160,7 +177,7 @@ public final class Gemm {
             for (int t = from; t < to; t++) {
                 int i0 = grid.firstRow(t);
                 int p0 = grid.firstPanel(t);
-                band(transA, a, aOff, lda, b, c, cOff, ldc, i0, Math.min(grid.rowHeight(), m - i0),
+                band(transA, a, aOff, lda, b, c, cOff, ldc, i0, grid.endRow(t) - i0,
                         p0, Math.min(panels, p0 + grid.panelsPerTask()), rowMode, accumulate, epilogue, scratch);
             }
         };
@@ -218,9 +235,13 @@ public final class Gemm {
             boolean fused = rowMode && s0 + Panels.PANEL / Panels.STRIP <= b.strips();
             // FP32 panels are summed over the whole depth in one pass (C is written once per tile);
             // a coded B a slice at a time, the slice the decoder fills.
-            int kc = fp32 != null ? Math.max(k, 1) : KC;
+            int kc = fp32 != null ? Math.max(k, 1) : Math.min(Math.max(k, 1), DECODED_DEPTH);
+            // In a whole panel of C the epilogue runs on each tile as soon as its last slice is
+            // stored, while it is still in L1; elsewhere on the band's rows of the panel at the end.
+            boolean tileFinish = finish && inC && mc > 1 && !fused && k > 0;
             for (int p0 = 0; p0 < k; p0 += kc) {
                 int kq = Math.min(kc, k - p0);
+                boolean last = p0 + kq == k;
                 // The first slice stores its sums unless C's old values (or the buffer's) count.
                 boolean add = p0 > 0 || accumulate || !inC;
                 if (fused) {
@@ -233,7 +254,7 @@ public final class Gemm {
                     pb = fp32;
                     bIdx = (t * k + p0) * Panels.PANEL;
                 } else {
-                    pb = scratch.slice(width * KC);
+                    pb = scratch.slice(width * kc);
                     b.decode(s0, width / Panels.STRIP, p0, kq, pb, width, vector);
                     bIdx = 0;
                 }
@@ -243,23 +264,32 @@ public final class Gemm {
                 }
                 for (int jj = 0; jj < width; jj += nr) {
                     for (int ir = 0; ir < mc; ir += mr) {
-                        kernel.multiply(Math.min(mr, mc - ir), pa, aBase + ir * ld + p0, ld, pb, bIdx + jj, kq,
-                                cc, cBase + ir * ldcc + jj, ldcc, add);
+                        int rows = Math.min(mr, mc - ir);
+                        int tile = cBase + ir * ldcc + jj;
+                        kernel.multiply(rows, pa, aBase + ir * ld + p0, ld, pb, bIdx + jj, kq, cc, tile, ldcc, add);
+                        if (tileFinish && last) {
+                            finish(cc, tile, ldcc, rows, nr, nr, epilogue, j0 + jj);
+                        }
                     }
                 }
             }
-            if (finish) {
-                if (vector) {
-                    VectorKernels.finish(cc, cBase, ldcc, mc, cols, width, epilogue, j0);
-                } else {
-                    ScalarKernels.finish(cc, cBase, ldcc, mc, cols, width, epilogue, j0);
-                }
+            if (finish && !tileFinish) {
+                finish(cc, cBase, ldcc, mc, cols, width, epilogue, j0);
             }
             if (!inC) {
                 for (int r = 0; r < mc; r++) {
                     System.arraycopy(cc, r * width, c, cOff + (i0 + r) * ldc + j0, cols);
                 }
             }
+        }
+    }
+
+    /** Bias and activation on {@code rows} rows of C from column {@code j0}: see {@link VectorKernels#finish}. */
+    private void finish(float[] c, int cIdx, int ldc, int rows, int cols, int width, Epilogue epilogue, int j0) {
+        if (vector) {
+            VectorKernels.finish(c, cIdx, ldc, rows, cols, width, epilogue, j0);
+        } else {
+            ScalarKernels.finish(c, cIdx, ldc, rows, cols, width, epilogue, j0);
         }
     }
 

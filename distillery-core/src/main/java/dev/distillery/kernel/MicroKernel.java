@@ -35,10 +35,36 @@ abstract class MicroKernel {
 
     /**
      * C[rows × NR] = A[rows × kq] · B[kq × NR], plus the old C when {@code add}, for 1 ≤ rows ≤ MR;
-     * see the class comment.
+     * see the class comment. A full tile runs {@link #tile}; fewer rows (the last sliver, or a
+     * product of a few rows) run {@link #shortTile}s of 4, 2 and 1 rows, so one row does not pay
+     * for MR.
      */
-    abstract void multiply(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
-                           float[] c, int cIdx, int ldc, boolean add);
+    final void multiply(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
+                        float[] c, int cIdx, int ldc, boolean add) {
+        if (rows == mr) {
+            tile(a, aIdx, lda, b, bIdx, kq, c, cIdx, ldc, add);
+            return;
+        }
+        int r = 0;
+        for (; rows - r >= 4; r += 4) {
+            shortTile(4, a, aIdx + r * lda, lda, b, bIdx, kq, c, cIdx + r * ldc, ldc, add);
+        }
+        if (rows - r >= 2) {
+            shortTile(2, a, aIdx + r * lda, lda, b, bIdx, kq, c, cIdx + r * ldc, ldc, add);
+            r += 2;
+        }
+        if (rows > r) {
+            shortTile(1, a, aIdx + r * lda, lda, b, bIdx, kq, c, cIdx + r * ldc, ldc, add);
+        }
+    }
+
+    /** The full MR × NR tile. */
+    abstract void tile(float[] a, int aIdx, int lda, float[] b, int bIdx, int kq, float[] c, int cIdx, int ldc,
+                       boolean add);
+
+    /** A tile of {@code rows} = 4, 2 or 1 rows (only those fewer than MR are asked for). */
+    abstract void shortTile(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int kq, float[] c, int cIdx,
+                            int ldc, boolean add);
 
     /**
      * One row against a whole 48-column panel ({@link Panels#PANEL}): {@code multiply} on 1 row, in
@@ -52,13 +78,19 @@ abstract class MicroKernel {
         }
     }
 
-    /** The micro-kernel for {@code isa}. */
+    /** The micro-kernel this process uses for {@code isa}: for AVX-512, the tile {@link Avx512MicroKernel#rowsFor} picks. */
     static MicroKernel of(Isa isa) {
         return switch (isa) {
             case SCALAR -> new ScalarMicroKernel();
             case AVX2 -> new Avx2MicroKernel();
-            case AVX512 -> new Avx512MicroKernel();
+            case AVX512 -> new Avx512MicroKernel(Avx512MicroKernel.CHOSEN_ROWS);
         };
+    }
+
+    /** Every micro-kernel there is, each instruction set's variants included: what the parity tests run. */
+    static MicroKernel[] every() {
+        return new MicroKernel[] {new ScalarMicroKernel(), new Avx2MicroKernel(), new Avx512MicroKernel(8),
+            new Avx512MicroKernel(4)};
     }
 
     /** The tile, as bench prints it: {@code 8x48}. */

@@ -12,8 +12,13 @@ final class ScalarMicroKernel extends MicroKernel {
     }
 
     @Override
-    void multiply(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int kq,
-                  float[] c, int cIdx, int ldc, boolean add) {
+    void tile(float[] a, int aIdx, int lda, float[] b, int bIdx, int kq, float[] c, int cIdx, int ldc, boolean add) {
+        shortTile(mr, a, aIdx, lda, b, bIdx, kq, c, cIdx, ldc, add);
+    }
+
+    @Override
+    void shortTile(int rows, float[] a, int aIdx, int lda, float[] b, int bIdx, int kq, float[] c, int cIdx, int ldc,
+                   boolean add) {
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < nr; j++) {
                 float acc = 0f;

@@ -53,9 +53,9 @@ class GemmParityTest {
     void everyMicroKernelMatchesTheScalarTwinBitForBit() {
         Random random = new Random(1);
         for (int[] s : awkwardShapes()) {
-            for (Isa isa : Isa.values()) {
+            for (Gemm gemm : Gemm.every()) {
                 boolean accumulate = random.nextBoolean();
-                checkAgainstTwin(isa, s[0], s[1], s[2], s[2] + GAP, accumulate, Epilogue.NONE, random);
+                checkAgainstTwin(gemm, s[0], s[1], s[2], s[2] + GAP, accumulate, Epilogue.NONE, random);
             }
         }
     }
@@ -67,10 +67,10 @@ class GemmParityTest {
             float[] bias = uniform(random, OFFSET + s[1]);
             Epilogue withBias = new Epilogue(bias, OFFSET, Epilogue.Activation.NONE);
             Epilogue withGelu = new Epilogue(bias, OFFSET, Epilogue.Activation.GELU);
-            for (Isa isa : Isa.values()) {
-                checkAgainstTwin(isa, s[0], s[1], s[2], s[2] + GAP, false, withBias, random);
-                checkAgainstTwin(isa, s[0], s[1], s[2], s[2] + GAP, true, withBias, random);
-                checkAgainstTwin(isa, s[0], s[1], s[2], s[2] + GAP, random.nextBoolean(), withGelu, random);
+            for (Gemm gemm : Gemm.every()) {
+                checkAgainstTwin(gemm, s[0], s[1], s[2], s[2] + GAP, false, withBias, random);
+                checkAgainstTwin(gemm, s[0], s[1], s[2], s[2] + GAP, true, withBias, random);
+                checkAgainstTwin(gemm, s[0], s[1], s[2], s[2] + GAP, random.nextBoolean(), withGelu, random);
             }
         }
     }
@@ -78,12 +78,12 @@ class GemmParityTest {
     @Test
     void rowStridesOfWholeCachePagesAndTransposedAMatchTheTwin() {
         Random random = new Random(3);
-        for (Isa isa : Isa.values()) {
+        for (Gemm gemm : Gemm.every()) {
             // Rows whole cache pages apart, read in place.
-            checkAgainstTwin(isa, 11, 50, 129, 512, false, Epilogue.NONE, random);
-            checkAgainstTwin(isa, 9, 48, 300, 1024, true, Epilogue.NONE, random);
+            checkAgainstTwin(gemm, 11, 50, 129, 512, false, Epilogue.NONE, random);
+            checkAgainstTwin(gemm, 9, 48, 300, 1024, true, Epilogue.NONE, random);
         }
-        for (Isa isa : Isa.values()) {
+        for (Gemm gemm : Gemm.every()) {
             for (int[] s : new int[][] {{7, 49, 33}, {Gemm.MC + 3, 20, 9}}) {
                 int m = s[0];
                 int n = s[1];
@@ -94,9 +94,9 @@ class GemmParityTest {
                 float[] expected = uniform(random, OFFSET + m * (n + GAP));
                 float[] actual = expected.clone();
                 TWIN.multiply(true, false, at, OFFSET, lda, b, OFFSET, n + GAP, expected, OFFSET, n + GAP, m, n, k, true, false);
-                Gemm.of(isa).multiply(true, false, at, OFFSET, lda, b, OFFSET, n + GAP, actual, OFFSET, n + GAP, m, n, k,
+                gemm.multiply(true, false, at, OFFSET, lda, b, OFFSET, n + GAP, actual, OFFSET, n + GAP, m, n, k,
                         true, false);
-                assertClose(expected, actual, 0, 0, isa + " Aᵀ·B " + Arrays.toString(s));
+                assertClose(expected, actual, 0, 0, gemm + " Aᵀ·B " + Arrays.toString(s));
             }
         }
     }
@@ -155,11 +155,11 @@ class GemmParityTest {
     }
 
     /**
-     * C = epilogue(C₀ + A·B) by {@code isa} and by the twin: bit for bit without an activation,
+     * C = epilogue(C₀ + A·B) by {@code gemm} and by the twin: bit for bit without an activation,
      * within the GELU's float-against-double difference with one; the twin against double sums.
      * Cells between rows of C must come back untouched.
      */
-    private static void checkAgainstTwin(Isa isa, int m, int n, int k, int lda, boolean accumulate, Epilogue epilogue,
+    private static void checkAgainstTwin(Gemm gemm, int m, int n, int k, int lda, boolean accumulate, Epilogue epilogue,
                                          Random random) {
         int ldc = n + GAP;
         float[] a = uniform(random, OFFSET + m * lda);
@@ -169,8 +169,8 @@ class GemmParityTest {
         float[] twin = c0.clone();
         float[] actual = c0.clone();
         TWIN.run(false, a, OFFSET, lda, packed, twin, OFFSET, ldc, m, accumulate, epilogue, false);
-        Gemm.of(isa).run(false, a, OFFSET, lda, packed, actual, OFFSET, ldc, m, accumulate, epilogue, false);
-        String what = isa.id() + " [" + m + "×" + k + "]·[" + k + "×" + n + "] lda " + lda + (accumulate ? " +C" : "")
+        gemm.run(false, a, OFFSET, lda, packed, actual, OFFSET, ldc, m, accumulate, epilogue, false);
+        String what = gemm + " [" + m + "×" + k + "]·[" + k + "×" + n + "] lda " + lda + (accumulate ? " +C" : "")
                 + " " + epilogue.activation() + (epilogue.bias() != null ? " bias" : "");
         if (epilogue.activation() == Epilogue.Activation.NONE) {
             assertClose(twin, actual, 0, 0, what + " against the twin");

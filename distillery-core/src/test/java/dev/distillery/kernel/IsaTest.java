@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
@@ -60,8 +62,27 @@ class IsaTest {
     void everySetHasItsOwnTile() {
         assertEquals("4x16", Gemm.of(Isa.SCALAR).tile());
         assertEquals("6x16", Gemm.of(Isa.AVX2).tile());
-        assertEquals("8x48", Gemm.of(Isa.AVX512).tile());
+        assertEquals(Avx512MicroKernel.CHOSEN_ROWS + "x48", Gemm.of(Isa.AVX512).tile());
         assertEquals(Isa.AVX2, new VectorKernels(Isa.AVX2).isa());
         assertThrows(IllegalArgumentException.class, () -> new VectorKernels(Isa.SCALAR));
+    }
+
+    @Test
+    void theAvx512TileFollowsHowTheCpuIssues512BitFmas() {
+        CpuInfo zen4 = CpuInfo.parse(List.of("processor\t: 0", "vendor_id\t: AuthenticAMD", "cpu family\t: 25",
+                "model\t\t: 17", "", "processor\t: 1", "vendor_id\t: Other", "cpu family\t: 6"));
+        assertEquals(new CpuInfo("AuthenticAMD", 25), zen4);
+        CpuInfo xeon = CpuInfo.parse(List.of("processor : 0", "vendor_id : GenuineIntel", "cpu family : 6"));
+        CpuInfo zen5 = new CpuInfo("AuthenticAMD", 26);
+        assertEquals(4, Avx512MicroKernel.rowsFor("auto", zen4));
+        assertEquals(8, Avx512MicroKernel.rowsFor("auto", xeon));
+        assertEquals(8, Avx512MicroKernel.rowsFor("auto", zen5));
+        assertEquals(8, Avx512MicroKernel.rowsFor("auto", CpuInfo.parse(List.of("garbage", "cpu family : x"))));
+        assertEquals(8, Avx512MicroKernel.rowsFor(" 8 ", zen4));
+        assertEquals(4, Avx512MicroKernel.rowsFor("4", xeon));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Avx512MicroKernel.rowsFor("6", xeon));
+        assertTrue(e.getMessage().contains("auto, 8 or 4"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Avx512MicroKernel(6));
     }
 }

@@ -16,10 +16,11 @@ class TaskGridTest {
                 for (int panels : new int[] {1, 3, 8, 24, 32}) {
                     TaskGrid g = TaskGrid.plan(rows, panels, blockHeight, tileHeight, split);
                     String what = rows + " rows, " + panels + " panels, split " + split + ": " + g;
-                    assertTrue(g.rowHeight() <= blockHeight && g.rowHeight() % tileHeight == 0, what);
+                    assertTrue(g.maxBandRows() <= blockHeight, what);
                     int[][] seen = new int[rows][panels];
                     for (int t = 0; t < g.tasks(); t++) {
-                        for (int r = g.firstRow(t); r < Math.min(rows, g.firstRow(t) + g.rowHeight()); r++) {
+                        assertTrue(g.firstRow(t) % tileHeight == 0 && g.endRow(t) - g.firstRow(t) <= g.maxBandRows(), what);
+                        for (int r = g.firstRow(t); r < g.endRow(t); r++) {
                             for (int p = g.firstPanel(t); p < Math.min(panels, g.firstPanel(t) + g.panelsPerTask()); p++) {
                                 seen[r][p]++;
                             }
@@ -46,5 +47,9 @@ class TaskGridTest {
         TaskGrid tall = TaskGrid.plan(2048, 32, 192, 2, true);
         assertEquals(1, tall.columnTasks());
         assertEquals(0, tall.rowTasks() % Parallel.threads(), "a whole number of bands per thread: " + tall);
+        for (int t = 0; t < tall.tasks(); t++) {
+            int height = tall.endRow(t) - tall.firstRow(t);
+            assertTrue(height == tall.maxBandRows() || height == tall.maxBandRows() - 2, "bands as even as tiles allow: " + tall);
+        }
     }
 }

@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * (4-bit formats). Outputs past {@code out} in the last strip hold code 0 and are never written to c.
  *
  * <p>As the right-hand operand Wᵀ [in × out] of the GEMM driver ({@link Gemm}), each format
- * {@link #decode decodes} a {@link Gemm#KC}-deep slice of a few strips into FP32 when the driver
+ * {@link #decode decodes} a slice of depth (whole, up to 2,048 inputs) of a few strips into FP32 when the driver
  * asks, and the instruction set's FP32 micro-kernel multiplies from that slice; no other FP32
  * form of W exists. A single row is multiplied without the slice ({@link #multiplyRow}): the
  * format decodes three strips and multiplies them in one pass. The vector decoders run at the
@@ -163,7 +163,7 @@ public abstract sealed class BlockedWeight extends Panels implements LinearWeigh
         return packed[nibbleIndex(o, i)] >> (i % 2 == 0 ? 0 : 4) & 15;
     }
 
-    /** Per-thread scales of one slice of up to three strips, converted from fp16 once per slice. */
+    /** Per-thread scales of one slice of up to three strips, converted from fp16 once per slice; grown as slices need. */
     private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[3 * Gemm.KC / 32 * STRIP]);
 
     /**
@@ -175,6 +175,10 @@ public abstract sealed class BlockedWeight extends Panels implements LinearWeigh
     final float[] halfScales(short[] scales, int s0, int count, int p0, int kq) {
         float[] f = SCALES.get();
         int blocks = kq / 32;
+        if (f.length < count * blocks * STRIP) {
+            f = new float[count * blocks * STRIP];
+            SCALES.set(f);
+        }
         for (int i = 0; i < count; i++) {
             int src = ((s0 + i) * (in / 32) + p0 / 32) * STRIP;
             int dst = i * blocks * STRIP;

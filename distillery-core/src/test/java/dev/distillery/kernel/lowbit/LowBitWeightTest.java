@@ -173,14 +173,14 @@ class LowBitWeightTest {
         String what = c.format() + " [" + rows + "×" + in + "]·[" + out + "×" + in + "]ᵀ";
         // Against double sums: rounding of k terms of size ≤ 1 (|x|, |w| ≤ 1), plus c's own value.
         assertClose(expected, scalar, 1e-5, 3e-7 * Math.max(1, in), what + " scalar twin against the spec");
-        for (Isa isa : Isa.values()) {
-            if (isa.bits() > Isa.detected().bits() && rows > 8) {
+        for (Gemm gemm : Gemm.every()) {
+            if (gemm.isa().bits() > Isa.detected().bits() && rows > 8) {
                 continue; // emulated: the small products of the awkward shapes cover it
             }
             float[] vector = c0.clone();
-            w.multiply(Gemm.of(isa), x, OFFSET, ldx, vector, OFFSET, ldc, rows, true, Epilogue.NONE);
+            w.multiply(gemm, x, OFFSET, ldx, vector, OFFSET, ldc, rows, true, Epilogue.NONE);
             // The same decoded weights, summed the same way: bit for bit.
-            assertClose(scalar, vector, 0, 0, what + " " + isa.id() + " against the scalar twin");
+            assertClose(scalar, vector, 0, 0, what + " " + gemm + " against the scalar twin");
         }
     }
 
