@@ -38,8 +38,8 @@ import java.util.stream.Stream;
  * r.comparisons().getFirst().referenceOnlyCaught();   // threats the teacher caught and the student missed
  * ReportWriter.write(r, Path.of("report"));           // report.html, summary.md, summary.json
  * }</pre>
- * Models are measured one after another and each is dropped before the next is loaded, so the peak heap
- * of one does not include another.
+ * Models are scored one after another and each is dropped before the next is loaded, so the peak heap
+ * of one does not include another; then all are loaded together and timed in turn ({@link #timeInTurn}).
  */
 public final class Verification {
     /** A class with fewer than this share of the test rows is called out as rare. */
@@ -58,6 +58,7 @@ public final class Verification {
     public static VerificationResult run(VerificationOptions o, PrintStream log) throws IOException {
         List<Path> dirs = modelOrder(o);
         List<ModelReport> models = new ArrayList<>();
+        List<Dataset> datasets = new ArrayList<>();
         Set<String> names = new HashSet<>();
         Dataset referenceData = null;
         for (int m = 0; m < dirs.size(); m++) {
@@ -72,6 +73,10 @@ public final class Verification {
                         + " has " + referenceData.labelMap() + "; models compared in one report must share their labels");
             }
             models.add(r.report());
+            datasets.add(r.data());
+        }
+        if (o.efficiency().measure()) {
+            models = timeInTurn(dirs, models, datasets, o.efficiency(), log);
         }
         // same file and labels for every model, so rows line up; only the text transform may differ between models
         List<String> labels = referenceData.labelMap().names();
@@ -152,11 +157,7 @@ public final class Verification {
             throw new IllegalArgumentException(o.data() + " has no labelled rows to verify on");
         }
         long parameters = model.frozen().parameterCount();
-        Efficiency efficiency = efficiency(model, data, parameters, folderBytes(dir), heap, o.efficiency());
-        if (efficiency.measured()) {
-            log.printf(Locale.ROOT, "  latency p50 %.2f ms, throughput %.1f texts/s at batch %d%n", efficiency.latencyP50Millis(),
-                    efficiency.throughputPerSec(), efficiency.batchSize());
-        }
+        Efficiency efficiency = footprint(model, data, parameters, folderBytes(dir), heap, o.efficiency());
 
         int n = model.labels().size();
         float[] logits = model.logitsOfPrepared(data.texts()); // [rows, labels]
@@ -184,11 +185,12 @@ public final class Verification {
     }
 
     /**
-     * Latency of single prepared texts (tokenizing included) cycling through the test rows, throughput of
-     * batches, and the heap pools' peak since {@code heap} was reset (before the model was loaded).
+     * Size, parameters and heap of one model, loaded alone: the heap pools' peak since {@code heap} was reset
+     * (before the model was loaded) over its warm-up predictions and one batch, and what stays in use after a
+     * GC. Latency and throughput are left NaN for {@link #timeInTurn}.
      */
-    static Efficiency efficiency(Classifier model, Dataset data, long parameters, long sizeBytes,
-                                 List<MemoryPoolMXBean> heap, EfficiencyOptions e) {
+    static Efficiency footprint(Classifier model, Dataset data, long parameters, long sizeBytes,
+                                List<MemoryPoolMXBean> heap, EfficiencyOptions e) {
         if (!e.measure()) {
             return new Efficiency(sizeBytes, parameters, Double.NaN, Double.NaN, Double.NaN, Double.NaN, e.batchSize(), -1, -1,
                     "size on disk and parameters only; latency, throughput and heap were not measured");
@@ -197,37 +199,95 @@ public final class Verification {
         for (int i = 0; i < e.warmupRuns(); i++) {
             model.probabilitiesOfPrepared(List.of(texts.get(i % texts.size())));
         }
-        double[] millis = new double[e.latencyRuns()];
-        for (int i = 0; i < millis.length; i++) {
-            List<String> one = List.of(texts.get(i % texts.size()));
-            long t0 = System.nanoTime();
-            model.probabilitiesOfPrepared(one);
-            millis[i] = (System.nanoTime() - t0) / 1e6;
-        }
-        Arrays.sort(millis);
-        long t0 = System.nanoTime();
-        int done = 0;
-        for (int b = 0; b < e.throughputBatches(); b++) {
-            List<String> batch = new ArrayList<>(e.batchSize());
-            for (int i = 0; i < e.batchSize(); i++) {
-                batch.add(texts.get((b * e.batchSize() + i) % texts.size()));
-            }
-            model.probabilitiesOfPrepared(batch);
-            done += batch.size();
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        model.probabilitiesOfPrepared(batch(texts, 0, e.batchSize()));
         long peak = heap.stream().mapToLong(p -> p.getPeakUsage() == null ? 0 : p.getPeakUsage().getUsed()).sum();
         System.gc();
         long retained = heap.stream().mapToLong(p -> p.getUsage() == null ? 0 : p.getUsage().getUsed()).sum();
         Reference.reachabilityFence(model); // the model must still be live when the retained heap is read
-        String method = String.format(Locale.ROOT, "in this JVM (%d threads): %d untimed then %d timed single-text"
-                        + " predictions (tokenizing included, System.nanoTime, nearest-rank percentiles); %d batches of %d;"
-                        + " peak heap = sum of heap pools' peak use after System.gc() and a peak reset, from loading to the"
-                        + " end of these runs (garbage included); retained heap = heap in use after the runs and another"
-                        + " System.gc() with the model loaded", Runtime.getRuntime().availableProcessors(), e.warmupRuns(), e.latencyRuns(),
-                e.throughputBatches(), e.batchSize());
-        return new Efficiency(sizeBytes, parameters, percentile(millis, 0.50), percentile(millis, 0.95),
-                percentile(millis, 0.99), done / seconds, e.batchSize(), peak, retained, method);
+        return new Efficiency(sizeBytes, parameters, Double.NaN, Double.NaN, Double.NaN, Double.NaN, e.batchSize(), peak,
+                retained, "");
+    }
+
+    /**
+     * Latency of single prepared texts (tokenizing included) cycling through the test rows, and throughput of
+     * batches, for every model loaded together and run in turn, one prediction (or batch) of each per round:
+     * JIT compilation still under way, a busy neighbour or a slower minute then fall on every model alike
+     * rather than on whichever was measured first. Warm-up rounds run until each model made its warm-up runs
+     * and {@link #WARMUP_NANOS} per model have passed, so each model's own kernels (a low-bit format's
+     * decoder) are compiled before timing starts.
+     */
+    static List<ModelReport> timeInTurn(List<Path> dirs, List<ModelReport> reports, List<Dataset> data,
+                                        EfficiencyOptions e, PrintStream log) throws IOException {
+        int n = dirs.size();
+        List<Classifier> models = new ArrayList<>(n);
+        for (Path dir : dirs) {
+            models.add(Classifier.load(dir));
+        }
+        long warmUntil = System.nanoTime() + WARMUP_NANOS * n;
+        for (int i = 0; i < e.warmupRuns() || (e.warmupRuns() > 0 && System.nanoTime() < warmUntil); i++) {
+            for (int m = 0; m < n; m++) {
+                models.get(m).probabilitiesOfPrepared(List.of(text(data.get(m), i)));
+            }
+        }
+        double[][] millis = new double[n][e.latencyRuns()];
+        for (int i = 0; i < e.latencyRuns(); i++) {
+            for (int m = 0; m < n; m++) {
+                List<String> one = List.of(text(data.get(m), i));
+                long t0 = System.nanoTime();
+                models.get(m).probabilitiesOfPrepared(one);
+                millis[m][i] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        long[] nanos = new long[n];
+        for (int b = 0; b < e.throughputBatches(); b++) {
+            for (int m = 0; m < n; m++) {
+                List<String> batch = batch(data.get(m).texts(), b * e.batchSize(), e.batchSize());
+                long t0 = System.nanoTime();
+                models.get(m).probabilitiesOfPrepared(batch);
+                nanos[m] += System.nanoTime() - t0;
+            }
+        }
+        String method = String.format(Locale.ROOT, "in this JVM (%d threads), the %d models of this report loaded together"
+                        + " and timed in turn, one prediction of each per round: %d untimed rounds (and at least %.1f s per"
+                        + " model) then %d timed single-text predictions each (tokenizing included, System.nanoTime,"
+                        + " nearest-rank percentiles); %d timed batches of %d each; peak heap = sum of heap pools' peak use"
+                        + " after System.gc() and a peak reset, with the model loaded alone, from loading to the end of %d"
+                        + " untimed predictions and one batch (garbage included); retained heap = heap in use after those"
+                        + " and another System.gc()", Runtime.getRuntime().availableProcessors(), n, e.warmupRuns(),
+                WARMUP_NANOS / 1e9, e.latencyRuns(), e.throughputBatches(), e.batchSize(), e.warmupRuns());
+        List<ModelReport> timed = new ArrayList<>(n);
+        for (int m = 0; m < n; m++) {
+            ModelReport r = reports.get(m);
+            Efficiency f = r.efficiency();
+            double[] sorted = millis[m];
+            Arrays.sort(sorted);
+            double perSec = (double) e.throughputBatches() * e.batchSize() / (nanos[m] / 1e9);
+            Efficiency timedEfficiency = new Efficiency(f.sizeBytes(), f.parameters(), percentile(sorted, 0.50),
+                    percentile(sorted, 0.95), percentile(sorted, 0.99), perSec, e.batchSize(), f.peakHeapBytes(),
+                    f.retainedHeapBytes(), method);
+            log.printf(Locale.ROOT, "timing: %s latency p50 %.2f ms, throughput %.1f texts/s at batch %d%n", r.name(),
+                    timedEfficiency.latencyP50Millis(), timedEfficiency.throughputPerSec(), e.batchSize());
+            timed.add(new ModelReport(r.name(), r.dir(), r.reference(), r.test(), r.uncalibrated(), r.calibration(),
+                    timedEfficiency, r.robustness(), r.robustnessNote(), r.probabilities()));
+        }
+        Reference.reachabilityFence(models);
+        return timed;
+    }
+
+    /** Least time, per model, that warm-up rounds run before latency is timed (with at least the warm-up runs). */
+    static final long WARMUP_NANOS = 1_000_000_000L;
+
+    private static String text(Dataset data, int i) {
+        return data.texts().get(i % data.texts().size());
+    }
+
+    /** {@code size} texts from row {@code from} on, wrapping around the file. */
+    private static List<String> batch(List<String> texts, int from, int size) {
+        List<String> batch = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            batch.add(texts.get((from + i) % texts.size()));
+        }
+        return batch;
     }
 
     /** Nearest-rank percentile of sorted values: the smallest value with at least {@code p} of them at or below it. */

@@ -14,7 +14,11 @@ import dev.distillery.eval.ConfusionMatrix;
 import dev.distillery.pipeline.LabelledFile;
 import dev.distillery.robust.RobustnessResult;
 import dev.distillery.robust.Scorer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -37,6 +41,29 @@ class VerificationTest {
             assertEquals(-1, m.efficiency().peakHeapBytes(), "timing was off");
             assertTrue(m.efficiency().sizeBytes() > 0 && m.efficiency().parameters() > 0);
         }
+    }
+
+    @Test
+    void timingRunsEveryModelInTurnAfterEachWasScoredAndWeighedAlone() throws Exception {
+        Path root = TinyReport.root();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        VerificationResult r = Verification.run(VerificationOptions.of(List.of(root.resolve("student")),
+                        root.resolve("data/test.csv")).withTeacher(root.resolve("teacher"))
+                .withEfficiency(new EfficiencyOptions(true, 2, 5, 2, 4)),
+                new PrintStream(log, true, StandardCharsets.UTF_8));
+        for (ModelReport m : r.models()) {
+            Efficiency e = m.efficiency();
+            assertTrue(e.measured(), m.name());
+            assertTrue(e.latencyP50Millis() > 0 && e.latencyP50Millis() <= e.latencyP95Millis()
+                    && e.latencyP95Millis() <= e.latencyP99Millis(), e.toString());
+            assertTrue(e.throughputPerSec() > 0 && e.batchSize() == 4, e.toString());
+            assertTrue(e.peakHeapBytes() > 0 && e.retainedHeapBytes() > 0, e.toString());
+            assertTrue(e.method().contains("timed in turn"), e.method());
+        }
+        String text = log.toString(StandardCharsets.UTF_8);
+        int lastScored = text.lastIndexOf("verify: student");
+        assertTrue(lastScored >= 0 && text.indexOf("timing: teacher") > lastScored
+                && text.indexOf("timing: student") > lastScored, text);
     }
 
     @Test
