@@ -155,6 +155,23 @@ public final class VectorKernels implements Kernels {
         float[] bias = epilogue.bias();
         int bo = epilogue.biasOffset() + j0;
         boolean gelu = epilogue.activation() == Epilogue.Activation.GELU;
+        if (cols == width && width % L == 0) {
+            // A whole tile: bias and activation in one pass, each vector loaded and stored once.
+            for (int r = 0; r < rows; r++) {
+                int row = cIdx + r * ldc;
+                for (int j = 0; j < width; j += L) {
+                    FloatVector v = FloatVector.fromArray(S, c, row + j);
+                    if (bias != null) {
+                        v = v.add(FloatVector.fromArray(S, bias, bo + j));
+                    }
+                    if (gelu) {
+                        v = VectorMath.gelu(v);
+                    }
+                    v.intoArray(c, row + j);
+                }
+            }
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             int row = cIdx + r * ldc;
             if (bias != null) {

@@ -107,12 +107,16 @@ final class VectorMath {
      */
     static void gelu(float[] x, int xOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector t = FloatVector.broadcast(S, 1f).div(v.abs().mul((float) Erf.INV_SQRT2).fma(0.5f, 1f));
-            FloatVector poly = erfcExponent(t);
-            FloatVector halfErfc = t.mul(exp(v.mul(v).fma(FloatVector.broadcast(S, -0.5f), poly))).mul(0.5f);
-            FloatVector phi = FloatVector.broadcast(S, 1f).sub(halfErfc).blend(halfErfc, v.compare(VectorOperators.LT, 0f));
-            v.mul(phi).intoArray(y, yOff + i);
+            gelu(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
         }
+    }
+
+    /** GELU per lane, as {@link #gelu(float[], int, float[], int, int)}; small enough for C2 to inline into a vector loop. */
+    static FloatVector gelu(FloatVector v) {
+        FloatVector t = FloatVector.broadcast(S, 1f).div(v.abs().mul((float) Erf.INV_SQRT2).fma(0.5f, 1f));
+        FloatVector poly = erfcExponent(t);
+        FloatVector halfErfc = t.mul(exp(v.mul(v).fma(FloatVector.broadcast(S, -0.5f), poly))).mul(0.5f);
+        FloatVector phi = FloatVector.broadcast(S, 1f).sub(halfErfc).blend(halfErfc, v.compare(VectorOperators.LT, 0f));
+        return v.mul(phi);
     }
 }
