@@ -12,8 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       independent sums in flight, and 24 keep both units fed while loads and broadcasts are
  *       outstanding;</li>
  *   <li>4 × 48 (12 accumulators) for CPUs that split each 512-bit FMA over two 256-bit units, one
- *       per cycle, such as AMD's Zen 4: measured 3–6% faster there than 8 × 48 on MiniLM's
- *       products (docs/results/kernels.md), as twelve sums already cover the latency.</li>
+ *       per cycle, such as AMD's Zen 4, where twelve sums already cover the latency: measured
+ *       1–5% faster there than 8 × 48 on MiniLM's products, 5% on the 2,048-row ones
+ *       (docs/results/kernels.md).</li>
  * </ul>
  * Which one runs is decided once ({@link #rowsFor}), and {@code -Ddistillery.avx512.rows=8|4}
  * forces it. Both give the same bits (the {@link MicroKernel} contract), so the choice moves speed
