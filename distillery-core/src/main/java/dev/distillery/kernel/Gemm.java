@@ -12,8 +12,8 @@ import java.util.Arrays;
  * <p>Loop nest, outermost first: a task (a band of rows of C times a group of panels, one per
  * {@link Parallel} piece); a panel of 48 columns ({@link Panels#PANEL}); a slice of depth (the
  * whole depth for FP32 panels; up to {@link #DECODED_DEPTH} rows for a coded B, decoded once
- * per slice into a per-thread buffer that stays in L2); the micro-kernel's NR-wide pieces of the panel and the
- * band's slivers of MR rows. The micro-kernel sums straight into C (the last panel, when
+ * per slice into a per-thread buffer that stays in L2); the micro-kernel's NR-wide pieces of the
+ * panel and the band's slivers of MR rows. The micro-kernel sums straight into C (the last panel, when
  * narrower than 48, into a per-thread buffer), and when the panel's depth is done the epilogue
  * adds the bias and applies the activation to the band's rows of it, in one pass, while they are
  * in cache. A
@@ -31,12 +31,13 @@ import java.util.Arrays;
  * multiply-add in increasing depth (the {@link MicroKernel} contract); then the bias is added and
  * the activation applied. FP32 panels make one slice of the whole depth (measured 3–5% faster than
  * 128-row slices on MiniLM's shapes: C is written once per tile); a coded B makes slices of
- * {@link #DECODED_DEPTH} rows, so one for every weight up to that depth. Nothing depends on the band height, the thread count or the split, and
- * the scalar twin ({@code Gemm.of(Isa.SCALAR)}) gives the same bits as every vector micro-kernel
- * up to the activation, which the scalar twin computes in double.
+ * {@link #DECODED_DEPTH} rows, so one for every weight up to that depth. Nothing depends on the
+ * band height, the thread count or the split, and the scalar twin ({@code Gemm.of(Isa.SCALAR)})
+ * gives the same bits as every vector micro-kernel up to the activation, which the scalar twin
+ * computes in double.
  */
 public final class Gemm {
-    /** The unit of depth coded weights are decoded in: slices start at multiples of it, so no block of 32 or 64 inputs is split. */
+    /** Coded weights' slices start at multiples of this depth, so no block of 32 or 64 inputs is split. */
     public static final int KC = 128;
     /**
      * Most rows of a coded B decoded at once: a whole panel of MiniLM's or a small decoder's weights

@@ -78,7 +78,10 @@ abstract class MicroKernel {
         }
     }
 
-    /** The micro-kernel this process uses for {@code isa}: for AVX-512, the tile {@link Avx512MicroKernel#rowsFor} picks. */
+    /**
+     * The micro-kernel this process uses for {@code isa}; for AVX-512, of the height
+     * {@link Avx512MicroKernel#rowsFor} picks.
+     */
     static MicroKernel of(Isa isa) {
         return switch (isa) {
             case SCALAR -> new ScalarMicroKernel();
