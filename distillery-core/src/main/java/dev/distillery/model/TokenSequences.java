@@ -14,7 +14,7 @@ import java.util.List;
  * @param labels per example, the same lengths as {@code ids}
  * @param padId  id written into padding positions (masked out, never scored)
  */
-public record TokenSequences(String name, int[][] ids, int[][] labels, int padId) {
+public record TokenSequences(String name, int[][] ids, int[][] labels, int padId) implements TrainingExamples {
     public TokenSequences {
         if (ids.length != labels.length) {
             throw new IllegalArgumentException(name + ": " + ids.length + " sequences but " + labels.length

@@ -17,7 +17,8 @@ import java.util.List;
  * @param labels  class index per example, {@code [examples]}
  * @param padId   id written into padding positions (BERT's {@code [PAD]} is 0); padding is masked out
  */
-public record TokenizedExamples(String name, int[][] ids, int[][] typeIds, int[] labels, int numLabels, int padId) {
+public record TokenizedExamples(String name, int[][] ids, int[][] typeIds, int[] labels, int numLabels, int padId)
+        implements TrainingExamples {
     public TokenizedExamples {
         if (ids.length != labels.length) {
             throw new IllegalArgumentException(name + ": " + ids.length + " token sequences but " + labels.length + " labels");

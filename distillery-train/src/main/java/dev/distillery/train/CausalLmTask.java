@@ -70,23 +70,8 @@ public final class CausalLmTask implements TrainingTask {
     }
 
     @Override
-    public String dataName() {
-        return train.name();
-    }
-
-    @Override
-    public int size() {
-        return train.size();
-    }
-
-    @Override
-    public int[] lengths() {
-        return train.lengths();
-    }
-
-    @Override
-    public long fingerprint() {
-        return train.fingerprint();
+    public TokenSequences examples() {
+        return train;
     }
 
     @Override

@@ -139,23 +139,8 @@ public final class Trainer {
         }
 
         @Override
-        public String dataName() {
-            return train.name();
-        }
-
-        @Override
-        public int size() {
-            return train.size();
-        }
-
-        @Override
-        public int[] lengths() {
-            return train.lengths();
-        }
-
-        @Override
-        public long fingerprint() {
-            return train.fingerprint();
+        public TokenizedExamples examples() {
+            return train;
         }
 
         @Override

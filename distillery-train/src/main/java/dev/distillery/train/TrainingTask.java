@@ -1,5 +1,6 @@
 package dev.distillery.train;
 
+import dev.distillery.model.TrainingExamples;
 import dev.distillery.model.WeightBinder;
 import dev.distillery.model.WeightMismatchException;
 import dev.distillery.nn.Parameter;
@@ -37,17 +38,28 @@ public interface TrainingTask {
         WeightBinder.bind(model(), parameters(), weights, "", name -> false, name -> false);
     }
 
+    /** The training examples. */
+    TrainingExamples examples();
+
     /** The training data's name, for messages. */
-    String dataName();
+    default String dataName() {
+        return examples().name();
+    }
 
     /** Number of training examples. */
-    int size();
+    default int size() {
+        return examples().size();
+    }
 
     /** Token count of each training example, for length-grouped batches. */
-    int[] lengths();
+    default int[] lengths() {
+        return examples().lengths();
+    }
 
     /** A hash of the training examples. */
-    long fingerprint();
+    default long fingerprint() {
+        return examples().fingerprint();
+    }
 
     /**
      * Forward and backward of the training examples {@code rows}, adding {@code scale}·gradient
