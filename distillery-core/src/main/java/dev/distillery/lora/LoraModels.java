@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Models with LoRA adapters: fresh trainable adapters on a frozen base (the fine-tune of a decoder
@@ -61,16 +62,7 @@ public final class LoraModels {
      */
     public static CausalLanguageModel withAdapter(ModelConfig config, WeightSource base, PeftAdapter adapter,
                                                   Path adapterDir) {
-        check(config, adapter, adapterDir);
-        try {
-            LoraModules modules = LoraModules.loading(config, ModuleSource.frozen(base), adapter);
-            CausalLanguageModel lm = ModelFamilies.of(config).causalLm(config, modules);
-            modules.checkAllUsed();
-            return lm;
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(adapterDir + " does not fit this " + config.family() + " base: "
-                    + e.getMessage(), e);
-        }
+        return build(config, base, adapter, adapterDir, modules -> ModelFamilies.of(config).causalLm(config, modules));
     }
 
     /**
@@ -82,12 +74,18 @@ public final class LoraModels {
      */
     public static SequenceClassifier classifierWithAdapter(ModelConfig config, WeightSource base, PeftAdapter adapter,
                                                            Path adapterDir) {
+        return build(config, base, adapter, adapterDir, modules -> ModelFamilies.of(config).classifier(config, modules));
+    }
+
+    /** {@code model} built on the frozen base with the adapter's modules, every one of which it must use. */
+    private static <T> T build(ModelConfig config, WeightSource base, PeftAdapter adapter, Path adapterDir,
+                               Function<LoraModules, T> model) {
         check(config, adapter, adapterDir);
         try {
             LoraModules modules = LoraModules.loading(config, ModuleSource.frozen(base), adapter);
-            SequenceClassifier model = ModelFamilies.of(config).classifier(config, modules);
+            T built = model.apply(modules);
             modules.checkAllUsed();
-            return model;
+            return built;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(adapterDir + " does not fit this " + config.family() + " base: "
                     + e.getMessage(), e);
