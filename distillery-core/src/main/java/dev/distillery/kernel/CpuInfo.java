@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The CPU's vendor and family as Linux reports them in {@code /proc/cpuinfo}, for the one choice
@@ -19,15 +19,16 @@ record CpuInfo(String vendor, int family) {
     static final CpuInfo UNKNOWN = new CpuInfo("", -1);
 
     static CpuInfo read() {
-        try {
-            return parse(Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8));
+        // Read lazily: parsing stops at the first processor's block, and the file lists every core.
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
+            return parse(lines::iterator);
         } catch (IOException | RuntimeException e) {
             return UNKNOWN;
         }
     }
 
     /** The first processor's entries of a {@code /proc/cpuinfo} listing. */
-    static CpuInfo parse(List<String> lines) {
+    static CpuInfo parse(Iterable<String> lines) {
         String vendor = "";
         int family = -1;
         for (String line : lines) {

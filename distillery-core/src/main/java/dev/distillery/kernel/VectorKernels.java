@@ -155,36 +155,26 @@ public final class VectorKernels implements Kernels {
         float[] bias = epilogue.bias();
         int bo = epilogue.biasOffset() + j0;
         boolean gelu = epilogue.activation() == Epilogue.Activation.GELU;
-        if (cols == width && width % L == 0) {
-            // A whole tile: bias and activation in one pass, each vector loaded and stored once.
-            for (int r = 0; r < rows; r++) {
-                int row = cIdx + r * ldc;
-                for (int j = 0; j < width; j += L) {
-                    FloatVector v = FloatVector.fromArray(S, c, row + j);
-                    if (bias != null) {
-                        v = v.add(FloatVector.fromArray(S, bias, bo + j));
-                    }
-                    if (gelu) {
-                        v = VectorMath.gelu(v);
-                    }
-                    v.intoArray(c, row + j);
-                }
-            }
-            return;
-        }
+        // One pass: each vector loaded, given its bias and activation, and stored once. The bias
+        // covers columns below cols only (a narrow last panel's buffer is wider): the vector holding
+        // the last of them takes its bias one element at a time first.
         for (int r = 0; r < rows; r++) {
             int row = cIdx + r * ldc;
-            if (bias != null) {
-                int j = 0;
-                for (int bound = S.loopBound(cols); j < bound; j += L) {
-                    FloatVector.fromArray(S, c, row + j).add(FloatVector.fromArray(S, bias, bo + j)).intoArray(c, row + j);
+            for (int j = 0; j < width; j += L) {
+                boolean wholeBias = bias != null && j + L <= cols;
+                if (bias != null && !wholeBias) {
+                    for (int jj = j; jj < cols; jj++) {
+                        c[row + jj] += bias[bo + jj];
+                    }
                 }
-                for (; j < cols; j++) {
-                    c[row + j] += bias[bo + j];
+                FloatVector v = FloatVector.fromArray(S, c, row + j);
+                if (wholeBias) {
+                    v = v.add(FloatVector.fromArray(S, bias, bo + j));
                 }
-            }
-            if (gelu) {
-                VectorMath.gelu(c, row, c, row, width);
+                if (gelu) {
+                    v = VectorMath.gelu(v);
+                }
+                v.intoArray(c, row + j);
             }
         }
     }
