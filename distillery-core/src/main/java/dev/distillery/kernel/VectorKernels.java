@@ -157,27 +157,27 @@ public final class VectorKernels implements Kernels {
         float[] bias = epilogue.bias();
         int bo = epilogue.biasOffset() + j0;
         boolean gelu = epilogue.activation() == Epilogue.Activation.GELU;
-        // One pass: each vector loaded, given its bias and activation, and stored once. The bias
-        // covers columns below cols only (a narrow last panel's buffer is wider): the vector holding
-        // the last of them takes its bias one element at a time first.
-        for (int r = 0; r < rows; r++) {
-            int row = cIdx + r * ldc;
-            for (int j = 0; j < width; j += L) {
-                boolean wholeBias = bias != null && j + L <= cols;
-                if (bias != null && !wholeBias) {
-                    for (int jj = j; jj < cols; jj++) {
-                        c[row + jj] += bias[bo + jj];
-                    }
+        if (gelu && (bias == null || cols == width)) {
+            // The usual case, bias and GELU in one pass: each vector loaded and stored once.
+            VectorMath.gelu(c, cIdx, ldc, c, cIdx, ldc, rows, width, bias, bo);
+            return;
+        }
+        // A narrow last panel's buffer is wider than its columns, and the bias covers these only:
+        // the bias first, the vector holding the last column one element at a time, then the GELU.
+        if (bias != null) {
+            for (int r = 0; r < rows; r++) {
+                int row = cIdx + r * ldc;
+                int j = 0;
+                for (; j + L <= cols; j += L) {
+                    FloatVector.fromArray(S, c, row + j).add(FloatVector.fromArray(S, bias, bo + j)).intoArray(c, row + j);
                 }
-                FloatVector v = FloatVector.fromArray(S, c, row + j);
-                if (wholeBias) {
-                    v = v.add(FloatVector.fromArray(S, bias, bo + j));
+                for (; j < cols; j++) {
+                    c[row + j] += bias[bo + j];
                 }
-                if (gelu) {
-                    v = VectorMath.gelu(v);
-                }
-                v.intoArray(c, row + j);
             }
+        }
+        if (gelu) {
+            VectorMath.gelu(c, cIdx, ldc, c, cIdx, ldc, rows, width, null, 0);
         }
     }
 
@@ -275,11 +275,13 @@ public final class VectorKernels implements Kernels {
             max = Math.max(max, x[off + j]);
         }
         FloatVector vm = FloatVector.broadcast(S, max);
+        for (j = 0; j < bound; j += L) {
+            FloatVector.fromArray(S, x, off + j).sub(vm).intoArray(x, off + j);
+        }
+        VectorMath.exp(x, off, off + bound);
         FloatVector vsum = FloatVector.zero(S);
         for (j = 0; j < bound; j += L) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, off + j).sub(vm));
-            e.intoArray(x, off + j);
-            vsum = vsum.add(e);
+            vsum = vsum.add(FloatVector.fromArray(S, x, off + j));
         }
         float sum = VectorMath.sum(vsum);
         for (; j < n; j++) {
@@ -310,24 +312,24 @@ public final class VectorKernels implements Kernels {
     private static final ThreadLocal<float[][]> ATTENTION = ThreadLocal.withInitial(() -> new float[4][0]);
 
     /**
-     * Scaled dot-product attention for one head (see {@link Kernels#attention}), a block of
+     * Scaled dot-product attention for one head (see {@link Kernels#attention}), a block of up to
      * {@link #QUERY_BLOCK} queries at a time, one query per vector lane:
      * <ol>
      *   <li>the head's queries, keys and values copied into one contiguous buffer, once per call;</li>
-     *   <li>the block's queries transposed, [d × block], lanes past the last query zero;</li>
+     *   <li>the block's queries transposed, [d × width], width the block's queries rounded up to
+     *       whole vectors, lanes past the last query zero;</li>
      *   <li>scores key by key: row j of the block's scores is k_j times the transposed queries,
      *       divided by √d, plus the key's mask, with each lane's running maximum;</li>
      *   <li>e^(score − max) in place, with each lane's sum;</li>
-     *   <li>each query's context, Σ_j e_ij·v_j times 1 / Σ_j e_ij, four queries by two vectors of
-     *       the head at a time.</li>
+     *   <li>each query's context, Σ_j e_ij·v_j times 1 / Σ_j e_ij, four queries by two vectors (or
+     *       one) of the head at a time.</li>
      * </ol>
      * Every reduction runs across keys within a lane, so none is horizontal. The copy is the one
      * pass over the fused Q/K/V rows, whose stride (3 × hidden floats) maps a head's rows onto a few
      * L1 sets and whose lines come from L3 after the product that wrote them: its independent
-     * vector loads keep many misses in flight, where the scalar transpose and the tiles' repeated
-     * reads of V met them one at a time. At 64 tokens and 32-wide heads, 32 sequences (MiniLM's
-     * layer), this measured 11.5 µs a head against 21 µs reading the rows in place, and 23 µs for
-     * the row-wise softmax before it.
+     * vector loads keep many misses in flight, where the scores' and the context's repeated reads
+     * met them one at a time. A short sequence (a URL of 20–30 tokens) fills one or two vectors of
+     * queries and computes no scores for the empty lanes.
      */
     @Override
     public void attention(float[] qkv, int qOff, int kOff, int vOff, int ld, int seq, int d, float[] mask, int maskOff,
@@ -354,19 +356,25 @@ public final class VectorKernels implements Kernels {
         copyHead(qkv, qOff, kOff, vOff, ld, seq, d, heads);
         for (int i0 = 0; i0 < seq; i0 += QUERY_BLOCK) {
             int rows = Math.min(QUERY_BLOCK, seq - i0);
+            int width = (rows + L - 1) / L * L;
             for (int r = 0; r < rows; r++) {
                 int q = (i0 + r) * d;
                 for (int c = 0; c < d; c++) {
                     qt[c * QUERY_BLOCK + r] = heads[q + c];
                 }
             }
-            if (rows < QUERY_BLOCK) {
+            if (rows < width) {
                 for (int c = 0; c < d; c++) {
-                    Arrays.fill(qt, c * QUERY_BLOCK + rows, (c + 1) * QUERY_BLOCK, 0f);
+                    Arrays.fill(qt, c * QUERY_BLOCK + rows, c * QUERY_BLOCK + width, 0f);
                 }
             }
-            scoresAndSoftmax(heads, keys, d, seq, d, mask, maskOff, qt, scores, inv);
-            context(heads, values, d, seq, d, scores, inv, rows, out, outOff + i0 * ldo, ldo);
+            if (width == QUERY_BLOCK) {
+                scores(heads, keys, seq, d, mask, maskOff, qt, scores, inv);
+            } else {
+                narrowScores(heads, keys, seq, d, mask, maskOff, qt, width, scores, inv);
+            }
+            softmaxOverKeys(scores, seq, width, inv);
+            context(heads, values, seq, d, scores, inv, rows, out, outOff + i0 * ldo, ldo);
         }
     }
 
@@ -393,25 +401,24 @@ public final class VectorKernels implements Kernels {
     }
 
     /**
-     * Steps 2 and 3 of {@link #attention}: scores[j][lane] = e^(s − max) for s = q·k_j / √d +
-     * mask[j], and inv[lane] = 1 / Σ_j of them, for a block of queries transposed in {@code qt}.
+     * Step 3 of {@link #attention} for a whole block: scores[j][lane] = q·k_j / √d + mask[j], each
+     * sum by fused multiply-add in increasing c, and each lane's maximum over the keys into max.
      */
-    private static void scoresAndSoftmax(float[] qkv, int kOff, int ld, int seq, int d, float[] mask, int maskOff,
-                                         float[] qt, float[] scores, float[] inv) {
+    private static void scores(float[] heads, int kOff, int seq, int d, float[] mask, int maskOff, float[] qt,
+                               float[] scores, float[] max) {
         float sqrtD = (float) Math.sqrt(d);
         FloatVector max0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         FloatVector max1 = max0;
         FloatVector max2 = max0;
         FloatVector max3 = max0;
         for (int j = 0; j < seq; j++) {
-            // The sum over the head's d dimensions, by fused multiply-add in increasing c.
             FloatVector s0 = FloatVector.zero(S);
             FloatVector s1 = s0;
             FloatVector s2 = s0;
             FloatVector s3 = s0;
-            int k = kOff + j * ld;
+            int k = kOff + j * d;
             for (int c = 0; c < d; c++) {
-                FloatVector x = FloatVector.broadcast(S, qkv[k + c]);
+                FloatVector x = FloatVector.broadcast(S, heads[k + c]);
                 int t = c * QUERY_BLOCK;
                 s0 = FloatVector.fromArray(S, qt, t).fma(x, s0);
                 s1 = FloatVector.fromArray(S, qt, t + L).fma(x, s1);
@@ -433,47 +440,95 @@ public final class VectorKernels implements Kernels {
             max2 = max2.max(s2);
             max3 = max3.max(s3);
         }
-        // One exponential per iteration, so C2 inlines it (four in one loop body were left as calls,
-        // which box every vector passed and returned): the maxima and the sums go through inv.
-        max0.intoArray(inv, 0);
-        max1.intoArray(inv, L);
-        max2.intoArray(inv, 2 * L);
-        max3.intoArray(inv, 3 * L);
-        int n = seq * QUERY_BLOCK;
-        for (int i = 0; i < n; i += L) {
-            FloatVector.fromArray(S, scores, i).sub(FloatVector.fromArray(S, inv, i % QUERY_BLOCK)).intoArray(scores, i);
-        }
-        expInPlace(scores, n);
-        FloatVector sum0 = FloatVector.zero(S);
-        FloatVector sum1 = sum0;
-        FloatVector sum2 = sum0;
-        FloatVector sum3 = sum0;
-        for (int row = 0; row < n; row += QUERY_BLOCK) {
-            sum0 = sum0.add(FloatVector.fromArray(S, scores, row));
-            sum1 = sum1.add(FloatVector.fromArray(S, scores, row + L));
-            sum2 = sum2.add(FloatVector.fromArray(S, scores, row + 2 * L));
-            sum3 = sum3.add(FloatVector.fromArray(S, scores, row + 3 * L));
-        }
-        FloatVector one = FloatVector.broadcast(S, 1f);
-        one.div(sum0).intoArray(inv, 0);
-        one.div(sum1).intoArray(inv, L);
-        one.div(sum2).intoArray(inv, 2 * L);
-        one.div(sum3).intoArray(inv, 3 * L);
+        max0.intoArray(max, 0);
+        max1.intoArray(max, L);
+        max2.intoArray(max, 2 * L);
+        max3.intoArray(max, 3 * L);
     }
 
-    /** a[0 .. n) = e^a, n a multiple of the lane count: the loop body one inlined {@link VectorMath#exp}. */
-    private static void expInPlace(float[] a, int n) {
-        for (int i = 0; i < n; i += L) {
-            VectorMath.exp(FloatVector.fromArray(S, a, i)).intoArray(a, i);
+    /**
+     * {@link #scores} for a block narrower than {@link #QUERY_BLOCK} ({@code width} lanes, a
+     * multiple of the vector length): a vector of queries at a time against four keys at once.
+     */
+    private static void narrowScores(float[] heads, int kOff, int seq, int d, float[] mask, int maskOff, float[] qt,
+                                     int width, float[] scores, float[] max) {
+        float sqrtD = (float) Math.sqrt(d);
+        for (int v = 0; v < width; v += L) {
+            FloatVector top = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            int j = 0;
+            for (; j + 4 <= seq; j += 4) {
+                FloatVector s0 = FloatVector.zero(S);
+                FloatVector s1 = s0;
+                FloatVector s2 = s0;
+                FloatVector s3 = s0;
+                int k = kOff + j * d;
+                for (int c = 0; c < d; c++) {
+                    FloatVector q = FloatVector.fromArray(S, qt, c * QUERY_BLOCK + v);
+                    s0 = q.fma(FloatVector.broadcast(S, heads[k + c]), s0);
+                    s1 = q.fma(FloatVector.broadcast(S, heads[k + d + c]), s1);
+                    s2 = q.fma(FloatVector.broadcast(S, heads[k + 2 * d + c]), s2);
+                    s3 = q.fma(FloatVector.broadcast(S, heads[k + 3 * d + c]), s3);
+                }
+                s0 = s0.div(sqrtD).add(mask == null ? 0f : mask[maskOff + j]);
+                s1 = s1.div(sqrtD).add(mask == null ? 0f : mask[maskOff + j + 1]);
+                s2 = s2.div(sqrtD).add(mask == null ? 0f : mask[maskOff + j + 2]);
+                s3 = s3.div(sqrtD).add(mask == null ? 0f : mask[maskOff + j + 3]);
+                int row = j * QUERY_BLOCK + v;
+                s0.intoArray(scores, row);
+                s1.intoArray(scores, row + QUERY_BLOCK);
+                s2.intoArray(scores, row + 2 * QUERY_BLOCK);
+                s3.intoArray(scores, row + 3 * QUERY_BLOCK);
+                top = top.max(s0).max(s1).max(s2).max(s3);
+            }
+            for (; j < seq; j++) {
+                FloatVector s0 = FloatVector.zero(S);
+                int k = kOff + j * d;
+                for (int c = 0; c < d; c++) {
+                    s0 = FloatVector.fromArray(S, qt, c * QUERY_BLOCK + v).fma(FloatVector.broadcast(S, heads[k + c]), s0);
+                }
+                s0 = s0.div(sqrtD).add(mask == null ? 0f : mask[maskOff + j]);
+                s0.intoArray(scores, j * QUERY_BLOCK + v);
+                top = top.max(s0);
+            }
+            top.intoArray(max, v);
         }
     }
 
     /**
-     * Step 4 of {@link #attention}: out[r] = inv[r] · Σ_j scores[j][r] · v_j for the block's
-     * {@code rows} queries, in tiles of four queries by two vectors of the head (eight sums in
-     * flight), then one vector, then single columns.
+     * Step 4 of {@link #attention}: scores[j][lane] = e^(scores[j][lane] − max[lane]) for the
+     * first {@code width} lanes, then {@code maxThenInv}[lane] = 1 / Σ_j of them.
      */
-    private static void context(float[] qkv, int vOff, int ld, int seq, int d, float[] scores, float[] inv, int rows,
+    private static void softmaxOverKeys(float[] scores, int seq, int width, float[] maxThenInv) {
+        for (int j = 0; j < seq; j++) {
+            int row = j * QUERY_BLOCK;
+            for (int v = 0; v < width; v += L) {
+                FloatVector.fromArray(S, scores, row + v).sub(FloatVector.fromArray(S, maxThenInv, v))
+                        .intoArray(scores, row + v);
+            }
+        }
+        if (width == QUERY_BLOCK) {
+            VectorMath.exp(scores, 0, seq * QUERY_BLOCK);
+        } else {
+            for (int j = 0; j < seq; j++) {
+                VectorMath.exp(scores, j * QUERY_BLOCK, j * QUERY_BLOCK + width);
+            }
+        }
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int v = 0; v < width; v += L) {
+            FloatVector sum = FloatVector.zero(S);
+            for (int j = 0; j < seq; j++) {
+                sum = sum.add(FloatVector.fromArray(S, scores, j * QUERY_BLOCK + v));
+            }
+            one.div(sum).intoArray(maxThenInv, v);
+        }
+    }
+
+    /**
+     * Step 5 of {@link #attention}: out[r] = inv[r] · Σ_j scores[j][r] · v_j for the block's
+     * {@code rows} queries, in tiles of four queries by two vectors of the head (eight sums in
+     * flight), then four by one vector, then single columns; the last rows one at a time.
+     */
+    private static void context(float[] heads, int vOff, int seq, int d, float[] scores, float[] inv, int rows,
                                 float[] out, int outOff, int ldo) {
         int r = 0;
         for (; r + 4 <= rows; r += 4) {
@@ -488,9 +543,9 @@ public final class VectorKernels implements Kernels {
                 FloatVector a30 = a00;
                 FloatVector a31 = a00;
                 for (int j = 0; j < seq; j++) {
-                    int v = vOff + j * ld + c;
-                    FloatVector v0 = FloatVector.fromArray(S, qkv, v);
-                    FloatVector v1 = FloatVector.fromArray(S, qkv, v + L);
+                    int v = vOff + j * d + c;
+                    FloatVector v0 = FloatVector.fromArray(S, heads, v);
+                    FloatVector v1 = FloatVector.fromArray(S, heads, v + L);
                     int p = j * QUERY_BLOCK + r;
                     FloatVector p0 = FloatVector.broadcast(S, scores[p]);
                     a00 = v0.fma(p0, a00);
@@ -515,24 +570,43 @@ public final class VectorKernels implements Kernels {
                 a30.mul(inv[r + 3]).intoArray(out, o + 3 * ldo);
                 a31.mul(inv[r + 3]).intoArray(out, o + 3 * ldo + L);
             }
+            for (; c + L <= d; c += L) {
+                FloatVector a0 = FloatVector.zero(S);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                for (int j = 0; j < seq; j++) {
+                    FloatVector v0 = FloatVector.fromArray(S, heads, vOff + j * d + c);
+                    int p = j * QUERY_BLOCK + r;
+                    a0 = v0.fma(FloatVector.broadcast(S, scores[p]), a0);
+                    a1 = v0.fma(FloatVector.broadcast(S, scores[p + 1]), a1);
+                    a2 = v0.fma(FloatVector.broadcast(S, scores[p + 2]), a2);
+                    a3 = v0.fma(FloatVector.broadcast(S, scores[p + 3]), a3);
+                }
+                int o = outOff + r * ldo + c;
+                a0.mul(inv[r]).intoArray(out, o);
+                a1.mul(inv[r + 1]).intoArray(out, o + ldo);
+                a2.mul(inv[r + 2]).intoArray(out, o + 2 * ldo);
+                a3.mul(inv[r + 3]).intoArray(out, o + 3 * ldo);
+            }
             if (c < d) {
-                contextColumns(qkv, vOff, ld, seq, d, c, scores, inv, r, r + 4, out, outOff, ldo);
+                contextColumns(heads, vOff, seq, d, c, scores, inv, r, r + 4, out, outOff, ldo);
             }
         }
         if (r < rows) {
-            contextColumns(qkv, vOff, ld, seq, d, 0, scores, inv, r, rows, out, outOff, ldo);
+            contextColumns(heads, vOff, seq, d, 0, scores, inv, r, rows, out, outOff, ldo);
         }
     }
 
     /** {@link #context} for queries r0 .. r1 and the head's columns from c0, a vector then one column at a time. */
-    private static void contextColumns(float[] qkv, int vOff, int ld, int seq, int d, int c0, float[] scores,
-                                       float[] inv, int r0, int r1, float[] out, int outOff, int ldo) {
+    private static void contextColumns(float[] heads, int vOff, int seq, int d, int c0, float[] scores, float[] inv,
+                                       int r0, int r1, float[] out, int outOff, int ldo) {
         for (int r = r0; r < r1; r++) {
             int c = c0;
             for (; c + L <= d; c += L) {
                 FloatVector acc = FloatVector.zero(S);
                 for (int j = 0; j < seq; j++) {
-                    acc = FloatVector.fromArray(S, qkv, vOff + j * ld + c)
+                    acc = FloatVector.fromArray(S, heads, vOff + j * d + c)
                             .fma(FloatVector.broadcast(S, scores[j * QUERY_BLOCK + r]), acc);
                 }
                 acc.mul(inv[r]).intoArray(out, outOff + r * ldo + c);
@@ -540,7 +614,7 @@ public final class VectorKernels implements Kernels {
             for (; c < d; c++) {
                 float acc = 0f;
                 for (int j = 0; j < seq; j++) {
-                    acc = Math.fma(scores[j * QUERY_BLOCK + r], qkv[vOff + j * ld + c], acc);
+                    acc = Math.fma(scores[j * QUERY_BLOCK + r], heads[vOff + j * d + c], acc);
                 }
                 out[outOff + r * ldo + c] = acc * inv[r];
             }

@@ -47,7 +47,7 @@ class FusedKernelsTest {
     @Test
     void attentionWithTheSoftmaxInsideMatchesTheTwinAndTheUnfusedSteps() {
         Random random = new Random(22);
-        int[][] shapes = {{1, 8}, {5, 32}, {17, 33}, {64, 32}, {65, 16}, {130, 64}};
+        int[][] shapes = {{1, 8}, {5, 32}, {17, 33}, {24, 16}, {40, 16}, {64, 32}, {65, 16}, {130, 64}, {7, 47}};
         for (int[] s : shapes) {
             int seq = s[0];
             int d = s[1];
