@@ -55,10 +55,10 @@ final class VectorMath {
      *
      * <p>Arrays in and out, a range per call, and the arithmetic written out in the loop: a vector
      * passed to or returned from a method C2 does not inline is boxed on the heap, and whether it
-     * inlines a helper of this size depends on what it compiled before (a caller compiled after the
-     * helper's own large compiled body no longer inlines it). Measured on an attention kernel that
-     * called a vector-taking exp in its loop: the same code ran 1.75 µs a head in one process and
-     * 20 µs in another, allocating a vector per call.
+     * inlines a method of this size depends on what it compiled before (a caller compiled after the
+     * callee's own large compiled body no longer inlines it). An attention kernel that called a
+     * vector-taking exp in its loop ran an order of magnitude slower in the processes where the
+     * call stayed, allocating a vector per call.
      */
     static void exp(float[] a, int from, int to) {
         for (int i = from; i < to; i += S.length()) {
