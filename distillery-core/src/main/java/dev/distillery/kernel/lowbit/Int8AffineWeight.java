@@ -41,9 +41,9 @@ public final class Int8AffineWeight extends BlockedWeight {
         for (int p = 0; p < kq; p++) {
             for (int v = 0; v < STRIP; v += L) {
                 IntVector code = (IntVector) ByteVector.fromArray(B, codes, base + p * STRIP + v)
-                        .convertShape(VectorOperators.B2I, I, 0);
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
                 // code − zeroPoint is exact in int, so one rounding when scaled, as in weight().
-                ((FloatVector) code.and(0xFF).sub(zeroPoint).convert(VectorOperators.I2F, 0)).mul(scale)
+                ((FloatVector) code.sub(zeroPoint).convert(VectorOperators.I2F, 0)).mul(scale)
                         .intoArray(dst, d + p * ldd + v);
             }
         }
@@ -62,12 +62,12 @@ public final class Int8AffineWeight extends BlockedWeight {
             FloatVector a2 = a0;
             for (int p = 0; p < kq; p++) {
                 FloatVector xp = FloatVector.broadcast(S, x[xIdx + p]);
-                IntVector k0 = (IntVector) ByteVector.fromArray(B, codes, c0 + p * STRIP).convertShape(VectorOperators.B2I, I, 0);
-                a0 = ((FloatVector) k0.and(0xFF).sub(zeroPoint).convert(VectorOperators.I2F, 0)).mul(scale).fma(xp, a0);
-                IntVector k1 = (IntVector) ByteVector.fromArray(B, codes, c1 + p * STRIP).convertShape(VectorOperators.B2I, I, 0);
-                a1 = ((FloatVector) k1.and(0xFF).sub(zeroPoint).convert(VectorOperators.I2F, 0)).mul(scale).fma(xp, a1);
-                IntVector k2 = (IntVector) ByteVector.fromArray(B, codes, c2 + p * STRIP).convertShape(VectorOperators.B2I, I, 0);
-                a2 = ((FloatVector) k2.and(0xFF).sub(zeroPoint).convert(VectorOperators.I2F, 0)).mul(scale).fma(xp, a2);
+                IntVector k0 = (IntVector) ByteVector.fromArray(B, codes, c0 + p * STRIP).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                a0 = ((FloatVector) k0.sub(zeroPoint).convert(VectorOperators.I2F, 0)).mul(scale).fma(xp, a0);
+                IntVector k1 = (IntVector) ByteVector.fromArray(B, codes, c1 + p * STRIP).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                a1 = ((FloatVector) k1.sub(zeroPoint).convert(VectorOperators.I2F, 0)).mul(scale).fma(xp, a1);
+                IntVector k2 = (IntVector) ByteVector.fromArray(B, codes, c2 + p * STRIP).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+                a2 = ((FloatVector) k2.sub(zeroPoint).convert(VectorOperators.I2F, 0)).mul(scale).fma(xp, a2);
             }
             if (add) {
                 a0 = a0.add(FloatVector.fromArray(S, c, cIdx + g));
