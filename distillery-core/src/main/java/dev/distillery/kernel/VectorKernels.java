@@ -242,36 +242,23 @@ public final class VectorKernels implements Kernels {
     @Override
     public void softmaxRows(float[] x, int xOff, int rows, int cols) {
         for (int r = 0; r < rows; r++) {
-            softmax(x, xOff + r * cols, cols, 1f, null, 0);
+            softmax(x, xOff + r * cols, cols);
         }
     }
 
     /**
-     * Softmax of x[off .. off + n) / divisor + mask[maskOff ..] in place (no mask when null): the
-     * scaling and the mask ride along in the pass that finds the maximum. Dividing by 1 and adding
-     * nothing are exact, so {@link #softmaxRows} is this with neither.
+     * Softmax of x[off .. off + n) in place: the maximum subtracted, {@link VectorMath#exp} on the
+     * range, then divided through by the sum.
      */
-    private static void softmax(float[] x, int off, int n, float divisor, float[] mask, int maskOff) {
+    private static void softmax(float[] x, int off, int n) {
         int bound = S.loopBound(n);
         FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int j = 0;
-        if (mask != null) {
-            for (; j < bound; j += L) {
-                FloatVector v = FloatVector.fromArray(S, x, off + j).div(divisor)
-                        .add(FloatVector.fromArray(S, mask, maskOff + j));
-                v.intoArray(x, off + j);
-                vmax = vmax.max(v);
-            }
-        } else {
-            for (; j < bound; j += L) {
-                vmax = vmax.max(FloatVector.fromArray(S, x, off + j));
-            }
+        for (; j < bound; j += L) {
+            vmax = vmax.max(FloatVector.fromArray(S, x, off + j));
         }
         float max = vmax.reduceLanes(VectorOperators.MAX);
         for (; j < n; j++) {
-            if (mask != null) {
-                x[off + j] = x[off + j] / divisor + mask[maskOff + j];
-            }
             max = Math.max(max, x[off + j]);
         }
         FloatVector vm = FloatVector.broadcast(S, max);
