@@ -436,6 +436,9 @@ public final class VectorKernels implements Kernels {
     /**
      * {@link #scores} for a block narrower than {@link #QUERY_BLOCK} ({@code width} lanes, a
      * multiple of the vector length): a vector of queries at a time against four keys at once.
+     * Same sums, same bits. It serves whole blocks as fast on the 512-bit path, but on the 256-bit
+     * path the whole-block loop (four vectors of queries per key) took 0.72× of the row-wise
+     * kernel's time per head at MiniLM's shape where this one took 0.81×, so both stay.
      */
     private static void narrowScores(float[] heads, int kOff, int seq, int d, float[] mask, int maskOff, float[] qt,
                                      int width, float[] scores, float[] max) {
